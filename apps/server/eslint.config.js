@@ -1,0 +1,3 @@
+import { base } from '@allot/eslint-config';
+
+export default [...base];

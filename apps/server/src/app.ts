@@ -1,0 +1,94 @@
+import {
+  appRouter,
+  createCaller,
+  createContextFactory,
+  credentialsFromHeaders,
+  type Clock,
+} from '@allot/api';
+import type { Db } from '@allot/db';
+import { errorBody, registerRest } from '@allot/rest';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
+
+export interface ServerOptions {
+  db: Db;
+  publicUrl: string;
+  operatorToken: string | null;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const VERSION = '0.1.0';
+
+const statusCodes: Record<number, string> = {
+  400: 'invalid_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** The composition root: tRPC, REST, docs and health on one Fastify instance. */
+export async function buildServer(options: ServerOptions) {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // tRPC batches put every procedure name in the path.
+    routerOptions: { maxParamLength: 5000 },
+    bodyLimit: 1024 * 1024,
+  });
+  const contextFor = createContextFactory({
+    db: options.db,
+    publicUrl: options.publicUrl,
+    operatorToken: options.operatorToken,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  // An empty JSON body (a DELETE sent with Content-Type: application/json) is no body, not an error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(500).send(errorBody('internal_error', 'Something went wrong on our side'));
+    }
+    return reply.code(status).send(errorBody(statusCodes[status] ?? 'invalid_request', error.message));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }) => contextFor(credentialsFromHeaders(req.headers)),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, path }, 'tRPC procedure failed');
+      },
+    } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
+  });
+
+  const document = registerRest(app, {
+    callerFor: (credentials) => createCaller(contextFor(credentials)),
+    publicUrl: options.publicUrl,
+    version: VERSION,
+  });
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/health', async () => {
+    await sql`SELECT 1`.execute(options.db);
+    return { status: 'ok', version: VERSION };
+  });
+
+  return app;
+}

@@ -1,0 +1,36 @@
+import { buildServer } from './app.ts';
+import { loadConfig } from './config.ts';
+import { openDatabase } from './database.ts';
+import { resolveOperatorToken } from './operator-token.ts';
+
+const config = loadConfig();
+const database = await openDatabase(config);
+const operator = await resolveOperatorToken(config);
+const app = await buildServer({
+  db: database.db,
+  publicUrl: config.publicUrl,
+  operatorToken: operator.token,
+  logger: { level: config.logLevel },
+});
+
+async function shutdown(signal: string) {
+  app.log.info(`${signal}: shutting down`);
+  await app.close();
+  await database.close();
+  process.exit(0);
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+await app.listen({ port: config.port, host: config.host });
+console.log(
+  [
+    '',
+    `Allot is running on ${config.publicUrl}`,
+    `  database      ${database.description}`,
+    `  REST API      ${config.publicUrl}/api/v1   (OpenAPI: /api/v1/openapi.json, docs: /docs)`,
+    `  tRPC          ${config.publicUrl}/trpc`,
+    `  operator token ${operator.source === 'ALLOT_OPERATOR_TOKEN' ? '(from ALLOT_OPERATOR_TOKEN)' : `${operator.token}  (stored in ${operator.source})`}`,
+    '',
+  ].join('\n'),
+);

@@ -1,0 +1,43 @@
+import { TRPCError } from '@trpc/server';
+import type { RuleViolation } from '@allot/domain';
+
+/**
+ * Carries the machine-readable code (`insufficient_pool_credits`, ...) that REST bodies and
+ * tRPC error data expose, beside tRPC's own code that fixes the HTTP status.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly appCode: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+type TrpcCode = TRPCError['code'];
+
+const fail = (code: TrpcCode, appCode: string, message: string, details?: unknown) =>
+  new TRPCError({ code, message, cause: new AppError(appCode, message, details) });
+
+export const notFound = (what: string) => fail('NOT_FOUND', 'not_found', `${what} not found`);
+export const unauthorized = (message: string) => fail('UNAUTHORIZED', 'unauthorized', message);
+export const conflict = (appCode: string, message: string) => fail('CONFLICT', appCode, message);
+export const badRequest = (appCode: string, message: string) => fail('BAD_REQUEST', appCode, message);
+/** A business rule refused the request: HTTP 422. */
+export const refused = (violation: RuleViolation) =>
+  fail('UNPROCESSABLE_CONTENT', violation.code, violation.message);
+
+/** The application code for an error, falling back to one derived from tRPC's code. */
+export function appCodeOf(error: TRPCError): string {
+  if (error.cause instanceof AppError) return error.cause.appCode;
+  if (error.code === 'BAD_REQUEST') return 'invalid_request';
+  return error.code.toLowerCase();
+}
+
+/** Unwraps a rule result or throws its violation as a 422. */
+export function orRefuse<T>(result: { ok: true; value: T } | { ok: false; violation: RuleViolation }): T {
+  if (!result.ok) throw refused(result.violation);
+  return result.value;
+}

@@ -1,0 +1,21 @@
+import { sha256 } from './crypto.ts';
+import type { Context, ContextFactory, ContextOptions, Credentials } from './context.ts';
+
+export { appRouter, createCaller, type AppRouter, type Caller } from './root.ts';
+export { AppError, appCodeOf } from './errors.ts';
+export { credentialsFromHeaders } from './context.ts';
+export type { Clock, Context, ContextFactory, ContextOptions, Credentials, ServiceContext } from './context.ts';
+export * as services from './services/index.ts';
+
+/** Builds contexts for one deployment; each request adds only what the caller presented. */
+export function createContextFactory(options: ContextOptions): ContextFactory {
+  const operatorTokenHash = options.operatorToken ? sha256(options.operatorToken) : null;
+  const clock = options.clock ?? (() => new Date());
+  return (credentials: Credentials): Context => ({
+    db: options.db,
+    clock,
+    publicUrl: options.publicUrl,
+    operatorTokenHash,
+    credentials,
+  });
+}

@@ -1,0 +1,20 @@
+import { billingRouter } from './routers/billing.ts';
+import { operatorRouter } from './routers/operator.ts';
+import { organizationsRouter } from './routers/organizations.ts';
+import { pixelRouter } from './routers/pixel.ts';
+import { visitorsRouter } from './routers/visitors.ts';
+import { createCallerFactory, router } from './trpc.ts';
+
+export const appRouter = router({
+  organizations: organizationsRouter,
+  pixel: pixelRouter,
+  visitors: visitorsRouter,
+  billing: billingRouter,
+  operator: operatorRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Server-side calls (the REST adapter, tests): the same auth, validation and errors as /trpc. */
+export const createCaller = createCallerFactory(appRouter);
+export type Caller = ReturnType<typeof createCaller>;

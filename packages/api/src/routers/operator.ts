@@ -1,0 +1,49 @@
+import {
+  createdApiKeySchema,
+  createdPartnerSchema,
+  createPartnerInput,
+  partnerEnvelope,
+  partnerIdInput,
+  partnerListSchema,
+  revokeApiKeyInput,
+  setPartnerBillingInput,
+} from '@allot/domain';
+import { notFound } from '../errors.ts';
+import { createApiKey, revokeApiKey } from '../services/api-keys.ts';
+import { once } from '../services/idempotency.ts';
+import { createPartner, listPartners, partnerExists, setPartnerBilling } from '../services/partners.ts';
+import { operatorProcedure, router } from '../trpc.ts';
+
+export const operatorRouter = router({
+  partners: router({
+    list: operatorProcedure.output(partnerListSchema).query(({ ctx }) => listPartners(ctx.db)),
+
+    create: operatorProcedure
+      .input(createPartnerInput)
+      .output(createdPartnerSchema)
+      .mutation(({ ctx, input, path }) => once(ctx, path, input, (trx) => createPartner(trx, input, ctx.clock()))),
+
+    setBilling: operatorProcedure
+      .input(setPartnerBillingInput)
+      .output(partnerEnvelope)
+      .mutation(({ ctx, input, path }) => once(ctx, path, input, (trx) => setPartnerBilling(trx, input, ctx.clock()))),
+  }),
+
+  apiKeys: router({
+    create: operatorProcedure
+      .input(partnerIdInput)
+      .output(createdApiKeySchema)
+      .mutation(({ ctx, input, path }) =>
+        once(ctx, path, input, async (trx) => {
+          if (!(await partnerExists(trx, input.partnerId))) throw notFound('Partner');
+          return createApiKey(trx, input.partnerId);
+        }),
+      ),
+
+    revoke: operatorProcedure
+      .input(revokeApiKeyInput)
+      .mutation(({ ctx, input, path }) =>
+        once(ctx, path, input, (trx) => revokeApiKey(trx, input.partnerId, input.keyId, ctx.clock())),
+      ),
+  }),
+});

@@ -1,0 +1,62 @@
+import { sql } from 'kysely';
+import { inTransaction, type Tx } from '@allot/db';
+import { createHash } from 'node:crypto';
+import type { Context } from '../context.ts';
+import { badRequest, conflict } from '../errors.ts';
+
+/** JSON with sorted keys, so `{a, b}` and `{b, a}` are the same request. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const MAX_KEY_LENGTH = 255;
+
+/**
+ * Runs a write at most once per idempotency key. The key is claimed, the work done and its
+ * result stored in one transaction: a retry after a crash either finds the stored result or
+ * finds nothing and runs again, never half of each. Concurrent requests with one key wait on
+ * an advisory lock and then replay. The same key with another operation or body is a 409.
+ */
+export async function once<T>(
+  ctx: Context & { idempotencyScope: string },
+  operation: string,
+  input: unknown,
+  work: (trx: Tx) => Promise<T>,
+): Promise<T> {
+  const key = ctx.credentials.idempotencyKey;
+  if (key === undefined) return inTransaction(ctx.db, work);
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw badRequest('invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+  const scope = ctx.idempotencyScope;
+  const fingerprint = createHash('sha256').update(`${operation}\n${canonical(input)}`).digest('hex');
+
+  return inTransaction(ctx.db, async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${scope}\n${key}`}, 0))`.execute(trx);
+    const prior = await trx
+      .selectFrom('idempotency_keys')
+      .select(['fingerprint', 'response'])
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (prior) {
+      if (prior.fingerprint !== fingerprint) {
+        throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request');
+      }
+      return prior.response as T;
+    }
+    const result = await work(trx);
+    await trx
+      .insertInto('idempotency_keys')
+      .values({ scope, key, fingerprint, response: JSON.stringify(result ?? null) })
+      .execute();
+    return result;
+  });
+}

@@ -1,0 +1,92 @@
+import { sql } from 'kysely';
+import type { Db, PartnerRow, Tx } from '@allot/db';
+import {
+  checkPoolTotal,
+  drawsFromPool,
+  periodContaining,
+  type CreatePartnerInput,
+  type Partner,
+  type SetPartnerBillingInput,
+} from '@allot/domain';
+import { orRefuse } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { createApiKey } from './api-keys.ts';
+import { lockPartner, partnerCycle } from './periods.ts';
+
+export const toPartner = (row: PartnerRow): Partner => ({
+  id: row.id,
+  name: row.name,
+  billingMode: row.billing_mode,
+  billingPeriod: row.billing_period,
+  billingDayOfMonth: row.billing_day_of_month,
+  poolCredits: row.pool_credits,
+  createdAt: row.created_at.toISOString(),
+});
+
+/** Onboards a partner with its first API key (returned in plaintext this once). */
+export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Date) {
+  const cycle = { period: input.billingPeriod, dayOfMonth: input.billingDayOfMonth, anchor: now };
+  const period = periodContaining(now, cycle);
+  const row = await trx
+    .insertInto('partners')
+    .values({
+      id: newId(),
+      name: input.name,
+      billing_mode: input.billingMode,
+      billing_period: input.billingPeriod,
+      billing_day_of_month: input.billingDayOfMonth,
+      billing_anchor: now,
+      pool_credits: input.poolCredits,
+      pool_period_start: period.start,
+      pool_period_end: period.end,
+      pool_total: input.poolCredits,
+      pool_allocated: 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const { apiKey } = await createApiKey(trx, row.id);
+  return { partner: toPartner(row), apiKey };
+}
+
+export async function listPartners(db: Db | Tx) {
+  const rows = await db.selectFrom('partners').selectAll().orderBy('created_at').orderBy('id').execute();
+  return { partners: rows.map(toPartner) };
+}
+
+/**
+ * Changes a partner's billing. A new pool size applies to the current period at once; in
+ * `credit_pool` mode it may not drop below what is already allocated from it.
+ */
+export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, now: Date) {
+  const partner = await lockPartner(trx, input.partnerId, now);
+  const next = {
+    billing_mode: input.billingMode ?? partner.billing_mode,
+    billing_period: input.billingPeriod ?? partner.billing_period,
+    billing_day_of_month: input.billingDayOfMonth ?? partner.billing_day_of_month,
+    pool_credits: input.poolCredits ?? partner.pool_credits,
+  };
+  if (drawsFromPool(next.billing_mode)) orRefuse(checkPoolTotal(next.pool_credits, partner.pool_allocated));
+  // The current period keeps what was drawn from it; only its bounds follow the new cycle.
+  const period = periodContaining(now, partnerCycle({ ...next, billing_anchor: partner.billing_anchor }));
+  const row = await trx
+    .updateTable('partners')
+    .set({
+      ...next,
+      pool_total: next.pool_credits,
+      pool_period_start: period.start,
+      pool_period_end: period.end,
+      updated_at: now,
+    })
+    .where('id', '=', partner.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { partner: toPartner(row) };
+}
+
+/** Whether a partner exists: the operator's routes answer 404 for unknown ids. */
+export async function partnerExists(db: Db | Tx, partnerId: string): Promise<boolean> {
+  const row = await db.selectFrom('partners').select(sql`1`.as('one')).where('id', '=', partnerId).executeTakeFirst();
+  return row !== undefined;
+}

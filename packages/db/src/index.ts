@@ -1,0 +1,4 @@
+export { createDb, inTransaction, type Db, type Tx, type DatabaseOptions } from './connection.ts';
+export { useEmbeddedPostgres, withDatabase, type EmbeddedDatabase } from './embedded.ts';
+export { migrateToLatest } from './migrate.ts';
+export type * from './schema.ts';

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** Credits are whole units. The cap keeps every sum of credits exact in a JS number. */
+export const MAX_CREDITS = 1_000_000_000_000;
+
+export const creditsSchema = z.int().min(0).max(MAX_CREDITS);
+
+export const idSchema = z.uuid();
+
+export const isoDateTimeSchema = z.iso.datetime({ offset: true });
+
+/** A calendar day `YYYY-MM-DD` that exists: zod's pattern knows month lengths and leap years. */
+export const isoDateSchema = z.iso.date();
+
+export const pageSchema = z.int().min(1).max(1_000_000);
+export const pageSizeSchema = z.int().min(1).max(100);
+
+/** A business rule that refused a request (answered as 422). */
+export interface RuleViolation {
+  code: string;
+  message: string;
+}
+
+export type RuleResult<T> = { ok: true; value: T } | { ok: false; violation: RuleViolation };
+
+export const ok = <T>(value: T): RuleResult<T> => ({ ok: true, value });
+export const refuse = <T = never>(code: string, message: string): RuleResult<T> => ({
+  ok: false,
+  violation: { code, message },
+});

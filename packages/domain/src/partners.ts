@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { billingModeSchema } from './billing-modes.ts';
+import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
+import { billingDayOfMonthSchema, billingPeriodInputSchema, billingPeriodSchema } from './periods.ts';
+
+export const createPartnerInput = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  billingMode: billingModeSchema,
+  billingPeriod: billingPeriodInputSchema,
+  billingDayOfMonth: billingDayOfMonthSchema.default(1),
+  poolCredits: creditsSchema.default(0),
+});
+export type CreatePartnerInput = z.infer<typeof createPartnerInput>;
+
+export const setPartnerBillingInput = z.strictObject({
+  partnerId: idSchema,
+  billingMode: billingModeSchema.optional(),
+  billingPeriod: billingPeriodInputSchema.optional(),
+  billingDayOfMonth: billingDayOfMonthSchema.optional(),
+  poolCredits: creditsSchema.optional(),
+});
+export type SetPartnerBillingInput = z.infer<typeof setPartnerBillingInput>;
+
+export const partnerIdInput = z.strictObject({ partnerId: idSchema });
+
+export const revokeApiKeyInput = z.strictObject({ partnerId: idSchema, keyId: idSchema });
+
+export const partnerSchema = z.object({
+  id: idSchema,
+  name: z.string(),
+  billingMode: billingModeSchema,
+  billingPeriod: billingPeriodSchema,
+  billingDayOfMonth: z.int(),
+  poolCredits: z.int(),
+  createdAt: isoDateTimeSchema,
+});
+export type Partner = z.infer<typeof partnerSchema>;
+
+export const partnerEnvelope = z.object({ partner: partnerSchema });
+export const partnerListSchema = z.object({ partners: z.array(partnerSchema) });
+
+/** The API key's plaintext appears in exactly one response: the one that creates it. */
+export const createdPartnerSchema = z.object({ partner: partnerSchema, apiKey: z.string() });
+export const createdApiKeySchema = z.object({ id: idSchema, apiKey: z.string() });

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { idSchema } from './common.ts';
+import { referrerPatternSchema } from './referrers.ts';
+
+export const pixelConfigSchema = z.object({
+  apiKey: z.string(),
+  allowedReferrers: z.array(z.string()),
+  scriptTag: z.string(),
+});
+
+export const updatePixelInput = z.strictObject({
+  organizationId: idSchema,
+  allowedReferrers: z.array(referrerPatternSchema).max(100),
+});
+
+export const allowedReferrersSchema = z.object({ allowedReferrers: z.array(z.string()) });
+
+/** The tag a partner pastes into the client's site. The key rides in the URL too, so a disabled organization's script can be answered empty. */
+export function scriptTag(publicUrl: string, pixelKey: string): string {
+  const src = `${publicUrl.replace(/\/$/, '')}/script.js?key=${encodeURIComponent(pixelKey)}`;
+  return `<script src="${src}" data-key="${pixelKey}" defer></script>`;
+}

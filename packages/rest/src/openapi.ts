@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+const errorSchema: JsonSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Machine-readable, e.g. `insufficient_pool_credits`' },
+        message: { type: 'string' },
+        details: { description: 'For 400: the validation issues' },
+      },
+    },
+  },
+};
+
+const errorResponses: Record<string, string> = {
+  '400': 'Invalid input; `details` lists the validation issues',
+  '401': 'Missing or invalid credentials',
+  '404': 'Not found (or owned by another partner)',
+  '409': 'Conflict: a duplicate externalId, or an Idempotency-Key reused with another request',
+  '422': 'A business rule refused the request (pool, trial cap, consumption)',
+};
+
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+function operation(route: RestRoute) {
+  const params = pathParams(route.path);
+  const shape = (route.input?.shape ?? {}) as Record<string, z.ZodType>;
+  const mask = Object.fromEntries(params.map((name) => [name, true as const])) as Record<string, true>;
+  const rest = route.input?.omit(mask);
+  const parameters: JsonSchema[] = params.map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: jsonSchema(shape[name] as z.ZodType, 'input'),
+  }));
+  let requestBody: JsonSchema | undefined;
+  if (rest && inputLocation(route.method) === 'query') {
+    const query = jsonSchema(rest, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    for (const [name, schema] of Object.entries(query.properties ?? {})) {
+      parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
+    }
+  } else if (rest) {
+    requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(rest, 'input') } } };
+  }
+  if (route.method !== 'GET') {
+    parameters.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description: 'Retries with the same key and body replay the first response; another body is a 409.',
+      schema: { type: 'string', minLength: 1, maxLength: 255 },
+    });
+  }
+  const success = route.output
+    ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(route.output, 'output') } } }
+    : { description: 'No content' };
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    security: [route.auth === 'partner' ? { partnerApiKey: [] } : { operatorToken: [] }],
+    parameters,
+    ...(requestBody ? { requestBody } : {}),
+    responses: {
+      [String(route.status)]: success,
+      ...Object.fromEntries(
+        Object.entries(errorResponses).map(([status, description]) => [
+          status,
+          { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        ]),
+      ),
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document, generated from the same zod contracts that validate requests. */
+export function openApiDocument(options: { serverUrl: string; version: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = toOpenApiPath(route.path);
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Allot API',
+      version: options.version,
+      description:
+        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers.',
+    },
+    servers: [{ url: options.serverUrl }],
+    components: {
+      securitySchemes: {
+        partnerApiKey: { type: 'apiKey', in: 'header', name: 'X-Partner-API-Key' },
+        operatorToken: { type: 'http', scheme: 'bearer' },
+      },
+      schemas: { Error: errorSchema },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,75 @@
+import { credentialsFromHeaders, type Caller, type Credentials } from '@allot/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { errorBody, toHttpError } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
+
+export interface RestOptions {
+  /** A caller for the credentials of one request. */
+  callerFor: (credentials: Credentials) => Caller;
+  /** Where clients reach the API, for the OpenAPI `servers` entry. */
+  publicUrl: string;
+  version: string;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Query strings are text; numeric fields are converted so the shared schemas can stay strict. */
+function coerceQuery(schema: z.ZodObject | undefined, query: Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    let field = schema?.shape[key] as z.ZodType | undefined;
+    while (field && (field.def.type === 'optional' || field.def.type === 'default' || field.def.type === 'nullable')) {
+      field = (field.def as unknown as { innerType: z.ZodType }).innerType;
+    }
+    out[key] = field?.def.type === 'number' && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+class BadBody extends Error {}
+
+function assembleInput(route: RestRoute, request: FastifyRequest) {
+  if (!route.input) return undefined;
+  const params = Object.fromEntries(pathParams(route.path).map((name) => [name, (request.params as Record<string, string>)[name]]));
+  if (inputLocation(route.method) === 'query') {
+    return { ...coerceQuery(route.input, request.query as Record<string, unknown>), ...params };
+  }
+  const body = request.body ?? {};
+  if (!isPlainObject(body)) throw new BadBody('The request body must be a JSON object');
+  return { ...body, ...params };
+}
+
+/** Registers every route of the table under /api/v1, plus the OpenAPI document. */
+export function registerRest(app: FastifyInstance, options: RestOptions) {
+  const document = openApiDocument({ serverUrl: `${options.publicUrl.replace(/\/$/, '')}/api/v1`, version: options.version });
+  app.get('/api/v1/openapi.json', () => document);
+
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: `/api/v1${route.path}`,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        let input: unknown;
+        try {
+          input = assembleInput(route, request);
+        } catch (error) {
+          if (error instanceof BadBody) return reply.code(400).send(errorBody('invalid_request', error.message));
+          throw error;
+        }
+        const caller = options.callerFor(credentialsFromHeaders(request.headers));
+        try {
+          const output = await route.call(caller, input as never);
+          return route.status === 204 ? reply.code(204).send() : reply.code(route.status).send(output);
+        } catch (error) {
+          const { status, body } = toHttpError(error);
+          if (status >= 500) request.log.error({ err: error }, 'procedure failed');
+          return reply.code(status).send(body);
+        }
+      },
+    });
+  }
+  return document;
+}

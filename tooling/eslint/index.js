@@ -1,0 +1,35 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The shared lint rules. Each package's eslint.config.js spreads this and may add
+ * `restrictImports(...)` to enforce the dependency rules of docs/architecture.md.
+ */
+export const base = tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.turbo/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/only-throw-error': 'off',
+    },
+  },
+);
+
+/** Forbid importing packages a layer must not depend on. */
+export function restrictImports(...names) {
+  return {
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: names.map((group) => ({ group: [group, `${group}/*`], message: 'Breaks the dependency rules in docs/architecture.md.' })) },
+      ],
+    },
+  };
+}
+
+export default base;
