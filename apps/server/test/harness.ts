@@ -1,0 +1,122 @@
+import { createTestDatabase } from '@allot/db/testing';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { buildServer } from '../src/app.ts';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** A raw body, sent as is (for malformed-input tests). */
+  rawBody?: string;
+  apiKey?: string;
+  operator?: boolean;
+  headers?: Record<string, string>;
+}
+
+type OpenApi = {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json': { schema: object } } }> }>>;
+  components: object;
+};
+
+/** Validates every response against the OpenAPI document the server itself serves. */
+function responseValidator(document: OpenApi) {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ components: document.components }, 'openapi');
+  const templates = Object.keys(document.paths).map((template) => ({
+    template,
+    pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`),
+  }));
+  const cache = new Map<string, ValidateFunction | null>();
+  return (method: string, path: string, status: number, body: unknown) => {
+    const match = templates.find(({ pattern }) => pattern.test(path));
+    if (!match) throw new Error(`No OpenAPI path matches ${path}`);
+    const operation = document.paths[match.template]?.[method.toLowerCase()];
+    if (!operation) throw new Error(`OpenAPI has no ${method} ${match.template}`);
+    const response = operation.responses[String(status)];
+    if (!response) throw new Error(`OpenAPI documents no ${status} for ${method} ${match.template}`);
+    const key = `${method} ${match.template} ${status}`;
+    if (!cache.has(key)) {
+      const schema = response.content?.['application/json'].schema;
+      cache.set(key, schema ? ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"openapi#/components'))) : null);
+    }
+    const validate = cache.get(key);
+    if (validate === null) {
+      if (body !== undefined) throw new Error(`${key} documents no body but got one`);
+      return;
+    }
+    if (validate && !validate(body)) {
+      throw new Error(`${key} does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`);
+    }
+  };
+}
+
+export interface TestServerOptions {
+  /** The server's clock; tests move it to cross billing periods. */
+  now?: () => Date;
+}
+
+/** The real server over real HTTP on 127.0.0.1, on a database of its own. */
+export async function startTestServer(options: TestServerOptions = {}) {
+  const database = await createTestDatabase();
+  const app = await buildServer({
+    db: database.db,
+    publicUrl: 'https://allot.test',
+    operatorToken: OPERATOR_TOKEN,
+    ...(options.now ? { clock: options.now } : {}),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no port');
+  const url = `http://127.0.0.1:${address.port}`;
+  const document = (await (await fetch(`${url}/api/v1/openapi.json`)).json()) as OpenApi;
+  const validate = responseValidator(document);
+
+  async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.apiKey) headers['x-partner-api-key'] = options.apiKey;
+    if (options.operator) headers.authorization = `Bearer ${OPERATOR_TOKEN}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${url}/api/v1${path}`, { method, headers, body });
+    const text = await response.text();
+    const parsed = text === '' ? undefined : (JSON.parse(text) as T);
+    validate(method, path.split('?')[0] as string, response.status, parsed);
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  /** Onboards a partner through the operator API; returns it with its API key. */
+  async function createPartner(overrides: Record<string, unknown> = {}) {
+    const response = await request('POST', '/operator/partners', {
+      operator: true,
+      body: { name: 'Partner', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 1000, ...overrides },
+    });
+    if (response.status !== 201) throw new Error(`createPartner: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body as { partner: { id: string }; apiKey: string };
+  }
+
+  return {
+    url,
+    db: database.db,
+    document,
+    request,
+    createPartner,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
