@@ -35,8 +35,8 @@ function installIsCurrent() {
 
 if (!installIsCurrent()) {
   const status = existsSync(localPnpm)
-    ? run(localPnpm, ['install', '--frozen-lockfile'])
-    : run('npx', ['--yes', `pnpm@${pnpmVersion}`, 'install', '--frozen-lockfile']);
+    ? run(localPnpm, ['install', '--frozen-lockfile', '--reporter=default'])
+    : run('npx', ['--yes', `pnpm@${pnpmVersion}`, 'install', '--frozen-lockfile', '--reporter=default']);
   if (status !== 0) process.exit(status);
 }
 

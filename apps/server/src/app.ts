@@ -51,7 +51,7 @@ export async function buildServer(options: ServerOptions) {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
-    parseJson(request, body as string, done);
+    void parseJson(request, body as string, done);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -14,7 +14,7 @@ export async function resolveOperatorToken(config: Config): Promise<{ token: str
   if (existsSync(file)) return { token: (await readFile(file, 'utf8')).trim(), source: file };
   await mkdir(config.dataDir, { recursive: true });
   const token = `allot_op_${randomBytes(32).toString('base64url')}`;
-  await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' }).catch(async () => undefined);
+  await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
   // If another process won the race, its token is the one.
   return { token: (await readFile(file, 'utf8')).trim(), source: file };
 }

@@ -32,7 +32,8 @@ export function planAllocation(state: AllocationState, target: number): RuleResu
     );
   }
   const delta = target - state.allocated;
-  if (drawsFromPool(state.mode)) {
+  // Only a raise draws from the pool; a lowering always goes through.
+  if (drawsFromPool(state.mode) && delta > 0) {
     const available = state.pool.total - state.pool.allocated;
     if (delta > available) {
       return refuse(

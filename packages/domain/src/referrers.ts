@@ -8,7 +8,7 @@ interface ParsedOrigin {
   scheme: string;
   wildcard: boolean;
   host: string;
-  port: string;
+  port: number;
 }
 
 function parseOrigin(value: string): ParsedOrigin | null {
@@ -19,9 +19,10 @@ function parseOrigin(value: string): ParsedOrigin | null {
   const host = match[3] as string;
   const port = match[4];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return null;
-  // A wildcard must sit above a registrable name: `https://*.com` would match the world.
-  if (wildcard && !host.includes('.')) return null;
-  return { scheme, wildcard, host, port: port ?? (scheme === 'https' ? '443' : '80') };
+  // A wildcard must sit above a name: `https://*.com` would match the world, `http://*.0.0.1` any address.
+  if (wildcard && (!host.includes('.') || /^[\d.]+$/.test(host))) return null;
+  // Ports compare as numbers: `:0443` is `:443`.
+  return { scheme, wildcard, host, port: port === undefined ? (scheme === 'https' ? 443 : 80) : Number(port) };
 }
 
 /** An allowed referrer: an origin such as `https://acme.com`, `https://*.acme.com`, `http://localhost:8080`. */

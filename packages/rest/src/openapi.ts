@@ -4,8 +4,10 @@ import { inputLocation, pathParams, routes, type RestRoute } from './route-table
 type JsonSchema = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+  const generated = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  // OpenAPI 3.1 fixes the dialect for the whole document.
+  delete generated.$schema;
+  return generated;
 }
 
 const errorSchema: JsonSchema = {
@@ -30,6 +32,11 @@ const errorResponses: Record<string, string> = {
   '404': 'Not found (or owned by another partner)',
   '409': 'Conflict: a duplicate externalId, or an Idempotency-Key reused with another request',
   '422': 'A business rule refused the request (pool, trial cap, consumption)',
+};
+
+const bodyErrorResponses: Record<string, string> = {
+  '413': 'The body is larger than 1 MiB',
+  '415': 'The body must be JSON (Content-Type: application/json)',
 };
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
@@ -76,7 +83,7 @@ function operation(route: RestRoute) {
     responses: {
       [String(route.status)]: success,
       ...Object.fromEntries(
-        Object.entries(errorResponses).map(([status, description]) => [
+        Object.entries({ ...errorResponses, ...(requestBody ? bodyErrorResponses : {}) }).map(([status, description]) => [
           status,
           { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         ]),

@@ -60,7 +60,7 @@ function route<I extends z.ZodObject | undefined>(
     call: (caller: Caller, input: I extends z.ZodObject ? z.input<I> : undefined) => Promise<unknown>;
   },
 ): RestRoute {
-  return { status: 200, ...definition } as RestRoute;
+  return { status: 200, ...definition };
 }
 
 const organizations = '/partner/organizations';

@@ -1,0 +1,108 @@
+import { services } from '@allot/api';
+import { createPartnerInput, partnerIdInput, revokeApiKeyInput } from '@allot/domain';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { loadConfig } from './config.ts';
+import { openDatabase, type OpenDatabase } from './database.ts';
+
+const usage = `Usage: pnpm allot <command> [options]
+
+  partners create --name NAME --billing-mode credit_pool|external|usage_based
+                  --billing-period monthly|quarterly|annually [--billing-day 1-28] [--pool N] [--json]
+  partners list [--json]
+  keys create --partner PARTNER_ID [--json]
+  keys revoke --partner PARTNER_ID --key KEY_ID
+
+Works against DATABASE_URL, or the embedded PostgreSQL in ALLOT_DATA_DIR (joining a running server's).`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    'billing-mode': { type: 'string' },
+    'billing-period': { type: 'string' },
+    'billing-day': { type: 'string' },
+    pool: { type: 'string' },
+    partner: { type: 'string' },
+    key: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+class UsageError extends Error {}
+
+const numberOption = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new UsageError(z.prettifyError(result.error));
+  return result.data;
+}
+
+const print = (json: unknown, text: string) => console.log(values.json ? JSON.stringify(json, null, 2) : text);
+
+async function run(database: OpenDatabase, command: string) {
+  const { db } = database;
+  const now = new Date();
+  switch (command) {
+    case 'partners create': {
+      const input = parse(createPartnerInput, {
+        name: values.name,
+        billingMode: values['billing-mode'],
+        billingPeriod: values['billing-period'],
+        billingDayOfMonth: numberOption(values['billing-day']),
+        poolCredits: numberOption(values.pool),
+      });
+      const created = await db.transaction().execute((trx) => services.createPartner(trx, input, now));
+      return print(
+        created,
+        `Created partner ${created.partner.name} (${created.partner.id})\nAPI key (shown once): ${created.apiKey}`,
+      );
+    }
+    case 'partners list': {
+      const list = await services.listPartners(db);
+      return print(
+        list,
+        list.partners
+          .map((p) => `${p.id}  ${p.name}  ${p.billingMode}  ${p.billingPeriod}  pool ${p.poolCredits}`)
+          .join('\n') || 'No partners yet.',
+      );
+    }
+    case 'keys create': {
+      const { partnerId } = parse(partnerIdInput, { partnerId: values.partner });
+      const key = await db.transaction().execute(async (trx) => {
+        if (!(await services.partnerExists(trx, partnerId))) throw new UsageError(`No partner ${partnerId}`);
+        return services.createApiKey(trx, partnerId);
+      });
+      return print(key, `API key ${key.id} (shown once): ${key.apiKey}`);
+    }
+    case 'keys revoke': {
+      const input = parse(revokeApiKeyInput, { partnerId: values.partner, keyId: values.key });
+      await services.revokeApiKey(db, input.partnerId, input.keyId, now).catch(() => {
+        throw new UsageError(`No API key ${input.keyId} for partner ${input.partnerId}`);
+      });
+      return print({ revoked: input.keyId }, `Revoked ${input.keyId}`);
+    }
+    default:
+      throw new UsageError(usage);
+  }
+}
+
+const command = positionals.slice(0, 2).join(' ');
+if (values.help || positionals.length === 0) {
+  console.log(usage);
+  process.exit(0);
+}
+
+const database = await openDatabase(loadConfig(), 2);
+let exitCode = 0;
+try {
+  await run(database, command);
+} catch (error) {
+  console.error(error instanceof UsageError ? error.message : error);
+  exitCode = error instanceof UsageError ? 2 : 1;
+} finally {
+  await database.close();
+}
+process.exit(exitCode);
