@@ -1,8 +1,6 @@
-import { createDb, withDatabase } from '@allot/db';
-import { createTestDatabase, type TestDatabase } from '@allot/db/testing';
+import { createTestDatabase } from '@allot/db/testing';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { sql } from 'kysely';
 import { buildServer } from '../src/app.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -63,29 +61,6 @@ function responseValidator(document: OpenApi) {
   };
 }
 
-/**
- * pg's `Pool.end()` resolves before its clients' sockets have closed, so `DROP DATABASE ... WITH
- * (FORCE)` could terminate a backend that is still saying goodbye; the pool then emits `error`
- * with no listener and the test run fails with an uncaught exception. Ending the pool first and
- * waiting (from the maintenance database) until the test database has no backends left closes
- * that race. `destroy()` is idempotent, so `drop()` destroying it again is harmless.
- */
-async function dropQuietly(database: TestDatabase) {
-  await database.db.destroy();
-  const name = new URL(database.url).pathname.slice(1);
-  const probe = createDb({ url: withDatabase(database.url, 'postgres'), max: 1 });
-  try {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = ${name}`.execute(probe);
-      if (Number(rows[0]?.n) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  } finally {
-    await probe.destroy();
-  }
-  await database.drop();
-}
-
 export interface TestServerOptions {
   /** The server's clock; tests move it to cross billing periods. */
   now?: () => Date;
@@ -139,7 +114,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     createPartner,
     close: async () => {
       await app.close();
-      await dropQuietly(database);
+      await database.drop();
     },
   };
 }

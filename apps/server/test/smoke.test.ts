@@ -23,7 +23,7 @@ describe('a partner onboarded by the operator', () => {
 
 describe('documentation', () => {
   it('serves the OpenAPI 3.1 document and the rendered docs', async () => {
-    const document = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
+    const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { openapi: string; paths: object };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toContain('/partner/organizations/{organizationId}/credits');
     const docs = await fetch(`${server.url}/docs/`);

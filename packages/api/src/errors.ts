@@ -23,7 +23,8 @@ const fail = (code: TrpcCode, appCode: string, message: string, details?: unknow
 
 export const notFound = (what: string) => fail('NOT_FOUND', 'not_found', `${what} not found`);
 export const unauthorized = (message: string) => fail('UNAUTHORIZED', 'unauthorized', message);
-export const conflict = (appCode: string, message: string) => fail('CONFLICT', appCode, message);
+export const conflict = (appCode: string, message: string, details?: unknown) =>
+  fail('CONFLICT', appCode, message, details);
 export const badRequest = (appCode: string, message: string) => fail('BAD_REQUEST', appCode, message);
 /** A business rule refused the request: HTTP 422. */
 export const refused = (violation: RuleViolation) =>
@@ -35,6 +36,10 @@ export function appCodeOf(error: TRPCError): string {
   if (error.code === 'BAD_REQUEST') return 'invalid_request';
   return error.code.toLowerCase();
 }
+
+/** What an error adds beyond its message (for example the first response of a non-replayable request). */
+export const detailsOf = (error: TRPCError): unknown =>
+  error.cause instanceof AppError ? error.cause.details : undefined;
 
 /** Unwraps a rule result or throws its violation as a 422. */
 export function orRefuse<T>(result: { ok: true; value: T } | { ok: false; violation: RuleViolation }): T {

@@ -2,7 +2,7 @@ import { sha256 } from './crypto.ts';
 import type { Context, ContextFactory, ContextOptions, Credentials } from './context.ts';
 
 export { appRouter, createCaller, type AppRouter, type Caller } from './root.ts';
-export { AppError, appCodeOf } from './errors.ts';
+export { AppError, appCodeOf, detailsOf } from './errors.ts';
 export { credentialsFromHeaders } from './context.ts';
 export type { Clock, Context, ContextFactory, ContextOptions, Credentials, ServiceContext } from './context.ts';
 export * as services from './services/index.ts';

@@ -1,7 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { appCodeOf, unauthorized } from './errors.ts';
+import { appCodeOf, detailsOf, unauthorized } from './errors.ts';
 import { authenticatePartner } from './services/api-keys.ts';
 import { sameHash, sha256 } from './crypto.ts';
 
@@ -14,6 +14,7 @@ const t = initTRPC.context<Context>().create({
         // Never expose a stack outside development tooling.
         stack: undefined,
         appCode: appCodeOf(error),
+        details: detailsOf(error),
         zodIssues: error.cause instanceof ZodError ? error.cause.issues : undefined,
       },
     };

@@ -28,12 +28,15 @@ export interface DatabaseOptions {
   url: string;
   /** Pool size; a server process needs a handful, a test file one or two. */
   max?: number;
+  /** Told when an idle connection dies (a restart, a failover); the pool replaces it. */
+  onConnectionError?: (error: Error) => void;
 }
 
-export function createDb({ url, max = 10 }: DatabaseOptions): Db {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max, types }) }),
-  });
+export function createDb({ url, max = 10, onConnectionError }: DatabaseOptions): Db {
+  const pool = new pg.Pool({ connectionString: url, max, types });
+  // Without a listener, an idle client's error is an uncaught exception that ends the process.
+  pool.on('error', onConnectionError ?? ((error) => console.error('PostgreSQL connection lost:', error.message)));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { appCodeOf } from '@allot/api';
+import { appCodeOf, detailsOf } from '@allot/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
@@ -18,7 +18,7 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
     if (error.cause instanceof ZodError) {
       return { status, body: errorBody('invalid_request', 'The request is invalid', error.cause.issues) };
     }
-    if (status < 500) return { status, body: errorBody(appCodeOf(error), error.message) };
+    if (status < 500) return { status, body: errorBody(appCodeOf(error), error.message, detailsOf(error)) };
   }
   return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side') };
 }

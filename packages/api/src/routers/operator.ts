@@ -21,7 +21,9 @@ export const operatorRouter = router({
     create: operatorProcedure
       .input(createPartnerInput)
       .output(createdPartnerSchema)
-      .mutation(({ ctx, input, path }) => once(ctx, path, input, (trx) => createPartner(trx, input, ctx.clock()))),
+      .mutation(({ ctx, input, path }) =>
+        once(ctx, path, input, (trx) => createPartner(trx, input, ctx.clock()), { secretField: 'apiKey' }),
+      ),
 
     setBilling: operatorProcedure
       .input(setPartnerBillingInput)
@@ -37,7 +39,7 @@ export const operatorRouter = router({
         once(ctx, path, input, async (trx) => {
           if (!(await partnerExists(trx, input.partnerId))) throw notFound('Partner');
           return createApiKey(trx, input.partnerId);
-        }),
+        }, { secretField: 'apiKey' }),
       ),
 
     revoke: operatorProcedure

@@ -18,6 +18,15 @@ function canonical(value: unknown): string {
 
 const MAX_KEY_LENGTH = 255;
 
+export interface OnceOptions<T> {
+  /**
+   * For operations that issue a secret (an API key): the response field that holds it. Secrets
+   * are stored hashed only, so it is left out of the stored response, and a replay cannot show it
+   * again: it answers 409 with the rest of the first response, so the caller learns what was created.
+   */
+  secretField?: keyof T & string;
+}
+
 /**
  * Runs a write at most once per idempotency key. The key is claimed, the work done and its
  * result stored in one transaction: a retry after a crash either finds the stored result or
@@ -29,6 +38,7 @@ export async function once<T>(
   operation: string,
   input: unknown,
   work: (trx: Tx) => Promise<T>,
+  options: OnceOptions<T> = {},
 ): Promise<T> {
   const key = ctx.credentials.idempotencyKey;
   if (key === undefined) return inTransaction(ctx.db, work);
@@ -50,12 +60,20 @@ export async function once<T>(
       if (prior.fingerprint !== fingerprint) {
         throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request');
       }
+      if (options.secretField) {
+        throw conflict(
+          'secret_not_replayable',
+          `This request already succeeded; its ${options.secretField} was shown once and is not stored. Issue a new one instead.`,
+          prior.response,
+        );
+      }
       return prior.response as T;
     }
     const result = await work(trx);
+    const stored = options.secretField ? { ...result, [options.secretField]: undefined } : result;
     await trx
       .insertInto('idempotency_keys')
-      .values({ scope, key, fingerprint, response: JSON.stringify(result ?? null) })
+      .values({ scope, key, fingerprint, response: JSON.stringify(stored ?? null) })
       .execute();
     return result;
   });

@@ -7,12 +7,8 @@ import type { TestProject } from 'vitest/node';
 import { createDb } from '../connection.ts';
 import { useEmbeddedPostgres, withDatabase } from '../embedded.ts';
 import { migrateToLatest } from '../migrate.ts';
+import './provided-context.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testDatabase: { url: string; template: string };
-  }
-}
 
 /**
  * Once per test run: a PostgreSQL server (embedded unless TEST_DATABASE_URL names one) and a

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../connection.ts';
 import { withDatabase } from '../embedded.ts';
+import './provided-context.ts';
 
 export interface TestDatabase {
   db: Db;
@@ -26,7 +27,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     }
   }
   const url = withDatabase(serverUrl, name);
-  const db = createDb({ url, max: 20 });
+  // Dropping the database ends its connections from the server side; that is expected here.
+  const db = createDb({ url, max: 20, onConnectionError: () => {} });
   return {
     db,
     url,
