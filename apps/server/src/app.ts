@@ -7,11 +7,13 @@ import {
 } from '@allot/api';
 import type { Db } from '@allot/db';
 import { errorBody, registerRest } from '@allot/rest';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import { sql } from 'kysely';
+import { createHash } from 'node:crypto';
 
 export interface ServerOptions {
   db: Db;
@@ -19,6 +21,16 @@ export interface ServerOptions {
   operatorToken: string | null;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** Requests per minute per caller (API key, operator, or IP without credentials). */
+  rateLimitPerMinute?: number;
+}
+
+/** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
+function rateLimitKey(request: { headers: Record<string, string | string[] | undefined>; ip: string }) {
+  const apiKey = request.headers['x-partner-api-key'];
+  if (typeof apiKey === 'string') return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
+  if (typeof request.headers.authorization === 'string') return 'operator';
+  return `ip:${request.ip}`;
 }
 
 export const VERSION = '0.1.0';
@@ -29,6 +41,7 @@ const statusCodes: Record<number, string> = {
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  429: 'rate_limited',
 };
 
 /** The composition root: tRPC, REST, docs and health on one Fastify instance. */
@@ -65,6 +78,17 @@ export async function buildServer(options: ServerOptions) {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
   );
+
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute ?? 3000,
+    timeWindow: 60_000,
+    keyGenerator: rateLimitKey,
+    allowList: (request) => request.url === '/health',
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`), {
+        statusCode: 429,
+      }),
+  });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

@@ -15,6 +15,7 @@ export interface Config {
   dataDir: string;
   operatorToken: string | undefined;
   logLevel: string;
+  rateLimitPerMinute: number;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -35,5 +36,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.ALLOT_DATA_DIR || join(repoRoot, '.allot')),
     operatorToken: env.ALLOT_OPERATOR_TOKEN || undefined,
     logLevel: env.LOG_LEVEL || 'info',
+    rateLimitPerMinute: integer('ALLOT_RATE_LIMIT_PER_MINUTE', env.ALLOT_RATE_LIMIT_PER_MINUTE, 3000),
   };
 }

@@ -11,6 +11,7 @@ const app = await buildServer({
   publicUrl: config.publicUrl,
   operatorToken: operator.token,
   logger: { level: config.logLevel },
+  rateLimitPerMinute: config.rateLimitPerMinute,
 });
 
 async function shutdown(signal: string) {

@@ -64,6 +64,7 @@ function responseValidator(document: OpenApi) {
 export interface TestServerOptions {
   /** The server's clock; tests move it to cross billing periods. */
   now?: () => Date;
+  rateLimitPerMinute?: number;
 }
 
 /** The real server over real HTTP on 127.0.0.1, on a database of its own. */
@@ -74,6 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     publicUrl: 'https://allot.test',
     operatorToken: OPERATOR_TOKEN,
     ...(options.now ? { clock: options.now } : {}),
+    ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

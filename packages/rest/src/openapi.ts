@@ -32,6 +32,7 @@ const errorResponses: Record<string, string> = {
   '404': 'Not found (or owned by another partner)',
   '409': 'Conflict: a duplicate externalId, or an Idempotency-Key reused with another request',
   '422': 'A business rule refused the request (pool, trial cap, consumption)',
+  '429': 'Too many requests from this API key; `Retry-After` says when to retry',
 };
 
 const bodyErrorResponses: Record<string, string> = {
