@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const pnpmVersion = JSON.parse(
+  readFileSync(join(root, 'package.json'), 'utf8'),
+).packageManager.split('@')[1];
 const localPnpm = join(root, 'node_modules', '.bin', 'pnpm');
 
 const tasks = {
@@ -36,7 +38,13 @@ function installIsCurrent() {
 if (!installIsCurrent()) {
   const status = existsSync(localPnpm)
     ? run(localPnpm, ['install', '--frozen-lockfile', '--reporter=default'])
-    : run('npx', ['--yes', `pnpm@${pnpmVersion}`, 'install', '--frozen-lockfile', '--reporter=default']);
+    : run('npx', [
+        '--yes',
+        `pnpm@${pnpmVersion}`,
+        'install',
+        '--frozen-lockfile',
+        '--reporter=default',
+      ]);
   if (status !== 0) process.exit(status);
 }
 

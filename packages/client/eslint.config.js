@@ -7,7 +7,15 @@ export default [
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: '@allot/api', allowTypeImports: true, message: 'Types only: the client must not bundle the server.' }] },
+        {
+          paths: [
+            {
+              name: '@allot/api',
+              allowTypeImports: true,
+              message: 'Types only: the client must not bundle the server.',
+            },
+          ],
+        },
       ],
     },
   },

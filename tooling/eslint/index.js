@@ -42,7 +42,12 @@ export function restrictImports(...names) {
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: names.map((group) => ({ group: [group, `${group}/*`], message: 'Breaks the dependency rules in docs/architecture.md.' })) },
+        {
+          patterns: names.map((group) => ({
+            group: [group, `${group}/*`],
+            message: 'Breaks the dependency rules in docs/architecture.md.',
+          })),
+        },
       ],
     },
   };

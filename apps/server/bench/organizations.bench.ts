@@ -32,7 +32,12 @@ const created = (await (
   await fetch(`${base}/operator/partners`, {
     method: 'POST',
     headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Bench', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 1_000_000 }),
+    body: JSON.stringify({
+      name: 'Bench',
+      billingMode: 'credit_pool',
+      billingPeriod: 'monthly',
+      poolCredits: 1_000_000,
+    }),
   })
 ).json()) as { partner: { id: string }; apiKey: string };
 
@@ -61,7 +66,8 @@ const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
 };
-const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
+const p95 = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
 
 async function measure(paths: () => string) {
   for (let i = 0; i < 5; i++) await timeRequest(paths()); // warm-up
@@ -70,7 +76,14 @@ async function measure(paths: () => string) {
   return { median: median(samples), p95: p95(samples) };
 }
 
-const someId = (await db.selectFrom('organizations').select('id').limit(1).offset(ORGANIZATIONS / 2).executeTakeFirstOrThrow()).id;
+const someId = (
+  await db
+    .selectFrom('organizations')
+    .select('id')
+    .limit(1)
+    .offset(ORGANIZATIONS / 2)
+    .executeTakeFirstOrThrow()
+).id;
 /** A fragment of a random organization's name (`"4821 "`): a few matches among 100,000. */
 function term() {
   const i = 1 + Math.floor(Math.random() * ORGANIZATIONS);
@@ -78,13 +91,17 @@ function term() {
 }
 
 const rows: { case: string; median: number; p95: number }[] = [];
-const record = async (name: string, paths: () => string) => rows.push({ case: name, ...(await measure(paths)) });
+const record = async (name: string, paths: () => string) =>
+  rows.push({ case: name, ...(await measure(paths)) });
 
 await record('search by name (trigram index)', term);
 await record('search, no match', () => '/partner/organizations?search=zzzzzz');
 await record('list, first page of 20', () => '/partner/organizations');
 await record('list, status=suspended', () => '/partner/organizations?status=suspended');
-await record('filter by externalId', () => `/partner/organizations?externalId=ext-${1 + Math.floor(Math.random() * ORGANIZATIONS)}`);
+await record(
+  'filter by externalId',
+  () => `/partner/organizations?externalId=ext-${1 + Math.floor(Math.random() * ORGANIZATIONS)}`,
+);
 await record('get one organization', () => `/partner/organizations/${someId}`);
 await record('billing', () => '/partner/billing');
 
@@ -92,11 +109,17 @@ await record('billing', () => '/partner/billing');
 await sql`DROP INDEX organizations_name_trgm_idx`.execute(db);
 await record('BASELINE search without the trigram index', term);
 
-console.log(`\n${ORGANIZATIONS.toLocaleString('en')} organizations seeded in ${(seedMs / 1000).toFixed(1)} s; ${SAMPLES} sequential HTTP requests per case\n`);
-console.table(rows.map((r) => ({ case: r.case, 'median ms': r.median.toFixed(2), 'p95 ms': r.p95.toFixed(2) })));
+console.log(
+  `\n${ORGANIZATIONS.toLocaleString('en')} organizations seeded in ${(seedMs / 1000).toFixed(1)} s; ${SAMPLES} sequential HTTP requests per case\n`,
+);
+console.table(
+  rows.map((r) => ({ case: r.case, 'median ms': r.median.toFixed(2), 'p95 ms': r.p95.toFixed(2) })),
+);
 const indexed = rows[0] as { median: number };
 const baseline = rows.at(-1) as { median: number };
-console.log(`search with the index is ${(baseline.median / indexed.median).toFixed(1)}x faster than without (median vs median)\n`);
+console.log(
+  `search with the index is ${(baseline.median / indexed.median).toFixed(1)}x faster than without (median vs median)\n`,
+);
 
 await app.close();
 await db.destroy();

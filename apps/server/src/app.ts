@@ -26,9 +26,13 @@ export interface ServerOptions {
 }
 
 /** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
-function rateLimitKey(request: { headers: Record<string, string | string[] | undefined>; ip: string }) {
+function rateLimitKey(request: {
+  headers: Record<string, string | string[] | undefined>;
+  ip: string;
+}) {
   const apiKey = request.headers['x-partner-api-key'];
-  if (typeof apiKey === 'string') return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
+  if (typeof apiKey === 'string')
+    return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
   if (typeof request.headers.authorization === 'string') return 'operator';
   return `ip:${request.ip}`;
 }
@@ -68,15 +72,22 @@ export async function buildServer(options: ServerOptions) {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
     if (status === 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(500).send(errorBody('internal_error', 'Something went wrong on our side'));
     }
-    return reply.code(status).send(errorBody(statusCodes[status] ?? 'invalid_request', error.message));
+    return reply
+      .code(status)
+      .send(errorBody(statusCodes[status] ?? 'invalid_request', error.message));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+    reply
+      .code(404)
+      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
   );
 
   await app.register(rateLimit, {
@@ -85,9 +96,14 @@ export async function buildServer(options: ServerOptions) {
     keyGenerator: rateLimitKey,
     allowList: (request) => request.url === '/health',
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`), {
-        statusCode: 429,
-      }),
+      Object.assign(
+        new Error(
+          `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
+        ),
+        {
+          statusCode: 429,
+        },
+      ),
   });
 
   await app.register(fastifyTRPCPlugin, {
@@ -96,7 +112,8 @@ export async function buildServer(options: ServerOptions) {
       router: appRouter,
       createContext: ({ req }) => contextFor(credentialsFromHeaders(req.headers)),
       onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, path }, 'tRPC procedure failed');
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          app.log.error({ err: error, path }, 'tRPC procedure failed');
       },
     } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
   });

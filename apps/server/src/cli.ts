@@ -32,7 +32,8 @@ const { positionals, values } = parseArgs({
 
 class UsageError extends Error {}
 
-const numberOption = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+const numberOption = (value: string | undefined) =>
+  value === undefined ? undefined : Number(value);
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
@@ -40,7 +41,8 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   return result.data;
 }
 
-const print = (json: unknown, text: string) => console.log(values.json ? JSON.stringify(json, null, 2) : text);
+const print = (json: unknown, text: string) =>
+  console.log(values.json ? JSON.stringify(json, null, 2) : text);
 
 async function run(database: OpenDatabase, command: string) {
   const { db } = database;
@@ -54,7 +56,9 @@ async function run(database: OpenDatabase, command: string) {
         billingDayOfMonth: numberOption(values['billing-day']),
         poolCredits: numberOption(values.pool),
       });
-      const created = await db.transaction().execute((trx) => services.createPartner(trx, input, now));
+      const created = await db
+        .transaction()
+        .execute((trx) => services.createPartner(trx, input, now));
       return print(
         created,
         `Created partner ${created.partner.name} (${created.partner.id})\nAPI key (shown once): ${created.apiKey}`,
@@ -65,14 +69,18 @@ async function run(database: OpenDatabase, command: string) {
       return print(
         list,
         list.partners
-          .map((p) => `${p.id}  ${p.name}  ${p.billingMode}  ${p.billingPeriod}  pool ${p.poolCredits}`)
+          .map(
+            (p) =>
+              `${p.id}  ${p.name}  ${p.billingMode}  ${p.billingPeriod}  pool ${p.poolCredits}`,
+          )
           .join('\n') || 'No partners yet.',
       );
     }
     case 'keys create': {
       const { partnerId } = parse(partnerIdInput, { partnerId: values.partner });
       const key = await db.transaction().execute(async (trx) => {
-        if (!(await services.partnerExists(trx, partnerId))) throw new UsageError(`No partner ${partnerId}`);
+        if (!(await services.partnerExists(trx, partnerId)))
+          throw new UsageError(`No partner ${partnerId}`);
         return services.createApiKey(trx, partnerId);
       });
       return print(key, `API key ${key.id} (shown once): ${key.apiKey}`);

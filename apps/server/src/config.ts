@@ -21,7 +21,8 @@ export interface Config {
 function integer(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new Error(`${name} must be a whole number, got "${value}"`);
   return parsed;
 }
 
@@ -36,6 +37,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.ALLOT_DATA_DIR || join(repoRoot, '.allot')),
     operatorToken: env.ALLOT_OPERATOR_TOKEN || undefined,
     logLevel: env.LOG_LEVEL || 'info',
-    rateLimitPerMinute: integer('ALLOT_RATE_LIMIT_PER_MINUTE', env.ALLOT_RATE_LIMIT_PER_MINUTE, 3000),
+    rateLimitPerMinute: integer(
+      'ALLOT_RATE_LIMIT_PER_MINUTE',
+      env.ALLOT_RATE_LIMIT_PER_MINUTE,
+      3000,
+    ),
   };
 }

@@ -15,7 +15,10 @@ const DATABASE_NAME = 'allot';
  * DATABASE_URL when set; otherwise the embedded PostgreSQL in the data directory, started here
  * or joined if a running server already started it. Either way the schema is migrated.
  */
-export async function openDatabase(config: Config, pool = config.databasePoolSize): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  pool = config.databasePoolSize,
+): Promise<OpenDatabase> {
   if (config.databaseUrl) {
     const db = createDb({ url: config.databaseUrl, max: pool });
     await migrateToLatest(db);
@@ -24,13 +27,19 @@ export async function openDatabase(config: Config, pool = config.databasePoolSiz
   }
   const server = await useEmbeddedPostgres(config.dataDir);
   const admin = createDb({ url: server.url, max: 1 });
-  const exists = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE_NAME}`.execute(admin);
+  const exists = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE_NAME}`.execute(
+    admin,
+  );
   if (exists.rows.length === 0) {
-    await sql`CREATE DATABASE ${sql.id(DATABASE_NAME)}`.execute(admin).catch(async (error: unknown) => {
-      // Another process created it a moment ago.
-      const again = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE_NAME}`.execute(admin);
-      if (again.rows.length === 0) throw error;
-    });
+    await sql`CREATE DATABASE ${sql.id(DATABASE_NAME)}`
+      .execute(admin)
+      .catch(async (error: unknown) => {
+        // Another process created it a moment ago.
+        const again = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE_NAME}`.execute(
+          admin,
+        );
+        if (again.rows.length === 0) throw error;
+      });
   }
   await admin.destroy();
   const db = createDb({ url: withDatabase(server.url, DATABASE_NAME), max: pool });

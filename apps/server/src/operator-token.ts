@@ -8,7 +8,9 @@ import type { Config } from './config.ts';
  * ALLOT_OPERATOR_TOKEN, or the token generated at first start and kept in the data directory
  * (readable by its owner only). `generated` says whether to print it.
  */
-export async function resolveOperatorToken(config: Config): Promise<{ token: string; source: string }> {
+export async function resolveOperatorToken(
+  config: Config,
+): Promise<{ token: string; source: string }> {
   if (config.operatorToken) return { token: config.operatorToken, source: 'ALLOT_OPERATOR_TOKEN' };
   const file = join(config.dataDir, 'operator-token');
   if (existsSync(file)) return { token: (await readFile(file, 'utf8')).trim(), source: file };

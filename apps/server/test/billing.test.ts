@@ -36,26 +36,52 @@ async function createOrg(apiKey: string, body: Record<string, unknown>) {
 }
 
 /** A visitor and its identification, written straight into the tables the reports read. */
-async function identify(partnerId: string, organizationId: string, credits: number, at: Date | string) {
+async function identify(
+  partnerId: string,
+  organizationId: string,
+  credits: number,
+  at: Date | string,
+) {
   const when = new Date(at);
   const visitorId = randomUUID();
   await server.db
     .insertInto('visitors')
-    .values({ id: visitorId, partner_id: partnerId, organization_id: organizationId, first_seen_at: when, last_seen_at: when })
+    .values({
+      id: visitorId,
+      partner_id: partnerId,
+      organization_id: organizationId,
+      first_seen_at: when,
+      last_seen_at: when,
+    })
     .execute();
   await server.db
     .insertInto('identifications')
-    .values({ id: randomUUID(), partner_id: partnerId, organization_id: organizationId, visitor_id: visitorId, credits, identified_at: when })
+    .values({
+      id: randomUUID(),
+      partner_id: partnerId,
+      organization_id: organizationId,
+      visitor_id: visitorId,
+      credits,
+      identified_at: when,
+    })
     .execute();
 }
 
 async function setConsumed(organizationId: string, consumed: number) {
-  await server.db.updateTable('organizations').set({ credits_consumed: consumed }).where('id', '=', organizationId).execute();
+  await server.db
+    .updateTable('organizations')
+    .set({ credits_consumed: consumed })
+    .where('id', '=', organizationId)
+    .execute();
 }
 
 describe('GET /partner/billing', () => {
   it('reports a credit_pool partner: mode, period and the pool as numbers', async () => {
-    const { apiKey } = await server.createPartner({ billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 1000 });
+    const { apiKey } = await server.createPartner({
+      billingMode: 'credit_pool',
+      billingPeriod: 'monthly',
+      poolCredits: 1000,
+    });
     expect(await get(apiKey, '/partner/billing')).toEqual({
       billingMode: 'credit_pool',
       billingPeriod: 'monthly',
@@ -76,23 +102,30 @@ describe('GET /partner/billing', () => {
     });
   });
 
-  it.each(['external', 'usage_based'] as const)('reports a %s partner with the pool fields null', async (billingMode) => {
-    const { apiKey } = await server.createPartner({ billingMode, billingPeriod: 'quarterly', poolCredits: 0 });
-    // No pool caps the allocation outside credit_pool mode.
-    await createOrg(apiKey, { name: 'Unbounded', tier: 'paid', initialCredits: 5000 });
-    expect(await get(apiKey, '/partner/billing')).toEqual({
-      billingMode,
-      billingPeriod: 'quarterly',
-      billingDayOfMonth: 1,
-      // Quarterly periods are anchored on the month the partner was onboarded.
-      currentPeriod: { start: '2030-03-01T00:00:00.000Z', end: '2030-06-01T00:00:00.000Z' },
-      creditPoolTotal: null,
-      creditsAllocated: null,
-      creditsUnallocated: null,
-      creditsUsed: 0,
-      creditsRemaining: null,
-    });
-  });
+  it.each(['external', 'usage_based'] as const)(
+    'reports a %s partner with the pool fields null',
+    async (billingMode) => {
+      const { apiKey } = await server.createPartner({
+        billingMode,
+        billingPeriod: 'quarterly',
+        poolCredits: 0,
+      });
+      // No pool caps the allocation outside credit_pool mode.
+      await createOrg(apiKey, { name: 'Unbounded', tier: 'paid', initialCredits: 5000 });
+      expect(await get(apiKey, '/partner/billing')).toEqual({
+        billingMode,
+        billingPeriod: 'quarterly',
+        billingDayOfMonth: 1,
+        // Quarterly periods are anchored on the month the partner was onboarded.
+        currentPeriod: { start: '2030-03-01T00:00:00.000Z', end: '2030-06-01T00:00:00.000Z' },
+        creditPoolTotal: null,
+        creditsAllocated: null,
+        creditsUnallocated: null,
+        creditsUsed: 0,
+        creditsRemaining: null,
+      });
+    },
+  );
 
   it('bounds the current period on the billing day and answers annual periods as annually', async () => {
     const monthly = await server.createPartner({ billingPeriod: 'monthly', billingDayOfMonth: 20 });
@@ -130,7 +163,11 @@ describe('GET /partner/billing', () => {
 
   it('answers 401 without a valid key', async () => {
     expectError(await server.request('GET', '/partner/billing'), 401, 'unauthorized');
-    expectError(await server.request('GET', '/partner/billing', { apiKey: 'allot_sk_wrong' }), 401, 'unauthorized');
+    expectError(
+      await server.request('GET', '/partner/billing', { apiKey: 'allot_sk_wrong' }),
+      401,
+      'unauthorized',
+    );
   });
 });
 
@@ -152,7 +189,8 @@ describe('GET /partner/billing/usage', () => {
     const large = await createOrg(apiKey, { name: 'Large', initialCredits: 100 });
     await createOrg(apiKey, { name: 'Idle', initialCredits: 100 });
     await identify(partner.id, small.id, 1, '2030-03-05T00:00:00Z');
-    for (const day of ['03', '04', '05']) await identify(partner.id, large.id, 1, `2030-03-${day}T10:00:00Z`);
+    for (const day of ['03', '04', '05'])
+      await identify(partner.id, large.id, 1, `2030-03-${day}T10:00:00Z`);
     await identify(partner.id, large.id, 0, '2030-03-06T10:00:00Z');
     await identify(partner.id, large.id, 1, '2030-02-28T23:59:59Z'); // before the period
     await identify(partner.id, small.id, 1, '2030-04-01T00:00:00Z'); // the next period's first instant
@@ -203,7 +241,9 @@ describe('GET /partner/usage', () => {
       totalQuantity: 3,
       totalEvents: 4,
     });
-    expect(await get(apiKey, '/partner/usage?startDate=2030-02-10&endDate=2030-02-10')).toMatchObject({
+    expect(
+      await get(apiKey, '/partner/usage?startDate=2030-02-10&endDate=2030-02-10'),
+    ).toMatchObject({
       totalQuantity: 1,
       totalEvents: 2,
     });
@@ -216,7 +256,10 @@ describe('GET /partner/usage', () => {
     });
     // Another partner's key sees none of it.
     const other = await server.createPartner();
-    expect(await get(other.apiKey, '/partner/usage?startDate=2030-01-01')).toMatchObject({ totalQuantity: 0, totalEvents: 0 });
+    expect(await get(other.apiKey, '/partner/usage?startDate=2030-01-01')).toMatchObject({
+      totalQuantity: 0,
+      totalEvents: 0,
+    });
   });
 
   it.each([
@@ -230,7 +273,9 @@ describe('GET /partner/usage', () => {
     for (const path of ['/partner/usage', '/partner/analytics']) {
       const response = await server.request('GET', `${path}?${query}`, { apiKey });
       expectError(response, 400, 'invalid_request');
-      const paths = (response.body.error.details as { path: string[] }[]).map((issue) => issue.path.join('.'));
+      const paths = (response.body.error.details as { path: string[] }[]).map((issue) =>
+        issue.path.join('.'),
+      );
       expect(paths).toContain(field);
     }
   });
@@ -238,12 +283,22 @@ describe('GET /partner/usage', () => {
   it('rejects a start after the end with 400 invalid_date_range', async () => {
     const { apiKey } = await server.createPartner();
     for (const path of ['/partner/usage', '/partner/analytics']) {
-      const response = await server.request('GET', `${path}?startDate=2030-03-02&endDate=2030-03-01`, { apiKey });
-      expect(response.body).toEqual({ error: { code: 'invalid_date_range', message: expect.any(String) } });
+      const response = await server.request(
+        'GET',
+        `${path}?startDate=2030-03-02&endDate=2030-03-01`,
+        { apiKey },
+      );
+      expect(response.body).toEqual({
+        error: { code: 'invalid_date_range', message: expect.any(String) },
+      });
       expect(response.status).toBe(400);
     }
     // An explicit start after the default end (today) is refused the same way.
-    expectError(await server.request('GET', '/partner/usage?startDate=2030-03-16', { apiKey }), 400, 'invalid_date_range');
+    expectError(
+      await server.request('GET', '/partner/usage?startDate=2030-03-16', { apiKey }),
+      400,
+      'invalid_date_range',
+    );
   });
 });
 
@@ -265,7 +320,14 @@ describe('GET /partner/analytics', () => {
     const two = await createOrg(apiKey, { name: 'Two', initialCredits: 200 });
     const suspended = await createOrg(apiKey, { name: 'Paused', initialCredits: 50 });
     const canceled = await createOrg(apiKey, { name: 'Gone' });
-    expect((await server.request('PUT', `${ORGS}/${suspended.id}/status`, { apiKey, body: { enabled: false } })).status).toBe(200);
+    expect(
+      (
+        await server.request('PUT', `${ORGS}/${suspended.id}/status`, {
+          apiKey,
+          body: { enabled: false },
+        })
+      ).status,
+    ).toBe(200);
     expect((await server.request('DELETE', `${ORGS}/${canceled.id}`, { apiKey })).status).toBe(204);
 
     await setConsumed(one.id, 120);
@@ -284,7 +346,9 @@ describe('GET /partner/analytics', () => {
       creditsRemaining: 230,
       creditsUsed: 320,
     });
-    expect(await get(apiKey, '/partner/analytics?startDate=2030-02-01&endDate=2030-02-28')).toMatchObject({
+    expect(
+      await get(apiKey, '/partner/analytics?startDate=2030-02-01&endDate=2030-02-28'),
+    ).toMatchObject({
       startDate: '2030-02-01',
       endDate: '2030-02-28',
       totalOrganizations: 4,
@@ -296,11 +360,22 @@ describe('GET /partner/analytics', () => {
 
 describe('period renewal (no rollover)', () => {
   it('refreshes the pool and re-grants each allowance at the next period; nothing carries over', async () => {
-    const { partner, apiKey } = await server.createPartner({ billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 1000 });
+    const { partner, apiKey } = await server.createPartner({
+      billingMode: 'credit_pool',
+      billingPeriod: 'monthly',
+      poolCredits: 1000,
+    });
     const org = await createOrg(apiKey, { name: 'Renewing', initialCredits: 300 });
     // Credits set with PUT credits belong to this period only: this one has no recurring allowance.
     const oneOff = await createOrg(apiKey, { name: 'One-off' });
-    expect((await server.request('PUT', `${ORGS}/${oneOff.id}/credits`, { apiKey, body: { credits: 150 } })).status).toBe(200);
+    expect(
+      (
+        await server.request('PUT', `${ORGS}/${oneOff.id}/credits`, {
+          apiKey,
+          body: { credits: 150 },
+        })
+      ).status,
+    ).toBe(200);
     await setConsumed(org.id, 120);
     await identify(partner.id, org.id, 1, '2030-03-14T10:00:00Z');
     expect(await get(apiKey, '/partner/billing')).toMatchObject({
@@ -310,7 +385,11 @@ describe('period renewal (no rollover)', () => {
       creditsUnallocated: 550,
       creditsUsed: 1,
     });
-    expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({ credits: 300, creditsUsed: 120, creditsRemaining: 180 });
+    expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({
+      credits: 300,
+      creditsUsed: 120,
+      creditsRemaining: 180,
+    });
 
     now = new Date('2030-04-10T09:00:00.000Z');
     const billing = await get(apiKey, '/partner/billing');
@@ -336,7 +415,10 @@ describe('period renewal (no rollover)', () => {
       creditAllowance: 300,
       currentPeriod: { start: '2030-04-01T00:00:00.000Z', end: '2030-05-01T00:00:00.000Z' },
     });
-    expect((await get(apiKey, `${ORGS}/${oneOff.id}`)).organization).toMatchObject({ credits: 0, creditsUsed: 0 });
+    expect((await get(apiKey, `${ORGS}/${oneOff.id}`)).organization).toMatchObject({
+      credits: 0,
+      creditsUsed: 0,
+    });
     expect(await get(apiKey, '/partner/billing/usage')).toMatchObject({
       periodStart: '2030-04-01T00:00:00.000Z',
       creditsConsumed: 0,
@@ -346,12 +428,25 @@ describe('period renewal (no rollover)', () => {
 
     // The renewed pool is a normal pool: what is left of it can be allocated, not more.
     expectError(
-      await server.request('PUT', `${ORGS}/${oneOff.id}/credits`, { apiKey, body: { credits: 501 } }),
+      await server.request('PUT', `${ORGS}/${oneOff.id}/credits`, {
+        apiKey,
+        body: { credits: 501 },
+      }),
       422,
       'trial_cap_exceeded',
     );
-    expect((await server.request('PUT', `${ORGS}/${oneOff.id}/credits`, { apiKey, body: { credits: 500 } })).status).toBe(200);
-    expect(await get(apiKey, '/partner/billing')).toMatchObject({ creditsAllocated: 800, creditsUnallocated: 200 });
+    expect(
+      (
+        await server.request('PUT', `${ORGS}/${oneOff.id}/credits`, {
+          apiKey,
+          body: { credits: 500 },
+        })
+      ).status,
+    ).toBe(200);
+    expect(await get(apiKey, '/partner/billing')).toMatchObject({
+      creditsAllocated: 800,
+      creditsUnallocated: 200,
+    });
 
     // Skipping a whole period still renews once, to the same figures.
     now = new Date('2030-06-03T00:00:00.000Z');
@@ -361,7 +456,10 @@ describe('period renewal (no rollover)', () => {
       creditsAllocated: 300,
       creditsUnallocated: 700,
     });
-    expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({ credits: 300, creditsUsed: 0 });
+    expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({
+      credits: 300,
+      creditsUsed: 0,
+    });
     expect((await get(apiKey, `${ORGS}/${oneOff.id}`)).organization).toMatchObject({ credits: 0 });
   });
 
@@ -370,7 +468,14 @@ describe('period renewal (no rollover)', () => {
     const org = await createOrg(apiKey, { name: 'Direct', initialCredits: 400 });
     await setConsumed(org.id, 400);
     now = new Date('2030-04-01T00:00:00.000Z'); // the exact first instant of the next period
-    expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({ credits: 400, creditsUsed: 0, creditsRemaining: 400 });
-    expect(await get(apiKey, '/partner/billing')).toMatchObject({ creditPoolTotal: 1000, creditsAllocated: 400 });
+    expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({
+      credits: 400,
+      creditsUsed: 0,
+      creditsRemaining: 400,
+    });
+    expect(await get(apiKey, '/partner/billing')).toMatchObject({
+      creditPoolTotal: 1000,
+      creditsAllocated: 400,
+    });
   });
 });

@@ -26,19 +26,42 @@ async function cli(...args: string[]) {
 describe('pnpm allot', () => {
   it('creates a partner whose key drives the REST API, with JSON identical to the REST body', async () => {
     const { stdout } = await cli(
-      'partners', 'create', '--name', 'CLI Agency', '--billing-mode', 'credit_pool',
-      '--billing-period', 'annual', '--pool', '2500', '--json',
+      'partners',
+      'create',
+      '--name',
+      'CLI Agency',
+      '--billing-mode',
+      'credit_pool',
+      '--billing-period',
+      'annual',
+      '--pool',
+      '2500',
+      '--json',
     );
     const created = JSON.parse(stdout) as { partner: Record<string, unknown>; apiKey: string };
     expect(Object.keys(created).sort()).toEqual(['apiKey', 'partner']);
     expect(created.partner).toMatchObject({
-      name: 'CLI Agency', billingMode: 'credit_pool', billingPeriod: 'annually', billingDayOfMonth: 1, poolCredits: 2500,
+      name: 'CLI Agency',
+      billingMode: 'credit_pool',
+      billingPeriod: 'annually',
+      billingDayOfMonth: 1,
+      poolCredits: 2500,
     });
-    expect(Object.keys(created.partner).sort()).toEqual(
-      ['billingDayOfMonth', 'billingMode', 'billingPeriod', 'createdAt', 'id', 'name', 'poolCredits'],
-    );
+    expect(Object.keys(created.partner).sort()).toEqual([
+      'billingDayOfMonth',
+      'billingMode',
+      'billingPeriod',
+      'createdAt',
+      'id',
+      'name',
+      'poolCredits',
+    ]);
 
-    const app = await buildServer({ db: database.db, publicUrl: 'http://localhost', operatorToken: null });
+    const app = await buildServer({
+      db: database.db,
+      publicUrl: 'http://localhost',
+      operatorToken: null,
+    });
     try {
       const response = await app.inject({
         method: 'POST',
@@ -47,33 +70,58 @@ describe('pnpm allot', () => {
         payload: { name: 'Acme Corp', externalId: 'acme-123', tier: 'trial', initialCredits: 500 },
       });
       expect(response.statusCode).toBe(201);
-      const billing = await app.inject({ url: '/api/v1/partner/billing', headers: { 'x-partner-api-key': created.apiKey } });
+      const billing = await app.inject({
+        url: '/api/v1/partner/billing',
+        headers: { 'x-partner-api-key': created.apiKey },
+      });
       expect(billing.json()).toMatchObject({ creditPoolTotal: 2500, creditsAllocated: 500 });
     } finally {
       await app.close();
     }
 
-    const list = JSON.parse((await cli('partners', 'list', '--json')).stdout) as { partners: { id: string }[] };
+    const list = JSON.parse((await cli('partners', 'list', '--json')).stdout) as {
+      partners: { id: string }[];
+    };
     expect(list.partners.map((p) => p.id)).toContain(created.partner.id);
 
-    const key = JSON.parse((await cli('keys', 'create', '--partner', created.partner.id as string, '--json')).stdout);
+    const key = JSON.parse(
+      (await cli('keys', 'create', '--partner', created.partner.id as string, '--json')).stdout,
+    );
     expect(key.apiKey).toMatch(/^allot_sk_/);
     expect(key.apiKey).not.toBe(created.apiKey);
   });
 
   it('refuses invalid options with a message and exit code 2, writing nothing', async () => {
-    const failure = await cli('partners', 'create', '--name', 'X', '--billing-mode', 'barter', '--billing-period', 'monthly').then(
+    const failure = await cli(
+      'partners',
+      'create',
+      '--name',
+      'X',
+      '--billing-mode',
+      'barter',
+      '--billing-period',
+      'monthly',
+    ).then(
       () => null,
       (error: { code: number; stderr: string }) => error,
     );
     expect(failure?.code).toBe(2);
     expect(failure?.stderr).toContain('billingMode');
-    const rows = await database.db.selectFrom('partners').select('name').where('name', '=', 'X').execute();
+    const rows = await database.db
+      .selectFrom('partners')
+      .select('name')
+      .where('name', '=', 'X')
+      .execute();
     expect(rows).toEqual([]);
   });
 
   it('says which partner does not exist', async () => {
-    const failure = await cli('keys', 'create', '--partner', '00000000-0000-7000-8000-000000000000').then(
+    const failure = await cli(
+      'keys',
+      'create',
+      '--partner',
+      '00000000-0000-7000-8000-000000000000',
+    ).then(
       () => null,
       (error: { code: number; stderr: string }) => error,
     );

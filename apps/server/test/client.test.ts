@@ -1,4 +1,9 @@
-import { createAllotClient, TRPCClientError, type AllotClient, type AppRouter } from '@allot/client';
+import {
+  createAllotClient,
+  TRPCClientError,
+  type AllotClient,
+  type AppRouter,
+} from '@allot/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
 
@@ -23,7 +28,10 @@ async function rejection(promise: Promise<unknown>) {
 
 describe('@allot/client against a running server', () => {
   it('creates, reads and lists organizations with typed results', async () => {
-    const { organization } = await client.organizations.create.mutate({ name: 'Typed Co', initialCredits: 40 });
+    const { organization } = await client.organizations.create.mutate({
+      name: 'Typed Co',
+      initialCredits: 40,
+    });
     expect(organization.credits).toBe(40);
     const fetched = await client.organizations.get.query({ organizationId: organization.id });
     expect(fetched.organization.name).toBe('Typed Co');
@@ -39,14 +47,21 @@ describe('@allot/client against a running server', () => {
   });
 
   it('carries the business code of a refused allocation', async () => {
-    const { organization } = await client.organizations.create.mutate({ name: 'Big', tier: 'paid' });
-    const error = await rejection(client.organizations.setCredits.mutate({ organizationId: organization.id, credits: 1000 }));
+    const { organization } = await client.organizations.create.mutate({
+      name: 'Big',
+      tier: 'paid',
+    });
+    const error = await rejection(
+      client.organizations.setCredits.mutate({ organizationId: organization.id, credits: 1000 }),
+    );
     expect(error.data?.httpStatus).toBe(422);
     expect(error.data?.appCode).toBe('insufficient_pool_credits');
   });
 
   it('carries the validation issues of bad input', async () => {
-    const error = await rejection(client.organizations.create.mutate({ name: '', initialCredits: -1 }));
+    const error = await rejection(
+      client.organizations.create.mutate({ name: '', initialCredits: -1 }),
+    );
     expect(error.data?.httpStatus).toBe(400);
     expect(error.data?.zodIssues).toEqual(
       expect.arrayContaining([

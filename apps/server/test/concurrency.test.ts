@@ -15,7 +15,10 @@ describe('allocations under concurrency', () => {
     // Ten organizations to allocate into, created up front with nothing drawn.
     const orgs = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        server.request('POST', '/partner/organizations', { apiKey, body: { name: `Org ${i}`, tier: 'paid' } }),
+        server.request('POST', '/partner/organizations', {
+          apiKey,
+          body: { name: `Org ${i}`, tier: 'paid' },
+        }),
       ),
     );
     const orgIds = orgs.map((r) => r.body.organization.id as string);
@@ -24,7 +27,10 @@ describe('allocations under concurrency', () => {
     // and 25 creates drawing 60 each: together far more than the pool holds.
     const requests = Array.from({ length: 50 }, (_, i) =>
       i % 2 === 0
-        ? server.request('PUT', `/partner/organizations/${orgIds[i % 10]}/credits`, { apiKey, body: { credits: 90 + i } })
+        ? server.request('PUT', `/partner/organizations/${orgIds[i % 10]}/credits`, {
+            apiKey,
+            body: { credits: 90 + i },
+          })
         : server.request('POST', '/partner/organizations', {
             apiKey,
             body: { name: `Concurrent ${i}`, tier: 'paid', initialCredits: 60 },
@@ -41,7 +47,10 @@ describe('allocations under concurrency', () => {
 
     const billing = await server.request('GET', '/partner/billing', { apiKey });
     const list = await server.request('GET', '/partner/organizations?pageSize=100', { apiKey });
-    const allocatedToOrgs = (list.body.organizations as { credits: number }[]).reduce((sum, o) => sum + o.credits, 0);
+    const allocatedToOrgs = (list.body.organizations as { credits: number }[]).reduce(
+      (sum, o) => sum + o.credits,
+      0,
+    );
 
     expect(billing.body.creditPoolTotal).toBe(POOL);
     expect(billing.body.creditsAllocated).toBeLessThanOrEqual(POOL);
@@ -52,7 +61,9 @@ describe('allocations under concurrency', () => {
     // Every successful create exists with its credits; every refused one left nothing behind.
     const created = results.filter((r) => r.status === 201);
     for (const response of created) {
-      const found = list.body.organizations.find((o: { id: string }) => o.id === response.body.organization.id);
+      const found = list.body.organizations.find(
+        (o: { id: string }) => o.id === response.body.organization.id,
+      );
       expect(found?.credits).toBe(60);
     }
     expect(list.body.total).toBe(10 + created.length);
@@ -60,11 +71,19 @@ describe('allocations under concurrency', () => {
 
   it('concurrent raises and lowerings of one organization keep pool and organization in step', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 500 });
-    const { body } = await server.request('POST', '/partner/organizations', { apiKey, body: { name: 'Solo', tier: 'paid' } });
+    const { body } = await server.request('POST', '/partner/organizations', {
+      apiKey,
+      body: { name: 'Solo', tier: 'paid' },
+    });
     const id = body.organization.id as string;
     const targets = Array.from({ length: 30 }, (_, i) => (i * 37) % 700);
     const results = await Promise.all(
-      targets.map((credits) => server.request('PUT', `/partner/organizations/${id}/credits`, { apiKey, body: { credits } })),
+      targets.map((credits) =>
+        server.request('PUT', `/partner/organizations/${id}/credits`, {
+          apiKey,
+          body: { credits },
+        }),
+      ),
     );
     for (const [i, r] of results.entries()) {
       expect(r.status, `target ${targets[i]}`).toBe((targets[i] as number) > 500 ? 422 : 200);

@@ -24,7 +24,13 @@ export interface RequestOptions {
 }
 
 type OpenApi = {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json': { schema: object } } }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { responses: Record<string, { content?: { 'application/json': { schema: object } } }> }
+    >
+  >;
   components: object;
 };
 
@@ -44,11 +50,21 @@ function responseValidator(document: OpenApi) {
     const operation = document.paths[match.template]?.[method.toLowerCase()];
     if (!operation) throw new Error(`OpenAPI has no ${method} ${match.template}`);
     const response = operation.responses[String(status)];
-    if (!response) throw new Error(`OpenAPI documents no ${status} for ${method} ${match.template}`);
+    if (!response)
+      throw new Error(`OpenAPI documents no ${status} for ${method} ${match.template}`);
     const key = `${method} ${match.template} ${status}`;
     if (!cache.has(key)) {
       const schema = response.content?.['application/json'].schema;
-      cache.set(key, schema ? ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"openapi#/components'))) : null);
+      cache.set(
+        key,
+        schema
+          ? ajv.compile(
+              JSON.parse(
+                JSON.stringify(schema).replaceAll('"#/components', '"openapi#/components'),
+              ),
+            )
+          : null,
+      );
     }
     const validate = cache.get(key);
     if (validate === null) {
@@ -56,7 +72,9 @@ function responseValidator(document: OpenApi) {
       return;
     }
     if (validate && !validate(body)) {
-      throw new Error(`${key} does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`);
+      throw new Error(
+        `${key} does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`,
+      );
     }
   };
 }
@@ -84,7 +102,11 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const document = (await (await fetch(`${url}/api/v1/openapi.json`)).json()) as OpenApi;
   const validate = responseValidator(document);
 
-  async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async function request<T = any>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.apiKey) headers['x-partner-api-key'] = options.apiKey;
     if (options.operator) headers.authorization = `Bearer ${OPERATOR_TOKEN}`;
@@ -102,9 +124,16 @@ export async function startTestServer(options: TestServerOptions = {}) {
   async function createPartner(overrides: Record<string, unknown> = {}) {
     const response = await request('POST', '/operator/partners', {
       operator: true,
-      body: { name: 'Partner', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 1000, ...overrides },
+      body: {
+        name: 'Partner',
+        billingMode: 'credit_pool',
+        billingPeriod: 'monthly',
+        poolCredits: 1000,
+        ...overrides,
+      },
     });
-    if (response.status !== 201) throw new Error(`createPartner: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 201)
+      throw new Error(`createPartner: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body as { partner: { id: string }; apiKey: string };
   }
 

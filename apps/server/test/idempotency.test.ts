@@ -19,7 +19,10 @@ function expectError(response: ApiResponse, status: number, code: string) {
 async function organizations(apiKey: string) {
   const response = await server.request('GET', `${ORGS}?pageSize=100`, { apiKey });
   expect(response.status).toBe(200);
-  return response.body as { organizations: { id: string; name: string; credits: number }[]; total: number };
+  return response.body as {
+    organizations: { id: string; name: string; credits: number }[];
+    total: number;
+  };
 }
 
 async function pool(apiKey: string) {
@@ -65,22 +68,38 @@ describe('Idempotency-Key on POST /partner/organizations', () => {
 
   it('answers 409 idempotency_key_reused for the same key with another body, and changes nothing', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const first = await server.request('POST', ORGS, { apiKey, body: { name: 'Original', initialCredits: 100 }, headers: key('k-409') });
+    const first = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'Original', initialCredits: 100 },
+      headers: key('k-409'),
+    });
     expect(first.status).toBe(201);
 
     expectError(
-      await server.request('POST', ORGS, { apiKey, body: { name: 'Original', initialCredits: 101 }, headers: key('k-409') }),
+      await server.request('POST', ORGS, {
+        apiKey,
+        body: { name: 'Original', initialCredits: 101 },
+        headers: key('k-409'),
+      }),
       409,
       'idempotency_key_reused',
     );
     expectError(
-      await server.request('POST', ORGS, { apiKey, body: { name: 'Different' }, headers: key('k-409') }),
+      await server.request('POST', ORGS, {
+        apiKey,
+        body: { name: 'Different' },
+        headers: key('k-409'),
+      }),
       409,
       'idempotency_key_reused',
     );
     // The same key on another operation is a different request too.
     expectError(
-      await server.request('PUT', `${ORGS}/${first.body.organization.id}/credits`, { apiKey, body: { credits: 100 }, headers: key('k-409') }),
+      await server.request('PUT', `${ORGS}/${first.body.organization.id}/credits`, {
+        apiKey,
+        body: { credits: 100 },
+        headers: key('k-409'),
+      }),
       409,
       'idempotency_key_reused',
     );
@@ -88,7 +107,11 @@ describe('Idempotency-Key on POST /partner/organizations', () => {
     expect((await organizations(apiKey)).organizations.map((o) => o.name)).toEqual(['Original']);
     expect(await pool(apiKey)).toEqual({ total: 1000, allocated: 100 });
     // The original request still replays.
-    const replay = await server.request('POST', ORGS, { apiKey, body: { name: 'Original', initialCredits: 100 }, headers: key('k-409') });
+    const replay = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'Original', initialCredits: 100 },
+      headers: key('k-409'),
+    });
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(first.body);
   });
@@ -96,9 +119,16 @@ describe('Idempotency-Key on POST /partner/organizations', () => {
   it('does not burn a key on a refused request: after a 422 the same key can succeed', async () => {
     const { partner, apiKey } = await server.createPartner({ poolCredits: 100 });
     const body = { name: 'Waits for pool', tier: 'paid', initialCredits: 300 };
-    expectError(await server.request('POST', ORGS, { apiKey, body, headers: key('after-422') }), 422, 'insufficient_pool_credits');
+    expectError(
+      await server.request('POST', ORGS, { apiKey, body, headers: key('after-422') }),
+      422,
+      'insufficient_pool_credits',
+    );
     expect((await organizations(apiKey)).total).toBe(0);
-    const raised = await server.request('PUT', `/operator/partners/${partner.id}/billing`, { operator: true, body: { poolCredits: 1000 } });
+    const raised = await server.request('PUT', `/operator/partners/${partner.id}/billing`, {
+      operator: true,
+      body: { poolCredits: 1000 },
+    });
     expect(raised.status).toBe(200);
     const retry = await server.request('POST', ORGS, { apiKey, body, headers: key('after-422') });
     expect(retry.status).toBe(201);
@@ -107,14 +137,26 @@ describe('Idempotency-Key on POST /partner/organizations', () => {
 
   it('rejects an empty or over-long key with 400', async () => {
     const { apiKey } = await server.createPartner();
-    expectError(await server.request('POST', ORGS, { apiKey, body: { name: 'X' }, headers: key('') }), 400, 'invalid_idempotency_key');
     expectError(
-      await server.request('POST', ORGS, { apiKey, body: { name: 'X' }, headers: key('k'.repeat(256)) }),
+      await server.request('POST', ORGS, { apiKey, body: { name: 'X' }, headers: key('') }),
+      400,
+      'invalid_idempotency_key',
+    );
+    expectError(
+      await server.request('POST', ORGS, {
+        apiKey,
+        body: { name: 'X' },
+        headers: key('k'.repeat(256)),
+      }),
       400,
       'invalid_idempotency_key',
     );
     expect((await organizations(apiKey)).total).toBe(0);
-    const longest = await server.request('POST', ORGS, { apiKey, body: { name: 'X' }, headers: key('k'.repeat(255)) });
+    const longest = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'X' },
+      headers: key('k'.repeat(255)),
+    });
     expect(longest.status).toBe(201);
   });
 });
@@ -122,25 +164,43 @@ describe('Idempotency-Key on POST /partner/organizations', () => {
 describe('Idempotency-Key on PUT credits', () => {
   it('replays without drawing from the pool again', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const created = await server.request('POST', ORGS, { apiKey, body: { name: 'Topped up', tier: 'paid', initialCredits: 100 } });
+    const created = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'Topped up', tier: 'paid', initialCredits: 100 },
+    });
     const id = created.body.organization.id as string;
 
-    const first = await server.request('PUT', `${ORGS}/${id}/credits`, { apiKey, body: { credits: 600 }, headers: key('credits-1') });
+    const first = await server.request('PUT', `${ORGS}/${id}/credits`, {
+      apiKey,
+      body: { credits: 600 },
+      headers: key('credits-1'),
+    });
     expect(first.status).toBe(200);
     expect(first.body.organization.credits).toBe(600);
     expect(await pool(apiKey)).toEqual({ total: 1000, allocated: 600 });
 
-    const replay = await server.request('PUT', `${ORGS}/${id}/credits`, { apiKey, body: { credits: 600 }, headers: key('credits-1') });
+    const replay = await server.request('PUT', `${ORGS}/${id}/credits`, {
+      apiKey,
+      body: { credits: 600 },
+      headers: key('credits-1'),
+    });
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(first.body);
     expect(await pool(apiKey)).toEqual({ total: 1000, allocated: 600 });
 
     // Move the allocation on without the key; a late retry of the first request must not undo that.
-    const lowered = await server.request('PUT', `${ORGS}/${id}/credits`, { apiKey, body: { credits: 200 } });
+    const lowered = await server.request('PUT', `${ORGS}/${id}/credits`, {
+      apiKey,
+      body: { credits: 200 },
+    });
     expect(lowered.body.organization.credits).toBe(200);
     expect(await pool(apiKey)).toEqual({ total: 1000, allocated: 200 });
 
-    const lateRetry = await server.request('PUT', `${ORGS}/${id}/credits`, { apiKey, body: { credits: 600 }, headers: key('credits-1') });
+    const lateRetry = await server.request('PUT', `${ORGS}/${id}/credits`, {
+      apiKey,
+      body: { credits: 600 },
+      headers: key('credits-1'),
+    });
     expect(lateRetry.status).toBe(200);
     expect(lateRetry.body).toEqual(first.body);
     const current = await server.request('GET', `${ORGS}/${id}`, { apiKey });
@@ -150,11 +210,18 @@ describe('Idempotency-Key on PUT credits', () => {
 
   it('ten concurrent retries of one allocation draw once', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const created = await server.request('POST', ORGS, { apiKey, body: { name: 'Racing', tier: 'paid' } });
+    const created = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'Racing', tier: 'paid' },
+    });
     const id = created.body.organization.id as string;
     const responses = await Promise.all(
       Array.from({ length: 10 }, () =>
-        server.request('PUT', `${ORGS}/${id}/credits`, { apiKey, body: { credits: 700 }, headers: key('credits-race') }),
+        server.request('PUT', `${ORGS}/${id}/credits`, {
+          apiKey,
+          body: { credits: 700 },
+          headers: key('credits-race'),
+        }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
@@ -170,24 +237,50 @@ describe('Idempotency-Key scope', () => {
     const sharedKey = `shared-${randomUUID()}`;
     const body = { name: 'Same body', initialCredits: 100 };
 
-    const ofA = await server.request('POST', ORGS, { apiKey: a.apiKey, body, headers: key(sharedKey) });
-    const ofB = await server.request('POST', ORGS, { apiKey: b.apiKey, body, headers: key(sharedKey) });
+    const ofA = await server.request('POST', ORGS, {
+      apiKey: a.apiKey,
+      body,
+      headers: key(sharedKey),
+    });
+    const ofB = await server.request('POST', ORGS, {
+      apiKey: b.apiKey,
+      body,
+      headers: key(sharedKey),
+    });
     expect([ofA.status, ofB.status]).toEqual([201, 201]);
     expect(ofB.body.organization.id).not.toBe(ofA.body.organization.id);
     // B did not get A's organization replayed to it, and each owns what it created.
-    expect((await server.request('GET', `${ORGS}/${ofB.body.organization.id}`, { apiKey: b.apiKey })).status).toBe(200);
-    expect((await server.request('GET', `${ORGS}/${ofA.body.organization.id}`, { apiKey: b.apiKey })).status).toBe(404);
-    expect((await organizations(a.apiKey)).organizations.map((o) => o.id)).toEqual([ofA.body.organization.id]);
-    expect((await organizations(b.apiKey)).organizations.map((o) => o.id)).toEqual([ofB.body.organization.id]);
+    expect(
+      (await server.request('GET', `${ORGS}/${ofB.body.organization.id}`, { apiKey: b.apiKey }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await server.request('GET', `${ORGS}/${ofA.body.organization.id}`, { apiKey: b.apiKey }))
+        .status,
+    ).toBe(404);
+    expect((await organizations(a.apiKey)).organizations.map((o) => o.id)).toEqual([
+      ofA.body.organization.id,
+    ]);
+    expect((await organizations(b.apiKey)).organizations.map((o) => o.id)).toEqual([
+      ofB.body.organization.id,
+    ]);
 
     // A different body under the same key string is fine for a third partner, not a 409.
     const c = await server.createPartner({ poolCredits: 1000 });
-    const ofC = await server.request('POST', ORGS, { apiKey: c.apiKey, body: { name: 'Other body' }, headers: key(sharedKey) });
+    const ofC = await server.request('POST', ORGS, {
+      apiKey: c.apiKey,
+      body: { name: 'Other body' },
+      headers: key(sharedKey),
+    });
     expect(ofC.status).toBe(201);
     expect(ofC.body.organization.name).toBe('Other body');
 
     // Each partner's key still replays its own first response.
-    const replayA = await server.request('POST', ORGS, { apiKey: a.apiKey, body, headers: key(sharedKey) });
+    const replayA = await server.request('POST', ORGS, {
+      apiKey: a.apiKey,
+      body,
+      headers: key(sharedKey),
+    });
     expect(replayA.body).toEqual(ofA.body);
     expect(await pool(a.apiKey)).toEqual({ total: 1000, allocated: 100 });
     expect(await pool(b.apiKey)).toEqual({ total: 1000, allocated: 100 });
@@ -195,10 +288,16 @@ describe('Idempotency-Key scope', () => {
 
   it('is shared by all API keys of one partner', async () => {
     const { partner, apiKey } = await server.createPartner();
-    const second = await server.request('POST', `/operator/partners/${partner.id}/api-keys`, { operator: true });
+    const second = await server.request('POST', `/operator/partners/${partner.id}/api-keys`, {
+      operator: true,
+    });
     const body = { name: 'Either key' };
     const first = await server.request('POST', ORGS, { apiKey, body, headers: key('per-partner') });
-    const again = await server.request('POST', ORGS, { apiKey: second.body.apiKey, body, headers: key('per-partner') });
+    const again = await server.request('POST', ORGS, {
+      apiKey: second.body.apiKey,
+      body,
+      headers: key('per-partner'),
+    });
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect((await organizations(apiKey)).total).toBe(1);
@@ -210,7 +309,9 @@ describe('concurrent retries', () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const body = { name: 'Stampede', externalId: 'stampede', initialCredits: 100 };
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => server.request('POST', ORGS, { apiKey, body, headers: key('stampede-key') })),
+      Array.from({ length: 10 }, () =>
+        server.request('POST', ORGS, { apiKey, body, headers: key('stampede-key') }),
+      ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
     const ids = new Set(responses.map((r) => r.body.organization.id));
@@ -227,27 +328,44 @@ describe('concurrent retries', () => {
 describe('Idempotency-Key on requests that issue an API key', () => {
   it('never stores the key, and a replay names what was created instead of showing the key again', async () => {
     const body = { name: 'Keyed', billingMode: 'external', billingPeriod: 'monthly' };
-    const first = await server.request('POST', '/operator/partners', { operator: true, body, headers: key('onboard-1') });
+    const first = await server.request('POST', '/operator/partners', {
+      operator: true,
+      body,
+      headers: key('onboard-1'),
+    });
     expect(first.status).toBe(201);
-    const replay = await server.request('POST', '/operator/partners', { operator: true, body, headers: key('onboard-1') });
+    const replay = await server.request('POST', '/operator/partners', {
+      operator: true,
+      body,
+      headers: key('onboard-1'),
+    });
     expect(replay.status).toBe(409);
     expect(replay.body.error.code).toBe('secret_not_replayable');
     expect(replay.body.error.details).toEqual({ partner: first.body.partner });
 
-    const issued = await server.request('POST', `/operator/partners/${first.body.partner.id}/api-keys`, {
-      operator: true,
-      headers: key('key-1'),
-    });
+    const issued = await server.request(
+      'POST',
+      `/operator/partners/${first.body.partner.id}/api-keys`,
+      {
+        operator: true,
+        headers: key('key-1'),
+      },
+    );
     expect(issued.status).toBe(201);
-    const again = await server.request('POST', `/operator/partners/${first.body.partner.id}/api-keys`, {
-      operator: true,
-      headers: key('key-1'),
-    });
+    const again = await server.request(
+      'POST',
+      `/operator/partners/${first.body.partner.id}/api-keys`,
+      {
+        operator: true,
+        headers: key('key-1'),
+      },
+    );
     expect(again.status).toBe(409);
     expect(again.body.error.details).toEqual({ id: issued.body.id });
 
     // One partner, two keys, and no plaintext key anywhere in the stored responses.
-    const { partners } = (await server.request('GET', '/operator/partners', { operator: true })).body;
+    const { partners } = (await server.request('GET', '/operator/partners', { operator: true }))
+      .body;
     expect(partners.filter((p: { name: string }) => p.name === 'Keyed')).toHaveLength(1);
     const stored = await server.db.selectFrom('idempotency_keys').select('response').execute();
     const text = JSON.stringify(stored);

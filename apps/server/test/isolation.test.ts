@@ -18,18 +18,24 @@ const ORGS = '/partner/organizations';
  */
 const requests: Record<string, { body?: Record<string, unknown>; query?: string }> = {
   'organizations.get': {},
-  'organizations.update': { body: { name: 'Hijacked', externalId: 'stolen', metadata: { owner: 'B' }, credits: 1 } },
+  'organizations.update': {
+    body: { name: 'Hijacked', externalId: 'stolen', metadata: { owner: 'B' }, credits: 1 },
+  },
   'organizations.remove': {},
   'organizations.setStatus': { body: { enabled: false } },
   'organizations.setTier': { body: { tier: 'paid' } },
-  'organizations.setBilling': { body: { billingPeriod: 'quarterly', billingDayOfMonth: 9, creditAllowance: 7 } },
+  'organizations.setBilling': {
+    body: { billingPeriod: 'quarterly', billingDayOfMonth: 9, creditAllowance: 7 },
+  },
   'organizations.setCredits': { body: { credits: 1 } },
   'pixel.get': {},
   'pixel.update': { body: { allowedReferrers: ['https://evil.example'] } },
   'visitors.list': { query: 'page=1&limit=5' },
 };
 
-const organizationRoutes = routes.filter((route) => route.auth === 'partner' && route.path.includes(':organizationId'));
+const organizationRoutes = routes.filter(
+  (route) => route.auth === 'partner' && route.path.includes(':organizationId'),
+);
 
 const pathFor = (route: RestRoute, organizationId: string) => {
   const query = requests[route.operationId]?.query;
@@ -37,7 +43,10 @@ const pathFor = (route: RestRoute, organizationId: string) => {
 };
 
 const send = (route: RestRoute, organizationId: string, apiKey: string) =>
-  server.request(route.method, pathFor(route, organizationId), { apiKey, body: requests[route.operationId]?.body });
+  server.request(route.method, pathFor(route, organizationId), {
+    apiKey,
+    body: requests[route.operationId]?.body,
+  });
 
 /** Everything partner A can see about its organization and its account. */
 async function snapshot(apiKey: string, organizationId: string) {
@@ -62,16 +71,31 @@ let b: { partner: { id: string }; apiKey: string };
 async function organizationOfA() {
   const created = await server.request('POST', ORGS, {
     apiKey: a.apiKey,
-    body: { name: `A's client ${randomUUID().slice(0, 8)}`, externalId: `a-${randomUUID()}`, initialCredits: 50, metadata: { owner: 'A' } },
+    body: {
+      name: `A's client ${randomUUID().slice(0, 8)}`,
+      externalId: `a-${randomUUID()}`,
+      initialCredits: 50,
+      metadata: { owner: 'A' },
+    },
   });
   expect(created.status).toBe(201);
   const id = created.body.organization.id as string;
-  const pixel = await server.request('PUT', `${ORGS}/${id}/pixel`, { apiKey: a.apiKey, body: { allowedReferrers: ['https://a-client.example'] } });
+  const pixel = await server.request('PUT', `${ORGS}/${id}/pixel`, {
+    apiKey: a.apiKey,
+    body: { allowedReferrers: ['https://a-client.example'] },
+  });
   expect(pixel.status).toBe(200);
   const seen = new Date('2030-01-01T00:00:00Z');
   await server.db
     .insertInto('visitors')
-    .values({ id: randomUUID(), partner_id: a.partner.id, organization_id: id, email: 'lead@a-client.example', first_seen_at: seen, last_seen_at: seen })
+    .values({
+      id: randomUUID(),
+      partner_id: a.partner.id,
+      organization_id: id,
+      email: 'lead@a-client.example',
+      first_seen_at: seen,
+      last_seen_at: seen,
+    })
     .execute();
   return id;
 }
@@ -80,14 +104,19 @@ beforeAll(async () => {
   a = await server.createPartner({ name: 'Partner A', poolCredits: 5000 });
   b = await server.createPartner({ name: 'Partner B', poolCredits: 5000 });
   // B has organizations of its own, so a leak would have somewhere to go.
-  const own = await server.request('POST', ORGS, { apiKey: b.apiKey, body: { name: "B's client", initialCredits: 10 } });
+  const own = await server.request('POST', ORGS, {
+    apiKey: b.apiKey,
+    body: { name: "B's client", initialCredits: 10 },
+  });
   expect(own.status).toBe(201);
 });
 
 describe('the route table', () => {
   it('has a request here for exactly the partner routes that take an organization id', () => {
     expect(organizationRoutes.length).toBeGreaterThanOrEqual(10);
-    expect(organizationRoutes.map((route) => route.operationId).sort()).toEqual(Object.keys(requests).sort());
+    expect(organizationRoutes.map((route) => route.operationId).sort()).toEqual(
+      Object.keys(requests).sort(),
+    );
   });
 
   it.each(organizationRoutes.map((route) => [route.operationId, route] as const))(
@@ -95,9 +124,14 @@ describe('the route table', () => {
     (_operationId, route) => {
       const { body, query } = requests[route.operationId] ?? {};
       const fromQuery = Object.fromEntries(
-        [...new URLSearchParams(query ?? '')].map(([key, value]) => [key, /^\d+$/.test(value) ? Number(value) : value]),
+        [...new URLSearchParams(query ?? '')].map(([key, value]) => [
+          key,
+          /^\d+$/.test(value) ? Number(value) : value,
+        ]),
       );
-      expect(route.input?.safeParse({ ...fromQuery, ...body, organizationId: randomUUID() }).success).toBe(true);
+      expect(
+        route.input?.safeParse({ ...fromQuery, ...body, organizationId: randomUUID() }).success,
+      ).toBe(true);
     },
   );
 });
@@ -108,7 +142,10 @@ describe("partner B addressing partner A's organization", () => {
     async (_label, route) => {
       const id = await organizationOfA();
       const before = await snapshot(a.apiKey, id);
-      const bBefore = await snapshot(b.apiKey, (await server.request('GET', ORGS, { apiKey: b.apiKey })).body.organizations[0].id);
+      const bBefore = await snapshot(
+        b.apiKey,
+        (await server.request('GET', ORGS, { apiKey: b.apiKey })).body.organizations[0].id,
+      );
 
       const foreign = await send(route, id, b.apiKey);
       expect(foreign.status, JSON.stringify(foreign.body)).toBe(404);
@@ -138,41 +175,78 @@ describe('listing never crosses partners', () => {
     const aId = ofA.body.organization.id;
     const bId = ofB.body.organization.id;
 
-    const aIds = (await server.db.selectFrom('organizations').select('id').where('partner_id', '=', a.partner.id).execute()).map((r) => r.id);
-    const bIds = (await server.db.selectFrom('organizations').select('id').where('partner_id', '=', b.partner.id).execute()).map((r) => r.id);
+    const aIds = (
+      await server.db
+        .selectFrom('organizations')
+        .select('id')
+        .where('partner_id', '=', a.partner.id)
+        .execute()
+    ).map((r) => r.id);
+    const bIds = (
+      await server.db
+        .selectFrom('organizations')
+        .select('id')
+        .where('partner_id', '=', b.partner.id)
+        .execute()
+    ).map((r) => r.id);
 
-    for (const query of ['', '?search=Shared', '?search=client', '?externalId=shared-ext', '?status=active', '?tier=paid', '?pageSize=100']) {
+    for (const query of [
+      '',
+      '?search=Shared',
+      '?search=client',
+      '?externalId=shared-ext',
+      '?status=active',
+      '?tier=paid',
+      '?pageSize=100',
+    ]) {
       const forB = await server.request('GET', `${ORGS}${query}`, { apiKey: b.apiKey });
       expect(forB.status).toBe(200);
       const seen = forB.body.organizations.map((o: { id: string }) => o.id) as string[];
-      expect(seen.filter((id) => aIds.includes(id)), `B saw A's organizations for "${query}"`).toEqual([]);
+      expect(
+        seen.filter((id) => aIds.includes(id)),
+        `B saw A's organizations for "${query}"`,
+      ).toEqual([]);
       expect(seen.every((id) => bIds.includes(id))).toBe(true);
       expect(forB.body.total).toBeLessThanOrEqual(bIds.length);
 
       const forA = await server.request('GET', `${ORGS}${query}`, { apiKey: a.apiKey });
       const seenByA = forA.body.organizations.map((o: { id: string }) => o.id) as string[];
-      expect(seenByA.filter((id) => bIds.includes(id)), `A saw B's organizations for "${query}"`).toEqual([]);
+      expect(
+        seenByA.filter((id) => bIds.includes(id)),
+        `A saw B's organizations for "${query}"`,
+      ).toEqual([]);
     }
 
-    const byExternal = await server.request('GET', `${ORGS}?externalId=shared-ext`, { apiKey: b.apiKey });
+    const byExternal = await server.request('GET', `${ORGS}?externalId=shared-ext`, {
+      apiKey: b.apiKey,
+    });
     expect(byExternal.body.organizations.map((o: { id: string }) => o.id)).toEqual([bId]);
     expect(byExternal.body.total).toBe(1);
-    const bySearch = await server.request('GET', `${ORGS}?search=shared%20name`, { apiKey: a.apiKey });
+    const bySearch = await server.request('GET', `${ORGS}?search=shared%20name`, {
+      apiKey: a.apiKey,
+    });
     expect(bySearch.body.organizations.map((o: { id: string }) => o.id)).toEqual([aId]);
     expect(bySearch.body.total).toBe(1);
 
     const all = await server.request('GET', `${ORGS}?pageSize=100`, { apiKey: b.apiKey });
     expect(all.body.total).toBe(bIds.length);
-    expect((all.body.organizations as { id: string }[]).map((o) => o.id).sort()).toEqual([...bIds].sort());
+    expect((all.body.organizations as { id: string }[]).map((o) => o.id).sort()).toEqual(
+      [...bIds].sort(),
+    );
   });
 
   it("keeps billing, usage and analytics figures to the partner's own organizations", async () => {
     const before = await server.request('GET', '/partner/analytics', { apiKey: b.apiKey });
-    const created = await server.request('POST', ORGS, { apiKey: a.apiKey, body: { name: 'Only A', initialCredits: 100 } });
+    const created = await server.request('POST', ORGS, {
+      apiKey: a.apiKey,
+      body: { name: 'Only A', initialCredits: 100 },
+    });
     expect(created.status).toBe(201);
     const after = await server.request('GET', '/partner/analytics', { apiKey: b.apiKey });
     expect(after.body).toEqual(before.body);
     const usage = await server.request('GET', '/partner/billing/usage', { apiKey: b.apiKey });
-    expect(usage.body.organizations.map((o: { organizationId: string }) => o.organizationId)).not.toContain(created.body.organization.id);
+    expect(
+      usage.body.organizations.map((o: { organizationId: string }) => o.organizationId),
+    ).not.toContain(created.body.organization.id);
   });
 });

@@ -19,7 +19,9 @@ function expectError(response: ApiResponse, status: number, code: string) {
 function expectInvalid(response: ApiResponse, field: string) {
   expect(response.status, JSON.stringify(response.body)).toBe(400);
   expect(response.body.error.code).toBe('invalid_request');
-  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) => issue.path.join('.'));
+  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) =>
+    issue.path.join('.'),
+  );
   expect(paths, JSON.stringify(response.body.error.details)).toContain(field);
 }
 
@@ -28,7 +30,10 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 async function onboard(body: Record<string, unknown>) {
   const response = await server.request('POST', PARTNERS, { operator: true, body });
   expect(response.status, JSON.stringify(response.body)).toBe(201);
-  return response.body as { partner: { id: string; name: string; poolCredits: number }; apiKey: string };
+  return response.body as {
+    partner: { id: string; name: string; poolCredits: number };
+    apiKey: string;
+  };
 }
 
 async function partnerCanRead(apiKey: string) {
@@ -40,7 +45,13 @@ describe('POST /operator/partners', () => {
     const before = Date.now();
     const response = await server.request('POST', PARTNERS, {
       operator: true,
-      body: { name: 'Agency One', billingMode: 'credit_pool', billingPeriod: 'quarterly', billingDayOfMonth: 5, poolCredits: 2500 },
+      body: {
+        name: 'Agency One',
+        billingMode: 'credit_pool',
+        billingPeriod: 'quarterly',
+        billingDayOfMonth: 5,
+        poolCredits: 2500,
+      },
     });
     expect(response.status).toBe(201);
     expect(Object.keys(response.body).sort()).toEqual(['apiKey', 'partner']);
@@ -57,14 +68,31 @@ describe('POST /operator/partners', () => {
     expect(response.body.apiKey).toMatch(/^allot_sk_[A-Za-z0-9_-]{40,}$/);
 
     // The key works at once, and the partner sees the pool it was sold.
-    const billing = await server.request('GET', '/partner/billing', { apiKey: response.body.apiKey });
+    const billing = await server.request('GET', '/partner/billing', {
+      apiKey: response.body.apiKey,
+    });
     expect(billing.status).toBe(200);
-    expect(billing.body).toMatchObject({ billingMode: 'credit_pool', billingPeriod: 'quarterly', billingDayOfMonth: 5, creditPoolTotal: 2500 });
+    expect(billing.body).toMatchObject({
+      billingMode: 'credit_pool',
+      billingPeriod: 'quarterly',
+      billingDayOfMonth: 5,
+      creditPoolTotal: 2500,
+    });
   });
 
   it('defaults billingDayOfMonth to 1 and poolCredits to 0, and answers annual as annually', async () => {
-    const { partner } = await onboard({ name: 'Defaults', billingMode: 'external', billingPeriod: 'annual' });
-    expect(partner).toMatchObject({ name: 'Defaults', billingMode: 'external', billingPeriod: 'annually', billingDayOfMonth: 1, poolCredits: 0 });
+    const { partner } = await onboard({
+      name: 'Defaults',
+      billingMode: 'external',
+      billingPeriod: 'annual',
+    });
+    expect(partner).toMatchObject({
+      name: 'Defaults',
+      billingMode: 'external',
+      billingPeriod: 'annually',
+      billingDayOfMonth: 1,
+      poolCredits: 0,
+    });
   });
 
   it('issues a different key to every partner', async () => {
@@ -76,16 +104,43 @@ describe('POST /operator/partners', () => {
 
   it('answers 401 without a bearer token, with a wrong one, and with a partner key', async () => {
     const { apiKey } = await server.createPartner();
-    const body = { name: 'Sneaky', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 1_000_000 };
-    const count = async () => (await server.db.selectFrom('partners').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
+    const body = {
+      name: 'Sneaky',
+      billingMode: 'credit_pool',
+      billingPeriod: 'monthly',
+      poolCredits: 1_000_000,
+    };
+    const count = async () =>
+      (
+        await server.db
+          .selectFrom('partners')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
     const partnersBefore = await count();
     expectError(await server.request('POST', PARTNERS, { body }), 401, 'unauthorized');
-    expectError(await server.request('POST', PARTNERS, { body, headers: bearer('wrong-token') }), 401, 'unauthorized');
-    expectError(await server.request('POST', PARTNERS, { body, headers: bearer(`${OPERATOR_TOKEN}x`) }), 401, 'unauthorized');
-    expectError(await server.request('POST', PARTNERS, { body, headers: { authorization: OPERATOR_TOKEN } }), 401, 'unauthorized');
+    expectError(
+      await server.request('POST', PARTNERS, { body, headers: bearer('wrong-token') }),
+      401,
+      'unauthorized',
+    );
+    expectError(
+      await server.request('POST', PARTNERS, { body, headers: bearer(`${OPERATOR_TOKEN}x`) }),
+      401,
+      'unauthorized',
+    );
+    expectError(
+      await server.request('POST', PARTNERS, { body, headers: { authorization: OPERATOR_TOKEN } }),
+      401,
+      'unauthorized',
+    );
     expectError(await server.request('POST', PARTNERS, { body, apiKey }), 401, 'unauthorized');
     expect(await count()).toBe(partnersBefore);
-    expectError(await server.request('GET', PARTNERS, { headers: bearer('wrong-token') }), 401, 'unauthorized');
+    expectError(
+      await server.request('GET', PARTNERS, { headers: bearer('wrong-token') }),
+      401,
+      'unauthorized',
+    );
   });
 
   it.each([
@@ -94,9 +149,18 @@ describe('POST /operator/partners', () => {
     [{ name: 'X', billingPeriod: 'monthly' }, 'billingMode'],
     [{ name: 'X', billingMode: 'prepaid', billingPeriod: 'monthly' }, 'billingMode'],
     [{ name: 'X', billingMode: 'credit_pool' }, 'billingPeriod'],
-    [{ name: 'X', billingMode: 'credit_pool', billingPeriod: 'monthly', billingDayOfMonth: 29 }, 'billingDayOfMonth'],
-    [{ name: 'X', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: -1 }, 'poolCredits'],
-    [{ name: 'X', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 10.5 }, 'poolCredits'],
+    [
+      { name: 'X', billingMode: 'credit_pool', billingPeriod: 'monthly', billingDayOfMonth: 29 },
+      'billingDayOfMonth',
+    ],
+    [
+      { name: 'X', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: -1 },
+      'poolCredits',
+    ],
+    [
+      { name: 'X', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 10.5 },
+      'poolCredits',
+    ],
   ])('rejects %j with 400 naming %s', async (body, field) => {
     const { body: listed } = await server.request('GET', PARTNERS, { operator: true });
     expectInvalid(await server.request('POST', PARTNERS, { operator: true, body }), field);
@@ -107,8 +171,18 @@ describe('POST /operator/partners', () => {
 
 describe('GET /operator/partners', () => {
   it('lists every partner with its billing, oldest first', async () => {
-    const first = await onboard({ name: 'Listed 1', billingMode: 'credit_pool', billingPeriod: 'monthly', poolCredits: 10 });
-    const second = await onboard({ name: 'Listed 2', billingMode: 'external', billingPeriod: 'quarterly', billingDayOfMonth: 28 });
+    const first = await onboard({
+      name: 'Listed 1',
+      billingMode: 'credit_pool',
+      billingPeriod: 'monthly',
+      poolCredits: 10,
+    });
+    const second = await onboard({
+      name: 'Listed 2',
+      billingMode: 'external',
+      billingPeriod: 'quarterly',
+      billingDayOfMonth: 28,
+    });
     const response = await server.request('GET', PARTNERS, { operator: true });
     expect(response.status).toBe(200);
     const partners = response.body.partners as { id: string }[];
@@ -129,21 +203,42 @@ describe('GET /operator/partners', () => {
 describe('PUT /operator/partners/{id}/billing', () => {
   it('raises the pool, visible to the partner at once', async () => {
     const { partner, apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const org = await server.request('POST', '/partner/organizations', { apiKey, body: { name: 'Org', tier: 'paid', initialCredits: 1000 } });
+    const org = await server.request('POST', '/partner/organizations', {
+      apiKey,
+      body: { name: 'Org', tier: 'paid', initialCredits: 1000 },
+    });
     expect(org.status).toBe(201);
     expectError(
-      await server.request('PUT', `/partner/organizations/${org.body.organization.id}/credits`, { apiKey, body: { credits: 1500 } }),
+      await server.request('PUT', `/partner/organizations/${org.body.organization.id}/credits`, {
+        apiKey,
+        body: { credits: 1500 },
+      }),
       422,
       'insufficient_pool_credits',
     );
 
-    const raised = await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, { operator: true, body: { poolCredits: 2000 } });
+    const raised = await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, {
+      operator: true,
+      body: { poolCredits: 2000 },
+    });
     expect(raised.status).toBe(200);
-    expect(raised.body.partner).toMatchObject({ id: partner.id, poolCredits: 2000, billingMode: 'credit_pool' });
+    expect(raised.body.partner).toMatchObject({
+      id: partner.id,
+      poolCredits: 2000,
+      billingMode: 'credit_pool',
+    });
     const billing = await server.request('GET', '/partner/billing', { apiKey });
-    expect(billing.body).toMatchObject({ creditPoolTotal: 2000, creditsAllocated: 1000, creditsUnallocated: 1000 });
+    expect(billing.body).toMatchObject({
+      creditPoolTotal: 2000,
+      creditsAllocated: 1000,
+      creditsUnallocated: 1000,
+    });
 
-    const more = await server.request('PUT', `/partner/organizations/${org.body.organization.id}/credits`, { apiKey, body: { credits: 1500 } });
+    const more = await server.request(
+      'PUT',
+      `/partner/organizations/${org.body.organization.id}/credits`,
+      { apiKey, body: { credits: 1500 } },
+    );
     expect(more.status).toBe(200);
     expect((await server.request('GET', '/partner/billing', { apiKey })).body).toMatchObject({
       creditPoolTotal: 2000,
@@ -154,15 +249,33 @@ describe('PUT /operator/partners/{id}/billing', () => {
 
   it('refuses to lower the pool below what is allocated (422 pool_below_allocated) and allows down to it', async () => {
     const { partner, apiKey } = await server.createPartner({ poolCredits: 1000 });
-    expect((await server.request('POST', '/partner/organizations', { apiKey, body: { name: 'Org', initialCredits: 400 } })).status).toBe(201);
+    expect(
+      (
+        await server.request('POST', '/partner/organizations', {
+          apiKey,
+          body: { name: 'Org', initialCredits: 400 },
+        })
+      ).status,
+    ).toBe(201);
 
-    const refused = await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, { operator: true, body: { poolCredits: 399 } });
+    const refused = await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, {
+      operator: true,
+      body: { poolCredits: 399 },
+    });
     expectError(refused, 422, 'pool_below_allocated');
-    expect((await server.request('GET', '/partner/billing', { apiKey })).body).toMatchObject({ creditPoolTotal: 1000, creditsAllocated: 400 });
-    const listed = (await server.request('GET', PARTNERS, { operator: true })).body.partners.find((p: { id: string }) => p.id === partner.id);
+    expect((await server.request('GET', '/partner/billing', { apiKey })).body).toMatchObject({
+      creditPoolTotal: 1000,
+      creditsAllocated: 400,
+    });
+    const listed = (await server.request('GET', PARTNERS, { operator: true })).body.partners.find(
+      (p: { id: string }) => p.id === partner.id,
+    );
     expect(listed.poolCredits).toBe(1000);
 
-    const exact = await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, { operator: true, body: { poolCredits: 400 } });
+    const exact = await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, {
+      operator: true,
+      body: { poolCredits: 400 },
+    });
     expect(exact.status).toBe(200);
     expect((await server.request('GET', '/partner/billing', { apiKey })).body).toMatchObject({
       creditPoolTotal: 400,
@@ -178,7 +291,11 @@ describe('PUT /operator/partners/{id}/billing', () => {
       body: { billingMode: 'usage_based', billingPeriod: 'annual', billingDayOfMonth: 3 },
     });
     expect(response.status).toBe(200);
-    expect(response.body.partner).toMatchObject({ billingMode: 'usage_based', billingPeriod: 'annually', billingDayOfMonth: 3 });
+    expect(response.body.partner).toMatchObject({
+      billingMode: 'usage_based',
+      billingPeriod: 'annually',
+      billingDayOfMonth: 3,
+    });
     expect((await server.request('GET', '/partner/billing', { apiKey })).body).toMatchObject({
       billingMode: 'usage_based',
       billingPeriod: 'annually',
@@ -190,52 +307,130 @@ describe('PUT /operator/partners/{id}/billing', () => {
 
   it('answers 404 for an unknown partner, 400 for a malformed id or body, 401 without the token', async () => {
     const { partner } = await server.createPartner();
-    expectError(await server.request('PUT', `${PARTNERS}/${randomUUID()}/billing`, { operator: true, body: { poolCredits: 5 } }), 404, 'not_found');
-    expectInvalid(await server.request('PUT', `${PARTNERS}/not-a-uuid/billing`, { operator: true, body: { poolCredits: 5 } }), 'partnerId');
-    expectInvalid(await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, { operator: true, body: { poolCredits: -5 } }), 'poolCredits');
-    expectInvalid(await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, { operator: true, body: { billingMode: 'free' } }), 'billingMode');
-    expectError(await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, { body: { poolCredits: 5 } }), 401, 'unauthorized');
+    expectError(
+      await server.request('PUT', `${PARTNERS}/${randomUUID()}/billing`, {
+        operator: true,
+        body: { poolCredits: 5 },
+      }),
+      404,
+      'not_found',
+    );
+    expectInvalid(
+      await server.request('PUT', `${PARTNERS}/not-a-uuid/billing`, {
+        operator: true,
+        body: { poolCredits: 5 },
+      }),
+      'partnerId',
+    );
+    expectInvalid(
+      await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, {
+        operator: true,
+        body: { poolCredits: -5 },
+      }),
+      'poolCredits',
+    );
+    expectInvalid(
+      await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, {
+        operator: true,
+        body: { billingMode: 'free' },
+      }),
+      'billingMode',
+    );
+    expectError(
+      await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, {
+        body: { poolCredits: 5 },
+      }),
+      401,
+      'unauthorized',
+    );
   });
 });
 
 describe('API keys', () => {
   it('issues another key that works, and revoking one stops it at once while the other keeps working', async () => {
     const { partner, apiKey: original } = await server.createPartner();
-    const issued = await server.request('POST', `${PARTNERS}/${partner.id}/api-keys`, { operator: true });
+    const issued = await server.request('POST', `${PARTNERS}/${partner.id}/api-keys`, {
+      operator: true,
+    });
     expect(issued.status).toBe(201);
-    expect(issued.body).toEqual({ id: expect.any(String), apiKey: expect.stringMatching(/^allot_sk_/) });
+    expect(issued.body).toEqual({
+      id: expect.any(String),
+      apiKey: expect.stringMatching(/^allot_sk_/),
+    });
     const second = issued.body as { id: string; apiKey: string };
     expect(second.apiKey).not.toBe(original);
 
     // Both keys act as the same partner.
-    const created = await server.request('POST', '/partner/organizations', { apiKey: second.apiKey, body: { name: 'Via second key' } });
+    const created = await server.request('POST', '/partner/organizations', {
+      apiKey: second.apiKey,
+      body: { name: 'Via second key' },
+    });
     expect(created.status).toBe(201);
-    const seen = await server.request('GET', `/partner/organizations/${created.body.organization.id}`, { apiKey: original });
+    const seen = await server.request(
+      'GET',
+      `/partner/organizations/${created.body.organization.id}`,
+      { apiKey: original },
+    );
     expect(seen.status).toBe(200);
 
-    const revoked = await server.request('DELETE', `${PARTNERS}/${partner.id}/api-keys/${second.id}`, { operator: true });
+    const revoked = await server.request(
+      'DELETE',
+      `${PARTNERS}/${partner.id}/api-keys/${second.id}`,
+      { operator: true },
+    );
     expect(revoked.status).toBe(204);
     expect(revoked.body).toBeUndefined();
-    expectError(await server.request('GET', '/partner/organizations', { apiKey: second.apiKey }), 401, 'unauthorized');
-    expectError(await server.request('GET', '/partner/billing', { apiKey: second.apiKey }), 401, 'unauthorized');
     expectError(
-      await server.request('POST', '/partner/organizations', { apiKey: second.apiKey, body: { name: 'After revoke' } }),
+      await server.request('GET', '/partner/organizations', { apiKey: second.apiKey }),
+      401,
+      'unauthorized',
+    );
+    expectError(
+      await server.request('GET', '/partner/billing', { apiKey: second.apiKey }),
+      401,
+      'unauthorized',
+    );
+    expectError(
+      await server.request('POST', '/partner/organizations', {
+        apiKey: second.apiKey,
+        body: { name: 'After revoke' },
+      }),
       401,
       'unauthorized',
     );
     expect(await partnerCanRead(original)).toBe(200);
     const orgs = await server.request('GET', '/partner/organizations', { apiKey: original });
-    expect(orgs.body.organizations.map((o: { name: string }) => o.name)).toEqual(['Via second key']);
+    expect(orgs.body.organizations.map((o: { name: string }) => o.name)).toEqual([
+      'Via second key',
+    ]);
 
     // Revoking again is harmless.
-    expect((await server.request('DELETE', `${PARTNERS}/${partner.id}/api-keys/${second.id}`, { operator: true })).status).toBe(204);
+    expect(
+      (
+        await server.request('DELETE', `${PARTNERS}/${partner.id}/api-keys/${second.id}`, {
+          operator: true,
+        })
+      ).status,
+    ).toBe(204);
   });
 
   it('can revoke the key handed out at onboarding', async () => {
     const { partner, apiKey } = await server.createPartner();
-    const row = await server.db.selectFrom('api_keys').select('id').where('partner_id', '=', partner.id).executeTakeFirstOrThrow();
-    const spare = await server.request('POST', `${PARTNERS}/${partner.id}/api-keys`, { operator: true });
-    expect((await server.request('DELETE', `${PARTNERS}/${partner.id}/api-keys/${row.id}`, { operator: true })).status).toBe(204);
+    const row = await server.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('partner_id', '=', partner.id)
+      .executeTakeFirstOrThrow();
+    const spare = await server.request('POST', `${PARTNERS}/${partner.id}/api-keys`, {
+      operator: true,
+    });
+    expect(
+      (
+        await server.request('DELETE', `${PARTNERS}/${partner.id}/api-keys/${row.id}`, {
+          operator: true,
+        })
+      ).status,
+    ).toBe(204);
     expect(await partnerCanRead(apiKey)).toBe(401);
     expect(await partnerCanRead(spare.body.apiKey)).toBe(200);
   });
@@ -243,33 +438,88 @@ describe('API keys', () => {
   it("answers 404 for an unknown partner or key, and never revokes another partner's key", async () => {
     const a = await server.createPartner();
     const b = await server.createPartner();
-    const aKey = await server.db.selectFrom('api_keys').select('id').where('partner_id', '=', a.partner.id).executeTakeFirstOrThrow();
+    const aKey = await server.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('partner_id', '=', a.partner.id)
+      .executeTakeFirstOrThrow();
 
-    expectError(await server.request('POST', `${PARTNERS}/${randomUUID()}/api-keys`, { operator: true }), 404, 'not_found');
-    expectError(await server.request('DELETE', `${PARTNERS}/${randomUUID()}/api-keys/${aKey.id}`, { operator: true }), 404, 'not_found');
-    expectError(await server.request('DELETE', `${PARTNERS}/${a.partner.id}/api-keys/${randomUUID()}`, { operator: true }), 404, 'not_found');
+    expectError(
+      await server.request('POST', `${PARTNERS}/${randomUUID()}/api-keys`, { operator: true }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await server.request('DELETE', `${PARTNERS}/${randomUUID()}/api-keys/${aKey.id}`, {
+        operator: true,
+      }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await server.request('DELETE', `${PARTNERS}/${a.partner.id}/api-keys/${randomUUID()}`, {
+        operator: true,
+      }),
+      404,
+      'not_found',
+    );
     // A's key addressed under B is not B's key.
-    expectError(await server.request('DELETE', `${PARTNERS}/${b.partner.id}/api-keys/${aKey.id}`, { operator: true }), 404, 'not_found');
+    expectError(
+      await server.request('DELETE', `${PARTNERS}/${b.partner.id}/api-keys/${aKey.id}`, {
+        operator: true,
+      }),
+      404,
+      'not_found',
+    );
     expect(await partnerCanRead(a.apiKey)).toBe(200);
-    expectInvalid(await server.request('DELETE', `${PARTNERS}/${a.partner.id}/api-keys/nope`, { operator: true }), 'keyId');
-    expectInvalid(await server.request('POST', `${PARTNERS}/nope/api-keys`, { operator: true }), 'partnerId');
+    expectInvalid(
+      await server.request('DELETE', `${PARTNERS}/${a.partner.id}/api-keys/nope`, {
+        operator: true,
+      }),
+      'keyId',
+    );
+    expectInvalid(
+      await server.request('POST', `${PARTNERS}/nope/api-keys`, { operator: true }),
+      'partnerId',
+    );
 
-    expectError(await server.request('POST', `${PARTNERS}/${a.partner.id}/api-keys`, { apiKey: a.apiKey }), 401, 'unauthorized');
-    expectError(await server.request('DELETE', `${PARTNERS}/${a.partner.id}/api-keys/${aKey.id}`, { apiKey: a.apiKey }), 401, 'unauthorized');
+    expectError(
+      await server.request('POST', `${PARTNERS}/${a.partner.id}/api-keys`, { apiKey: a.apiKey }),
+      401,
+      'unauthorized',
+    );
+    expectError(
+      await server.request('DELETE', `${PARTNERS}/${a.partner.id}/api-keys/${aKey.id}`, {
+        apiKey: a.apiKey,
+      }),
+      401,
+      'unauthorized',
+    );
     expect(await partnerCanRead(a.apiKey)).toBe(200);
   });
 
   it('stores no API key in plaintext', async () => {
     const { partner, apiKey } = await server.createPartner();
-    const extra = await server.request('POST', `${PARTNERS}/${partner.id}/api-keys`, { operator: true });
+    const extra = await server.request('POST', `${PARTNERS}/${partner.id}/api-keys`, {
+      operator: true,
+    });
     const keys = [apiKey, extra.body.apiKey as string];
-    const rows = await server.db.selectFrom('api_keys').selectAll().where('partner_id', '=', partner.id).execute();
+    const rows = await server.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('partner_id', '=', partner.id)
+      .execute();
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       for (const value of Object.values(row)) {
         const renderings =
           value instanceof Buffer
-            ? [value.toString('utf8'), value.toString('hex'), value.toString('base64'), value.toString('base64url')]
+            ? [
+                value.toString('utf8'),
+                value.toString('hex'),
+                value.toString('base64'),
+                value.toString('base64url'),
+              ]
             : [String(value)];
         for (const rendering of renderings) {
           for (const key of keys) {
@@ -281,7 +531,11 @@ describe('API keys', () => {
       }
     }
     // And nowhere else in the partner's rows either.
-    const partnerRow = await server.db.selectFrom('partners').selectAll().where('id', '=', partner.id).executeTakeFirstOrThrow();
+    const partnerRow = await server.db
+      .selectFrom('partners')
+      .selectAll()
+      .where('id', '=', partner.id)
+      .executeTakeFirstOrThrow();
     for (const key of keys) expect(JSON.stringify(partnerRow)).not.toContain(key);
   });
 });

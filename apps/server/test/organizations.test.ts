@@ -24,8 +24,13 @@ function expectInvalid(response: ApiResponse, field: string) {
   expect(response.body.error.code).toBe('invalid_request');
   expect(response.body.error.message).toEqual(expect.any(String));
   expect(Array.isArray(response.body.error.details)).toBe(true);
-  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) => issue.path.join('.'));
-  expect(paths.some((path) => path === field || path.startsWith(`${field}.`)), `issues at ${paths.join(', ')}`).toBe(true);
+  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) =>
+    issue.path.join('.'),
+  );
+  expect(
+    paths.some((path) => path === field || path.startsWith(`${field}.`)),
+    `issues at ${paths.join(', ')}`,
+  ).toBe(true);
 }
 
 async function billing(apiKey: string) {
@@ -37,7 +42,11 @@ async function billing(apiKey: string) {
 /** The pool as GET /partner/billing reports it, and its invariant. */
 async function expectPool(apiKey: string, total: number, allocated: number) {
   const body = await billing(apiKey);
-  expect(body).toMatchObject({ creditPoolTotal: total, creditsAllocated: allocated, creditsUnallocated: total - allocated });
+  expect(body).toMatchObject({
+    creditPoolTotal: total,
+    creditsAllocated: allocated,
+    creditsUnallocated: total - allocated,
+  });
   expect(body.creditsAllocated + body.creditsUnallocated).toBe(body.creditPoolTotal);
 }
 
@@ -56,7 +65,12 @@ async function getOrg(apiKey: string, id: string) {
 async function list(apiKey: string, query = '') {
   const response = await server.request('GET', `${ORGS}${query}`, { apiKey });
   expect(response.status, JSON.stringify(response.body)).toBe(200);
-  return response.body as { organizations: { id: string; name: string }[]; total: number; page: number; pageSize: number };
+  return response.body as {
+    organizations: { id: string; name: string }[];
+    total: number;
+    page: number;
+    pageSize: number;
+  };
 }
 
 describe('POST /partner/organizations', () => {
@@ -64,7 +78,12 @@ describe('POST /partner/organizations', () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const response = await server.request('POST', ORGS, {
       apiKey,
-      body: { name: 'Acme Corp', externalId: 'acme-123', initialCredits: 250, metadata: { source: 'signup' } },
+      body: {
+        name: 'Acme Corp',
+        externalId: 'acme-123',
+        initialCredits: 250,
+        metadata: { source: 'signup' },
+      },
     });
     expect(response.status).toBe(201);
     const organization = response.body.organization;
@@ -84,7 +103,9 @@ describe('POST /partner/organizations', () => {
       metadata: { source: 'signup' },
       partnerMetadata: { externalId: 'acme-123' },
     });
-    expect(organization.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(organization.id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(Date.parse(organization.createdAt)).not.toBeNaN();
     const start = new Date(organization.currentPeriod.start);
     const end = new Date(organization.currentPeriod.end);
@@ -135,7 +156,11 @@ describe('POST /partner/organizations', () => {
     const start = new Date(organization.currentPeriod.start);
     const end = new Date(organization.currentPeriod.end);
     expect(start.getUTCDate()).toBe(12);
-    expect(end.getUTCFullYear() * 12 + end.getUTCMonth() - (start.getUTCFullYear() * 12 + start.getUTCMonth())).toBe(12);
+    expect(
+      end.getUTCFullYear() * 12 +
+        end.getUTCMonth() -
+        (start.getUTCFullYear() * 12 + start.getUTCMonth()),
+    ).toBe(12);
     await expectPool(apiKey, 5000, 1200);
   });
 
@@ -159,7 +184,9 @@ describe('POST /partner/organizations', () => {
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('invalid_request');
       expect(response.body.error.details).toEqual(
-        expect.arrayContaining([expect.objectContaining({ code: 'unrecognized_keys', keys: ['plan'] })]),
+        expect.arrayContaining([
+          expect.objectContaining({ code: 'unrecognized_keys', keys: ['plan'] }),
+        ]),
       );
     } else {
       expectInvalid(response, field);
@@ -196,9 +223,16 @@ describe('POST /partner/organizations', () => {
 
   it('caps a trial organization at 500 credits (501 is 422 trial_cap_exceeded)', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 5000 });
-    expectError(await server.request('POST', ORGS, { apiKey, body: { name: 'T', initialCredits: 501 } }), 422, 'trial_cap_exceeded');
     expectError(
-      await server.request('POST', ORGS, { apiKey, body: { name: 'T', tier: 'trial', initialCredits: 10, creditAllowance: 501 } }),
+      await server.request('POST', ORGS, { apiKey, body: { name: 'T', initialCredits: 501 } }),
+      422,
+      'trial_cap_exceeded',
+    );
+    expectError(
+      await server.request('POST', ORGS, {
+        apiKey,
+        body: { name: 'T', tier: 'trial', initialCredits: 10, creditAllowance: 501 },
+      }),
       422,
       'trial_cap_exceeded',
     );
@@ -251,10 +285,21 @@ describe('GET /partner/organizations', () => {
 
   it('filters by status, tier, search (case-insensitive, literal) and externalId; totals follow the filter', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const alpha = await createOrg(apiKey, { name: 'Alpha Widgets', externalId: 'ext-alpha', tier: 'paid' });
+    const alpha = await createOrg(apiKey, {
+      name: 'Alpha Widgets',
+      externalId: 'ext-alpha',
+      tier: 'paid',
+    });
     const beta = await createOrg(apiKey, { name: 'Beta widgets', externalId: 'ext-beta' });
     const gamma = await createOrg(apiKey, { name: 'Gamma 100% Gadgets' });
-    expect((await server.request('PUT', `${ORGS}/${beta.id}/status`, { apiKey, body: { enabled: false } })).status).toBe(200);
+    expect(
+      (
+        await server.request('PUT', `${ORGS}/${beta.id}/status`, {
+          apiKey,
+          body: { enabled: false },
+        })
+      ).status,
+    ).toBe(200);
     expect((await server.request('DELETE', `${ORGS}/${gamma.id}`, { apiKey })).status).toBe(204);
 
     const ids = (body: { organizations: { id: string }[] }) => body.organizations.map((o) => o.id);
@@ -282,7 +327,10 @@ describe('GET /partner/organizations', () => {
 
     const byExternal = await list(apiKey, '?externalId=ext-beta');
     expect([ids(byExternal), byExternal.total]).toEqual([[beta.id], 1]);
-    const combined = await list(apiKey, '?search=widgets&status=active&tier=paid&externalId=ext-alpha');
+    const combined = await list(
+      apiKey,
+      '?search=widgets&status=active&tier=paid&externalId=ext-alpha',
+    );
     expect([ids(combined), combined.total]).toEqual([[alpha.id], 1]);
   });
 
@@ -304,7 +352,9 @@ describe('GET /partner/organizations', () => {
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe('invalid_request');
     expect(response.body.error.details).toEqual(
-      expect.arrayContaining([expect.objectContaining({ code: 'unrecognized_keys', keys: ['color'] })]),
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'unrecognized_keys', keys: ['color'] }),
+      ]),
     );
   });
 });
@@ -323,9 +373,21 @@ describe('authentication', () => {
     ];
     for (const [method, path, options] of attempts) {
       expectError(await server.request(method, path, options), 401, 'unauthorized');
-      expectError(await server.request(method, path, { ...options, apiKey: 'allot_sk_not-a-real-key' }), 401, 'unauthorized');
-      expectError(await server.request(method, path, { ...options, apiKey: 'garbage' }), 401, 'unauthorized');
-      expectError(await server.request(method, path, { ...options, operator: true }), 401, 'unauthorized');
+      expectError(
+        await server.request(method, path, { ...options, apiKey: 'allot_sk_not-a-real-key' }),
+        401,
+        'unauthorized',
+      );
+      expectError(
+        await server.request(method, path, { ...options, apiKey: 'garbage' }),
+        401,
+        'unauthorized',
+      );
+      expectError(
+        await server.request(method, path, { ...options, operator: true }),
+        401,
+        'unauthorized',
+      );
     }
     // Nothing happened to the organization.
     const after = await getOrg(apiKey, org.id);
@@ -361,17 +423,28 @@ describe('GET/PUT/DELETE /partner/organizations/{id} lookups', () => {
       ['DELETE', '', undefined],
       ['PUT', '/credits', { credits: 1 }],
     ] as const) {
-      expectInvalid(await server.request(method, `${ORGS}/not-a-uuid${suffix}`, { apiKey, body }), 'organizationId');
+      expectInvalid(
+        await server.request(method, `${ORGS}/not-a-uuid${suffix}`, { apiKey, body }),
+        'organizationId',
+      );
     }
     // SQL-ish garbage is just another malformed id.
-    expectInvalid(await server.request('GET', `${ORGS}/${encodeURIComponent("1' OR '1'='1")}`, { apiKey }), 'organizationId');
+    expectInvalid(
+      await server.request('GET', `${ORGS}/${encodeURIComponent("1' OR '1'='1")}`, { apiKey }),
+      'organizationId',
+    );
   });
 });
 
 describe('PUT /partner/organizations/{id}', () => {
   it('updates name and externalId, replaces metadata, and keeps everything else', async () => {
     const { apiKey } = await server.createPartner();
-    const before = await createOrg(apiKey, { name: 'Old', externalId: 'old-id', metadata: { a: 1, b: 'x' }, initialCredits: 100 });
+    const before = await createOrg(apiKey, {
+      name: 'Old',
+      externalId: 'old-id',
+      metadata: { a: 1, b: 'x' },
+      initialCredits: 100,
+    });
     const response = await server.request('PUT', `${ORGS}/${before.id}`, {
       apiKey,
       body: { name: 'New name', externalId: 'new-id', metadata: { c: true } },
@@ -388,39 +461,68 @@ describe('PUT /partner/organizations/{id}', () => {
     });
     expect(Date.parse(after.updatedAt)).toBeGreaterThanOrEqual(Date.parse(before.updatedAt));
     expect(await getOrg(apiKey, before.id)).toEqual(after);
-    expect((await list(apiKey, '?externalId=new-id')).organizations.map((o) => o.id)).toEqual([before.id]);
+    expect((await list(apiKey, '?externalId=new-id')).organizations.map((o) => o.id)).toEqual([
+      before.id,
+    ]);
     expect((await list(apiKey, '?externalId=old-id')).total).toBe(0);
 
-    const cleared = await server.request('PUT', `${ORGS}/${before.id}`, { apiKey, body: { externalId: null } });
+    const cleared = await server.request('PUT', `${ORGS}/${before.id}`, {
+      apiKey,
+      body: { externalId: null },
+    });
     expect(cleared.status).toBe(200);
-    expect(cleared.body.organization).toMatchObject({ externalId: null, partnerMetadata: { externalId: null }, name: 'New name' });
+    expect(cleared.body.organization).toMatchObject({
+      externalId: null,
+      partnerMetadata: { externalId: null },
+      name: 'New name',
+    });
   });
 
   it('sets credits under the same rules as PUT credits: raising draws, lowering returns, beyond the pool is 422', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const org = await createOrg(apiKey, { name: 'Credits via update', tier: 'paid', initialCredits: 100 });
+    const org = await createOrg(apiKey, {
+      name: 'Credits via update',
+      tier: 'paid',
+      initialCredits: 100,
+    });
     await expectPool(apiKey, 1000, 100);
 
-    const raised = await server.request('PUT', `${ORGS}/${org.id}`, { apiKey, body: { credits: 700 } });
+    const raised = await server.request('PUT', `${ORGS}/${org.id}`, {
+      apiKey,
+      body: { credits: 700 },
+    });
     expect(raised.status).toBe(200);
     expect(raised.body.organization).toMatchObject({ credits: 700, creditsRemaining: 700 });
     await expectPool(apiKey, 1000, 700);
 
-    const lowered = await server.request('PUT', `${ORGS}/${org.id}`, { apiKey, body: { credits: 300 } });
+    const lowered = await server.request('PUT', `${ORGS}/${org.id}`, {
+      apiKey,
+      body: { credits: 300 },
+    });
     expect(lowered.body.organization.credits).toBe(300);
     await expectPool(apiKey, 1000, 300);
 
     // One request, one outcome: a refused allocation takes the rename down with it.
-    const refused = await server.request('PUT', `${ORGS}/${org.id}`, { apiKey, body: { name: 'Renamed', credits: 1001 } });
+    const refused = await server.request('PUT', `${ORGS}/${org.id}`, {
+      apiKey,
+      body: { name: 'Renamed', credits: 1001 },
+    });
     expectError(refused, 422, 'insufficient_pool_credits');
-    expect(await getOrg(apiKey, org.id)).toMatchObject({ name: 'Credits via update', credits: 300 });
+    expect(await getOrg(apiKey, org.id)).toMatchObject({
+      name: 'Credits via update',
+      credits: 300,
+    });
     await expectPool(apiKey, 1000, 300);
   });
 
   it('applies the trial cap to credits set through update', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Trial', initialCredits: 100 });
-    expectError(await server.request('PUT', `${ORGS}/${org.id}`, { apiKey, body: { credits: 501 } }), 422, 'trial_cap_exceeded');
+    expectError(
+      await server.request('PUT', `${ORGS}/${org.id}`, { apiKey, body: { credits: 501 } }),
+      422,
+      'trial_cap_exceeded',
+    );
     expect((await getOrg(apiKey, org.id)).credits).toBe(100);
     await expectPool(apiKey, 1000, 100);
   });
@@ -429,7 +531,10 @@ describe('PUT /partner/organizations/{id}', () => {
     const { apiKey } = await server.createPartner();
     await createOrg(apiKey, { name: 'Holder', externalId: 'taken' });
     const mover = await createOrg(apiKey, { name: 'Mover', externalId: 'mine' });
-    const response = await server.request('PUT', `${ORGS}/${mover.id}`, { apiKey, body: { externalId: 'taken', name: 'Moved' } });
+    const response = await server.request('PUT', `${ORGS}/${mover.id}`, {
+      apiKey,
+      body: { externalId: 'taken', name: 'Moved' },
+    });
     expectError(response, 409, 'external_id_taken');
     expect(await getOrg(apiKey, mover.id)).toEqual(mover);
   });
@@ -448,7 +553,9 @@ describe('PUT /partner/organizations/{id}', () => {
       // `tier` has its own route; PUT on the organization does not take it.
       expect(response.status).toBe(400);
       expect(response.body.error.details).toEqual(
-        expect.arrayContaining([expect.objectContaining({ code: 'unrecognized_keys', keys: ['tier'] })]),
+        expect.arrayContaining([
+          expect.objectContaining({ code: 'unrecognized_keys', keys: ['tier'] }),
+        ]),
       );
     }
     expect(await getOrg(apiKey, org.id)).toEqual(org);
@@ -458,7 +565,12 @@ describe('PUT /partner/organizations/{id}', () => {
 describe('DELETE and PUT status', () => {
   it('soft-deletes: 204, then canceled but readable and listable; enabling restores it to active', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const org = await createOrg(apiKey, { name: 'Doomed', externalId: 'doomed', initialCredits: 200, metadata: { keep: 'me' } });
+    const org = await createOrg(apiKey, {
+      name: 'Doomed',
+      externalId: 'doomed',
+      initialCredits: 200,
+      metadata: { keep: 'me' },
+    });
 
     const removed = await server.request('DELETE', `${ORGS}/${org.id}`, { apiKey });
     expect(removed.status).toBe(204);
@@ -466,60 +578,103 @@ describe('DELETE and PUT status', () => {
 
     const canceled = await getOrg(apiKey, org.id);
     expect(canceled).toEqual({ ...org, status: 'canceled', updatedAt: canceled.updatedAt });
-    expect((await list(apiKey, '?status=canceled')).organizations.map((o) => o.id)).toEqual([org.id]);
+    expect((await list(apiKey, '?status=canceled')).organizations.map((o) => o.id)).toEqual([
+      org.id,
+    ]);
     expect((await list(apiKey, '?status=active')).total).toBe(0);
     expect((await list(apiKey)).total).toBe(1);
 
     // Deleting again changes nothing and still answers 204.
     expect((await server.request('DELETE', `${ORGS}/${org.id}`, { apiKey })).status).toBe(204);
     // A canceled organization is not handed credits.
-    expectError(await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 300 } }), 422, 'organization_canceled');
+    expectError(
+      await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 300 } }),
+      422,
+      'organization_canceled',
+    );
     // Disabling a canceled organization does not "un-cancel" it into suspended.
-    const stillCanceled = await server.request('PUT', `${ORGS}/${org.id}/status`, { apiKey, body: { enabled: false } });
+    const stillCanceled = await server.request('PUT', `${ORGS}/${org.id}/status`, {
+      apiKey,
+      body: { enabled: false },
+    });
     expect(stillCanceled.status).toBe(200);
     expect(stillCanceled.body.organization.status).toBe('canceled');
 
-    const restored = await server.request('PUT', `${ORGS}/${org.id}/status`, { apiKey, body: { enabled: true } });
+    const restored = await server.request('PUT', `${ORGS}/${org.id}/status`, {
+      apiKey,
+      body: { enabled: true },
+    });
     expect(restored.status).toBe(200);
-    expect(restored.body.organization).toEqual({ ...org, status: 'active', updatedAt: restored.body.organization.updatedAt });
+    expect(restored.body.organization).toEqual({
+      ...org,
+      status: 'active',
+      updatedAt: restored.body.organization.updatedAt,
+    });
     expect((await list(apiKey, '?status=active')).organizations.map((o) => o.id)).toEqual([org.id]);
   });
 
   it('enabled:false suspends, enabled:true reactivates, nothing else changes', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Switch', initialCredits: 50 });
-    const suspended = await server.request('PUT', `${ORGS}/${org.id}/status`, { apiKey, body: { enabled: false } });
+    const suspended = await server.request('PUT', `${ORGS}/${org.id}/status`, {
+      apiKey,
+      body: { enabled: false },
+    });
     expect(suspended.status).toBe(200);
-    expect(suspended.body.organization).toEqual({ ...org, status: 'suspended', updatedAt: suspended.body.organization.updatedAt });
+    expect(suspended.body.organization).toEqual({
+      ...org,
+      status: 'suspended',
+      updatedAt: suspended.body.organization.updatedAt,
+    });
     expect((await getOrg(apiKey, org.id)).status).toBe('suspended');
     await expectPool(apiKey, 1000, 50);
 
-    const active = await server.request('PUT', `${ORGS}/${org.id}/status`, { apiKey, body: { enabled: true } });
+    const active = await server.request('PUT', `${ORGS}/${org.id}/status`, {
+      apiKey,
+      body: { enabled: true },
+    });
     expect(active.body.organization.status).toBe('active');
   });
 
-  it.each([[{}], [{ enabled: 'yes' }], [{ enabled: 1 }], [{ status: 'active' }]])('rejects status body %j with 400', async (body) => {
-    const { apiKey } = await server.createPartner();
-    const org = await createOrg(apiKey, { name: 'Stable' });
-    const response = await server.request('PUT', `${ORGS}/${org.id}/status`, { apiKey, body });
-    expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe('invalid_request');
-    expect(Array.isArray(response.body.error.details)).toBe(true);
-    expect((await getOrg(apiKey, org.id)).status).toBe('active');
-  });
+  it.each([[{}], [{ enabled: 'yes' }], [{ enabled: 1 }], [{ status: 'active' }]])(
+    'rejects status body %j with 400',
+    async (body) => {
+      const { apiKey } = await server.createPartner();
+      const org = await createOrg(apiKey, { name: 'Stable' });
+      const response = await server.request('PUT', `${ORGS}/${org.id}/status`, { apiKey, body });
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('invalid_request');
+      expect(Array.isArray(response.body.error.details)).toBe(true);
+      expect((await getOrg(apiKey, org.id)).status).toBe('active');
+    },
+  );
 });
 
 describe('PUT tier', () => {
   it('upgrades to paid, lifting the trial cap', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Grower', initialCredits: 500 });
-    expectError(await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 600 } }), 422, 'trial_cap_exceeded');
+    expectError(
+      await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 600 } }),
+      422,
+      'trial_cap_exceeded',
+    );
 
-    const paid = await server.request('PUT', `${ORGS}/${org.id}/tier`, { apiKey, body: { tier: 'paid' } });
+    const paid = await server.request('PUT', `${ORGS}/${org.id}/tier`, {
+      apiKey,
+      body: { tier: 'paid' },
+    });
     expect(paid.status).toBe(200);
-    expect(paid.body.organization).toEqual({ ...org, tier: 'paid', updatedAt: paid.body.organization.updatedAt });
+    expect(paid.body.organization).toEqual({
+      ...org,
+      tier: 'paid',
+      updatedAt: paid.body.organization.updatedAt,
+    });
 
-    const more = await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 600 } });
+    const more = await server.request('PUT', `${ORGS}/${org.id}/credits`, {
+      apiKey,
+      body: { credits: 600 },
+    });
     expect(more.status).toBe(200);
     expect(more.body.organization.credits).toBe(600);
     await expectPool(apiKey, 1000, 600);
@@ -528,7 +683,10 @@ describe('PUT tier', () => {
   it('refuses to downgrade a paid organization holding 600 credits to trial (422 trial_cap_exceeded)', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Big spender', tier: 'paid', initialCredits: 600 });
-    const response = await server.request('PUT', `${ORGS}/${org.id}/tier`, { apiKey, body: { tier: 'trial' } });
+    const response = await server.request('PUT', `${ORGS}/${org.id}/tier`, {
+      apiKey,
+      body: { tier: 'trial' },
+    });
     expectError(response, 422, 'trial_cap_exceeded');
     expect(await getOrg(apiKey, org.id)).toEqual(org);
     await expectPool(apiKey, 1000, 600);
@@ -537,7 +695,10 @@ describe('PUT tier', () => {
   it('downgrades to trial once both allocation and allowance are within the cap', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Shrinking', tier: 'paid', initialCredits: 400 });
-    const trial = await server.request('PUT', `${ORGS}/${org.id}/tier`, { apiKey, body: { tier: 'trial' } });
+    const trial = await server.request('PUT', `${ORGS}/${org.id}/tier`, {
+      apiKey,
+      body: { tier: 'trial' },
+    });
     expect(trial.status).toBe(200);
     expect(trial.body.organization).toMatchObject({ tier: 'trial', credits: 400 });
   });
@@ -545,7 +706,13 @@ describe('PUT tier', () => {
   it('rejects an unknown tier with 400', async () => {
     const { apiKey } = await server.createPartner();
     const org = await createOrg(apiKey, { name: 'Stable' });
-    expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/tier`, { apiKey, body: { tier: 'enterprise' } }), 'tier');
+    expectInvalid(
+      await server.request('PUT', `${ORGS}/${org.id}/tier`, {
+        apiKey,
+        body: { tier: 'enterprise' },
+      }),
+      'tier',
+    );
     expect((await getOrg(apiKey, org.id)).tier).toBe('trial');
   });
 });
@@ -560,33 +727,70 @@ describe('PUT billing', () => {
     });
     expect(response.status).toBe(200);
     const updated = response.body.organization;
-    expect(updated).toMatchObject({ billingPeriod: 'quarterly', billingDayOfMonth: 15, creditAllowance: 2000, credits: 300 });
+    expect(updated).toMatchObject({
+      billingPeriod: 'quarterly',
+      billingDayOfMonth: 15,
+      creditAllowance: 2000,
+      credits: 300,
+    });
     const start = new Date(updated.currentPeriod.start);
     const end = new Date(updated.currentPeriod.end);
     expect(start.getUTCDate()).toBe(15);
     expect(end.getUTCDate()).toBe(15);
-    expect(end.getUTCFullYear() * 12 + end.getUTCMonth() - (start.getUTCFullYear() * 12 + start.getUTCMonth())).toBe(3);
+    expect(
+      end.getUTCFullYear() * 12 +
+        end.getUTCMonth() -
+        (start.getUTCFullYear() * 12 + start.getUTCMonth()),
+    ).toBe(3);
     expect(start.getTime()).toBeLessThanOrEqual(Date.now());
     expect(end.getTime()).toBeGreaterThan(Date.now());
     expect(await getOrg(apiKey, org.id)).toEqual(updated);
     // The allowance applies from the next period: nothing is drawn now.
     await expectPool(apiKey, 5000, 300);
 
-    const annual = await server.request('PUT', `${ORGS}/${org.id}/billing`, { apiKey, body: { billingPeriod: 'annual' } });
-    expect(annual.body.organization).toMatchObject({ billingPeriod: 'annually', billingDayOfMonth: 15, creditAllowance: 2000 });
+    const annual = await server.request('PUT', `${ORGS}/${org.id}/billing`, {
+      apiKey,
+      body: { billingPeriod: 'annual' },
+    });
+    expect(annual.body.organization).toMatchObject({
+      billingPeriod: 'annually',
+      billingDayOfMonth: 15,
+      creditAllowance: 2000,
+    });
   });
 
   it('refuses a trial allowance above 500 with 422 and validates the fields with 400', async () => {
     const { apiKey } = await server.createPartner();
     const org = await createOrg(apiKey, { name: 'Trial billing', initialCredits: 100 });
     expectError(
-      await server.request('PUT', `${ORGS}/${org.id}/billing`, { apiKey, body: { creditAllowance: 501 } }),
+      await server.request('PUT', `${ORGS}/${org.id}/billing`, {
+        apiKey,
+        body: { creditAllowance: 501 },
+      }),
       422,
       'trial_cap_exceeded',
     );
-    expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/billing`, { apiKey, body: { billingDayOfMonth: 29 } }), 'billingDayOfMonth');
-    expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/billing`, { apiKey, body: { billingPeriod: 'daily' } }), 'billingPeriod');
-    expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/billing`, { apiKey, body: { creditAllowance: -1 } }), 'creditAllowance');
+    expectInvalid(
+      await server.request('PUT', `${ORGS}/${org.id}/billing`, {
+        apiKey,
+        body: { billingDayOfMonth: 29 },
+      }),
+      'billingDayOfMonth',
+    );
+    expectInvalid(
+      await server.request('PUT', `${ORGS}/${org.id}/billing`, {
+        apiKey,
+        body: { billingPeriod: 'daily' },
+      }),
+      'billingPeriod',
+    );
+    expectInvalid(
+      await server.request('PUT', `${ORGS}/${org.id}/billing`, {
+        apiKey,
+        body: { creditAllowance: -1 },
+      }),
+      'creditAllowance',
+    );
     expect(await getOrg(apiKey, org.id)).toEqual(org);
   });
 });
@@ -606,9 +810,17 @@ describe('PUT credits', () => {
       [two.id, 0, 100],
     ];
     for (const [id, credits, allocated] of steps) {
-      const response = await server.request('PUT', `${ORGS}/${id}/credits`, { apiKey, body: { credits } });
+      const response = await server.request('PUT', `${ORGS}/${id}/credits`, {
+        apiKey,
+        body: { credits },
+      });
       expect(response.status).toBe(200);
-      expect(response.body.organization).toMatchObject({ id, credits, creditsUsed: 0, creditsRemaining: credits });
+      expect(response.body.organization).toMatchObject({
+        id,
+        credits,
+        creditsUsed: 0,
+        creditsRemaining: credits,
+      });
       await expectPool(apiKey, 1000, allocated);
     }
   });
@@ -617,40 +829,76 @@ describe('PUT credits', () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const one = await createOrg(apiKey, { name: 'One', tier: 'paid', initialCredits: 700 });
     const two = await createOrg(apiKey, { name: 'Two', tier: 'paid', initialCredits: 100 });
-    const response = await server.request('PUT', `${ORGS}/${two.id}/credits`, { apiKey, body: { credits: 301 } });
+    const response = await server.request('PUT', `${ORGS}/${two.id}/credits`, {
+      apiKey,
+      body: { credits: 301 },
+    });
     expectError(response, 422, 'insufficient_pool_credits');
     expect(await getOrg(apiKey, two.id)).toEqual(two);
     await expectPool(apiKey, 1000, 800);
     // Raising by exactly what is left is allowed.
-    expect((await server.request('PUT', `${ORGS}/${two.id}/credits`, { apiKey, body: { credits: 300 } })).status).toBe(200);
+    expect(
+      (await server.request('PUT', `${ORGS}/${two.id}/credits`, { apiKey, body: { credits: 300 } }))
+        .status,
+    ).toBe(200);
     await expectPool(apiKey, 1000, 1000);
-    expectError(await server.request('PUT', `${ORGS}/${one.id}/credits`, { apiKey, body: { credits: 701 } }), 422, 'insufficient_pool_credits');
+    expectError(
+      await server.request('PUT', `${ORGS}/${one.id}/credits`, { apiKey, body: { credits: 701 } }),
+      422,
+      'insufficient_pool_credits',
+    );
   });
 
   it('answers 422 trial_cap_exceeded past 500 for a trial organization', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Trial', initialCredits: 100 });
-    expectError(await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 501 } }), 422, 'trial_cap_exceeded');
-    expect((await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 500 } })).status).toBe(200);
+    expectError(
+      await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 501 } }),
+      422,
+      'trial_cap_exceeded',
+    );
+    expect(
+      (await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 500 } }))
+        .status,
+    ).toBe(200);
     await expectPool(apiKey, 1000, 500);
   });
 
   it('answers 422 below_consumed when lowering under what was consumed this period', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Consumer', tier: 'paid', initialCredits: 400 });
-    await server.db.updateTable('organizations').set({ credits_consumed: 250 }).where('id', '=', org.id).execute();
+    await server.db
+      .updateTable('organizations')
+      .set({ credits_consumed: 250 })
+      .where('id', '=', org.id)
+      .execute();
     const consumed = await getOrg(apiKey, org.id);
     expect(consumed).toMatchObject({ credits: 400, creditsUsed: 250, creditsRemaining: 150 });
 
-    expectError(await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 249 } }), 422, 'below_consumed');
-    expectError(await server.request('PUT', `${ORGS}/${org.id}`, { apiKey, body: { credits: 0 } }), 422, 'below_consumed');
+    expectError(
+      await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 249 } }),
+      422,
+      'below_consumed',
+    );
+    expectError(
+      await server.request('PUT', `${ORGS}/${org.id}`, { apiKey, body: { credits: 0 } }),
+      422,
+      'below_consumed',
+    );
     expect(await getOrg(apiKey, org.id)).toEqual(consumed);
     await expectPool(apiKey, 1000, 400);
 
     // Down to exactly what was consumed is fine, and the unused rest goes back to the pool.
-    const exact = await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body: { credits: 250 } });
+    const exact = await server.request('PUT', `${ORGS}/${org.id}/credits`, {
+      apiKey,
+      body: { credits: 250 },
+    });
     expect(exact.status).toBe(200);
-    expect(exact.body.organization).toMatchObject({ credits: 250, creditsUsed: 250, creditsRemaining: 0 });
+    expect(exact.body.organization).toMatchObject({
+      credits: 250,
+      creditsUsed: 250,
+      creditsRemaining: 0,
+    });
     await expectPool(apiKey, 1000, 250);
   });
 
@@ -659,7 +907,10 @@ describe('PUT credits', () => {
     async (body) => {
       const { apiKey } = await server.createPartner();
       const org = await createOrg(apiKey, { name: 'Stable', initialCredits: 10 });
-      expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body }), 'credits');
+      expectInvalid(
+        await server.request('PUT', `${ORGS}/${org.id}/credits`, { apiKey, body }),
+        'credits',
+      );
       expect(await getOrg(apiKey, org.id)).toEqual(org);
       await expectPool(apiKey, 1000, 10);
     },

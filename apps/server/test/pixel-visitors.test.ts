@@ -14,13 +14,21 @@ function expectInvalid(response: ApiResponse, field: string) {
   expect(response.status, JSON.stringify(response.body)).toBe(400);
   expect(response.body.error.code).toBe('invalid_request');
   expect(response.body.error.message).toEqual(expect.any(String));
-  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) => issue.path.join('.'));
-  expect(paths.some((path) => path === field || path.startsWith(`${field}.`)), `issues at ${paths.join(', ')}`).toBe(true);
+  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) =>
+    issue.path.join('.'),
+  );
+  expect(
+    paths.some((path) => path === field || path.startsWith(`${field}.`)),
+    `issues at ${paths.join(', ')}`,
+  ).toBe(true);
 }
 
 async function partnerWithOrg() {
   const partner = await server.createPartner();
-  const created = await server.request('POST', ORGS, { apiKey: partner.apiKey, body: { name: 'Pixel Co' } });
+  const created = await server.request('POST', ORGS, {
+    apiKey: partner.apiKey,
+    body: { name: 'Pixel Co' },
+  });
   expect(created.status).toBe(201);
   return { ...partner, org: created.body.organization as { id: string } };
 }
@@ -41,9 +49,13 @@ describe('GET /partner/organizations/{id}/pixel', () => {
     expect(scriptTag).toMatch(/^<script\b[^>]*><\/script>$/);
 
     // Stable across reads; another organization has another key.
-    expect((await server.request('GET', `${ORGS}/${org.id}/pixel`, { apiKey })).body).toEqual(response.body);
+    expect((await server.request('GET', `${ORGS}/${org.id}/pixel`, { apiKey })).body).toEqual(
+      response.body,
+    );
     const other = await server.request('POST', ORGS, { apiKey, body: { name: 'Other' } });
-    const otherPixel = await server.request('GET', `${ORGS}/${other.body.organization.id}/pixel`, { apiKey });
+    const otherPixel = await server.request('GET', `${ORGS}/${other.body.organization.id}/pixel`, {
+      apiKey,
+    });
     expect(otherPixel.body.apiKey).not.toBe(pixelKey);
   });
 
@@ -54,7 +66,9 @@ describe('GET /partner/organizations/{id}/pixel', () => {
     expect(unknown.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
     const anonymous = await server.request('GET', `${ORGS}/${org.id}/pixel`);
     expect(anonymous.status).toBe(401);
-    expect(anonymous.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+    expect(anonymous.body).toEqual({
+      error: { code: 'unauthorized', message: expect.any(String) },
+    });
     expectInvalid(await server.request('GET', `${ORGS}/nope/pixel`, { apiKey }), 'organizationId');
   });
 });
@@ -63,7 +77,10 @@ describe('PUT /partner/organizations/{id}/pixel', () => {
   it('accepts exact origins, subdomain wildcards and localhost with a port, and GET reflects them', async () => {
     const { apiKey, org } = await partnerWithOrg();
     const allowedReferrers = ['https://acme.com', 'https://*.acme.com', 'http://localhost:8080'];
-    const response = await server.request('PUT', `${ORGS}/${org.id}/pixel`, { apiKey, body: { allowedReferrers } });
+    const response = await server.request('PUT', `${ORGS}/${org.id}/pixel`, {
+      apiKey,
+      body: { allowedReferrers },
+    });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ allowedReferrers });
     const read = await server.request('GET', `${ORGS}/${org.id}/pixel`, { apiKey });
@@ -76,9 +93,14 @@ describe('PUT /partner/organizations/{id}/pixel', () => {
     });
     expect(replaced.body).toEqual({ allowedReferrers: ['https://app.acme.com'] });
 
-    const emptied = await server.request('PUT', `${ORGS}/${org.id}/pixel`, { apiKey, body: { allowedReferrers: [] } });
+    const emptied = await server.request('PUT', `${ORGS}/${org.id}/pixel`, {
+      apiKey,
+      body: { allowedReferrers: [] },
+    });
     expect(emptied.body).toEqual({ allowedReferrers: [] });
-    expect((await server.request('GET', `${ORGS}/${org.id}/pixel`, { apiKey })).body.allowedReferrers).toEqual([]);
+    expect(
+      (await server.request('GET', `${ORGS}/${org.id}/pixel`, { apiKey })).body.allowedReferrers,
+    ).toEqual([]);
   });
 
   it.each([
@@ -93,7 +115,14 @@ describe('PUT /partner/organizations/{id}/pixel', () => {
   ])('rejects %s (%s) with 400 and changes nothing', async (_label, bad) => {
     const { apiKey, org } = await partnerWithOrg();
     const before = ['https://keep.example'];
-    expect((await server.request('PUT', `${ORGS}/${org.id}/pixel`, { apiKey, body: { allowedReferrers: before } })).status).toBe(200);
+    expect(
+      (
+        await server.request('PUT', `${ORGS}/${org.id}/pixel`, {
+          apiKey,
+          body: { allowedReferrers: before },
+        })
+      ).status,
+    ).toBe(200);
 
     // One bad entry refuses the whole list, wherever it sits.
     const response = await server.request('PUT', `${ORGS}/${org.id}/pixel`, {
@@ -107,12 +136,35 @@ describe('PUT /partner/organizations/{id}/pixel', () => {
 
   it('rejects a body without a list, or with a non-string entry, with 400', async () => {
     const { apiKey, org } = await partnerWithOrg();
-    expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/pixel`, { apiKey, body: {} }), 'allowedReferrers');
-    expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/pixel`, { apiKey, body: { allowedReferrers: 'https://acme.com' } }), 'allowedReferrers');
-    expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/pixel`, { apiKey, body: { allowedReferrers: [42] } }), 'allowedReferrers.0');
+    expectInvalid(
+      await server.request('PUT', `${ORGS}/${org.id}/pixel`, { apiKey, body: {} }),
+      'allowedReferrers',
+    );
+    expectInvalid(
+      await server.request('PUT', `${ORGS}/${org.id}/pixel`, {
+        apiKey,
+        body: { allowedReferrers: 'https://acme.com' },
+      }),
+      'allowedReferrers',
+    );
+    expectInvalid(
+      await server.request('PUT', `${ORGS}/${org.id}/pixel`, {
+        apiKey,
+        body: { allowedReferrers: [42] },
+      }),
+      'allowedReferrers.0',
+    );
     const tooMany = Array.from({ length: 101 }, (_, i) => `https://site${i}.example`);
-    expectInvalid(await server.request('PUT', `${ORGS}/${org.id}/pixel`, { apiKey, body: { allowedReferrers: tooMany } }), 'allowedReferrers');
-    expect((await server.request('GET', `${ORGS}/${org.id}/pixel`, { apiKey })).body.allowedReferrers).toEqual([]);
+    expectInvalid(
+      await server.request('PUT', `${ORGS}/${org.id}/pixel`, {
+        apiKey,
+        body: { allowedReferrers: tooMany },
+      }),
+      'allowedReferrers',
+    );
+    expect(
+      (await server.request('GET', `${ORGS}/${org.id}/pixel`, { apiKey })).body.allowedReferrers,
+    ).toEqual([]);
   });
 
   it('answers 404 for an unknown organization', async () => {
@@ -131,7 +183,12 @@ describe('GET /partner/organizations/{id}/visitors', () => {
     const { apiKey, org } = await partnerWithOrg();
     const response = await server.request('GET', `${ORGS}/${org.id}/visitors`, { apiKey });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ visitorsCount: 0, currentPage: 1, totalPageCount: 0, visitorStatistics: [] });
+    expect(response.body).toEqual({
+      visitorsCount: 0,
+      currentPage: 1,
+      totalPageCount: 0,
+      visitorStatistics: [],
+    });
   });
 
   it.each([
@@ -142,7 +199,10 @@ describe('GET /partner/organizations/{id}/visitors', () => {
     ['?page=-1', 'page'],
   ])('rejects %s with 400', async (query, field) => {
     const { apiKey, org } = await partnerWithOrg();
-    expectInvalid(await server.request('GET', `${ORGS}/${org.id}/visitors${query}`, { apiKey }), field);
+    expectInvalid(
+      await server.request('GET', `${ORGS}/${org.id}/visitors${query}`, { apiKey }),
+      field,
+    );
   });
 
   it('answers 404 for an unknown organization', async () => {
@@ -179,18 +239,31 @@ describe('GET /partner/organizations/{id}/visitors', () => {
       first_seen_at: new Date(base),
       last_seen_at: new Date(base + 3_600_000 + i),
     }));
-    await server.db.insertInto('visitors').values([...visitors, ...neighbours]).execute();
+    await server.db
+      .insertInto('visitors')
+      .values([...visitors, ...neighbours])
+      .execute();
     const newestFirst = [...visitors].reverse();
 
     const pages = [];
     for (const page of [1, 2, 3]) {
-      const response = await server.request('GET', `${ORGS}/${org.id}/visitors?page=${page}&limit=10`, { apiKey });
+      const response = await server.request(
+        'GET',
+        `${ORGS}/${org.id}/visitors?page=${page}&limit=10`,
+        { apiKey },
+      );
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ visitorsCount: 25, currentPage: page, totalPageCount: 3 });
+      expect(response.body).toMatchObject({
+        visitorsCount: 25,
+        currentPage: page,
+        totalPageCount: 3,
+      });
       pages.push(response.body.visitorStatistics);
     }
     expect(pages.map((page) => page.length)).toEqual([10, 10, 5]);
-    expect(pages.flat().map((v: { visitorId: string }) => v.visitorId)).toEqual(newestFirst.map((v) => v.id));
+    expect(pages.flat().map((v: { visitorId: string }) => v.visitorId)).toEqual(
+      newestFirst.map((v) => v.id),
+    );
 
     const first = newestFirst[0]!;
     expect(pages[0][0]).toEqual({
@@ -202,8 +275,15 @@ describe('GET /partner/organizations/{id}/visitors', () => {
       lastSeenAt: first.last_seen_at.toISOString(),
     });
 
-    const beyond = await server.request('GET', `${ORGS}/${org.id}/visitors?page=4&limit=10`, { apiKey });
-    expect(beyond.body).toEqual({ visitorsCount: 25, currentPage: 4, totalPageCount: 3, visitorStatistics: [] });
+    const beyond = await server.request('GET', `${ORGS}/${org.id}/visitors?page=4&limit=10`, {
+      apiKey,
+    });
+    expect(beyond.body).toEqual({
+      visitorsCount: 25,
+      currentPage: 4,
+      totalPageCount: 3,
+      visitorStatistics: [],
+    });
 
     const byDefault = await server.request('GET', `${ORGS}/${org.id}/visitors`, { apiKey });
     expect(byDefault.body).toMatchObject({ visitorsCount: 25, currentPage: 1, totalPageCount: 2 });
@@ -213,7 +293,11 @@ describe('GET /partner/organizations/{id}/visitors', () => {
     expect(wide.body).toMatchObject({ visitorsCount: 25, totalPageCount: 1 });
     expect(wide.body.visitorStatistics).toHaveLength(25);
 
-    const neighbour = await server.request('GET', `${ORGS}/${other.body.organization.id}/visitors`, { apiKey });
+    const neighbour = await server.request(
+      'GET',
+      `${ORGS}/${other.body.organization.id}/visitors`,
+      { apiKey },
+    );
     expect(neighbour.body).toMatchObject({ visitorsCount: 3, totalPageCount: 1 });
     expect(neighbour.body.visitorStatistics.map((v: { visitorId: string }) => v.visitorId)).toEqual(
       [...neighbours].reverse().map((v) => v.id),

@@ -13,7 +13,8 @@ describe('rate limits', () => {
     const a = await server.createPartner();
     const b = await server.createPartner();
     const statuses = [];
-    for (let i = 0; i < 6; i++) statuses.push((await server.request('GET', '/partner/billing', { apiKey: a.apiKey })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await server.request('GET', '/partner/billing', { apiKey: a.apiKey })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
 
     const limited = await server.request('GET', '/partner/billing', { apiKey: a.apiKey });
@@ -22,6 +23,8 @@ describe('rate limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
 
     // Another partner's key has its own budget.
-    expect((await server.request('GET', '/partner/billing', { apiKey: b.apiKey })).status).toBe(200);
+    expect((await server.request('GET', '/partner/billing', { apiKey: b.apiKey })).status).toBe(
+      200,
+    );
   });
 });

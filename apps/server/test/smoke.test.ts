@@ -15,17 +15,30 @@ describe('a partner onboarded by the operator', () => {
       body: { name: 'Acme Corp', externalId: 'acme-123', tier: 'trial', initialCredits: 300 },
     });
     expect(created.status).toBe(201);
-    expect(created.body.organization).toMatchObject({ name: 'Acme Corp', credits: 300, tier: 'trial' });
+    expect(created.body.organization).toMatchObject({
+      name: 'Acme Corp',
+      credits: 300,
+      tier: 'trial',
+    });
     const billing = await server.request('GET', '/partner/billing', { apiKey });
-    expect(billing.body).toMatchObject({ creditPoolTotal: 1000, creditsAllocated: 300, creditsUnallocated: 700 });
+    expect(billing.body).toMatchObject({
+      creditPoolTotal: 1000,
+      creditsAllocated: 300,
+      creditsUnallocated: 700,
+    });
   });
 });
 
 describe('documentation', () => {
   it('serves the OpenAPI 3.1 document and the rendered docs', async () => {
-    const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { openapi: string; paths: object };
+    const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+      openapi: string;
+      paths: object;
+    };
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toContain('/partner/organizations/{organizationId}/credits');
+    expect(Object.keys(document.paths)).toContain(
+      '/partner/organizations/{organizationId}/credits',
+    );
     const docs = await fetch(`${server.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
@@ -34,6 +47,8 @@ describe('documentation', () => {
   it('answers unknown routes with the one error shape', async () => {
     const response = await fetch(`${server.url}/api/v1/partner/nothing`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { code: 'not_found', message: 'No route GET /api/v1/partner/nothing' } });
+    expect(await response.json()).toEqual({
+      error: { code: 'not_found', message: 'No route GET /api/v1/partner/nothing' },
+    });
   });
 });

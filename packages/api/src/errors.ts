@@ -25,7 +25,8 @@ export const notFound = (what: string) => fail('NOT_FOUND', 'not_found', `${what
 export const unauthorized = (message: string) => fail('UNAUTHORIZED', 'unauthorized', message);
 export const conflict = (appCode: string, message: string, details?: unknown) =>
   fail('CONFLICT', appCode, message, details);
-export const badRequest = (appCode: string, message: string) => fail('BAD_REQUEST', appCode, message);
+export const badRequest = (appCode: string, message: string) =>
+  fail('BAD_REQUEST', appCode, message);
 /** A business rule refused the request: HTTP 422. */
 export const refused = (violation: RuleViolation) =>
   fail('UNPROCESSABLE_CONTENT', violation.code, violation.message);
@@ -42,7 +43,9 @@ export const detailsOf = (error: TRPCError): unknown =>
   error.cause instanceof AppError ? error.cause.details : undefined;
 
 /** Unwraps a rule result or throws its violation as a 422. */
-export function orRefuse<T>(result: { ok: true; value: T } | { ok: false; violation: RuleViolation }): T {
+export function orRefuse<T>(
+  result: { ok: true; value: T } | { ok: false; violation: RuleViolation },
+): T {
   if (!result.ok) throw refused(result.violation);
   return result.value;
 }

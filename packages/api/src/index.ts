@@ -4,7 +4,14 @@ import type { Context, ContextFactory, ContextOptions, Credentials } from './con
 export { appRouter, createCaller, type AppRouter, type Caller } from './root.ts';
 export { AppError, appCodeOf, detailsOf } from './errors.ts';
 export { credentialsFromHeaders } from './context.ts';
-export type { Clock, Context, ContextFactory, ContextOptions, Credentials, ServiceContext } from './context.ts';
+export type {
+  Clock,
+  Context,
+  ContextFactory,
+  ContextOptions,
+  Credentials,
+  ServiceContext,
+} from './context.ts';
 export * as services from './services/index.ts';
 
 /** Builds contexts for one deployment; each request adds only what the caller presented. */

@@ -10,11 +10,15 @@ const INT8_OID = 20;
  */
 function parseInt8(value: string): number {
   const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new RangeError(`bigint ${value} exceeds the exact range`);
+  if (!Number.isSafeInteger(parsed))
+    throw new RangeError(`bigint ${value} exceeds the exact range`);
   return parsed;
 }
 
-const defaultParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown;
+const defaultParser = pg.types.getTypeParser as (
+  oid: number,
+  format?: 'text' | 'binary',
+) => unknown;
 
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -35,7 +39,10 @@ export interface DatabaseOptions {
 export function createDb({ url, max = 10, onConnectionError }: DatabaseOptions): Db {
   const pool = new pg.Pool({ connectionString: url, max, types });
   // Without a listener, an idle client's error is an uncaught exception that ends the process.
-  pool.on('error', onConnectionError ?? ((error) => console.error('PostgreSQL connection lost:', error.message)));
+  pool.on(
+    'error',
+    onConnectionError ?? ((error) => console.error('PostgreSQL connection lost:', error.message)),
+  );
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

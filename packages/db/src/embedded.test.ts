@@ -21,13 +21,17 @@ describe('useEmbeddedPostgres', () => {
       await db.destroy();
       await second.stop(); // joined, so it leaves the server running
       const stillUp = createDb({ url: first.url, max: 1 });
-      expect((await sql<{ v: string }>`SELECT version() AS v`.execute(stillUp)).rows[0]?.v).toMatch(/PostgreSQL/);
+      expect((await sql<{ v: string }>`SELECT version() AS v`.execute(stillUp)).rows[0]?.v).toMatch(
+        /PostgreSQL/,
+      );
       await stillUp.destroy();
       await first.stop();
 
       const restarted = await useEmbeddedPostgres(dir);
       const again = createDb({ url: restarted.url, max: 1 });
-      expect((await sql<{ value: number }>`SELECT value FROM kept`.execute(again)).rows).toEqual([{ value: 42 }]);
+      expect((await sql<{ value: number }>`SELECT value FROM kept`.execute(again)).rows).toEqual([
+        { value: 42 },
+      ]);
       await again.destroy();
       await restarted.stop();
     } finally {

@@ -11,7 +11,7 @@ let admin: Db;
 const name = `allot_migrate_${randomBytes(6).toString('hex')}`;
 
 beforeAll(async () => {
-  admin = createDb({ url: inject('testDatabase').url, max: 1 });
+  admin = createDb({ url: inject('testDatabase').url, max: 1, onConnectionError: () => {} });
   await sql`CREATE DATABASE ${sql.id(name)}`.execute(admin);
 });
 afterAll(async () => {
@@ -21,10 +21,18 @@ afterAll(async () => {
 
 describe('migrations', () => {
   it('run exactly once when several server processes start at the same moment', async () => {
-    const instances = Array.from({ length: 4 }, () => createDb({ url: withDatabase(inject('testDatabase').url, name), max: 2 }));
+    const instances = Array.from({ length: 4 }, () =>
+      createDb({
+        url: withDatabase(inject('testDatabase').url, name),
+        max: 2,
+        onConnectionError: () => {},
+      }),
+    );
     try {
       await Promise.all(instances.map((db) => migrateToLatest(db)));
-      const applied = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(instances[0] as Db);
+      const applied = await sql<{
+        name: string;
+      }>`SELECT name FROM kysely_migration ORDER BY name`.execute(instances[0] as Db);
       expect(applied.rows.map((row) => row.name)).toEqual(Object.keys(migrations));
       // A later start finds nothing to do.
       await migrateToLatest(instances[0] as Db);

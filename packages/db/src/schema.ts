@@ -1,10 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
-import type {
-  BillingMode,
-  BillingPeriod,
-  OrganizationStatus,
-  Tier,
-} from '@allot/domain';
+import type { BillingMode, BillingPeriod, OrganizationStatus, Tier } from '@allot/domain';
 
 /** timestamptz: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;

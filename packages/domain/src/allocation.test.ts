@@ -146,6 +146,9 @@ describe('planAllocation on a pool that is already over-drawn', () => {
   it('still lets an organization be lowered (a lowering only ever returns credits)', () => {
     const overdrawn = state({ allocated: 100, pool: { total: 100, allocated: 150 } });
     expect(outcome(planAllocation(overdrawn, 90))).toEqual({ ok: true, value: -10 });
-    expect(outcome(planAllocation(overdrawn, 101))).toEqual({ ok: false, code: 'insufficient_pool_credits' });
+    expect(outcome(planAllocation(overdrawn, 101))).toEqual({
+      ok: false,
+      code: 'insufficient_pool_credits',
+    });
   });
 });

@@ -1,6 +1,16 @@
 import { z } from 'zod';
-import { creditsSchema, idSchema, isoDateTimeSchema, pageSchema, pageSizeSchema } from './common.ts';
-import { billingDayOfMonthSchema, billingPeriodInputSchema, billingPeriodSchema } from './periods.ts';
+import {
+  creditsSchema,
+  idSchema,
+  isoDateTimeSchema,
+  pageSchema,
+  pageSizeSchema,
+} from './common.ts';
+import {
+  billingDayOfMonthSchema,
+  billingPeriodInputSchema,
+  billingPeriodSchema,
+} from './periods.ts';
 import { tierSchema } from './tiers.ts';
 
 export const ORGANIZATION_STATUSES = ['active', 'suspended', 'canceled'] as const;

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { billingModeSchema } from './billing-modes.ts';
 import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
-import { billingDayOfMonthSchema, billingPeriodInputSchema, billingPeriodSchema } from './periods.ts';
+import {
+  billingDayOfMonthSchema,
+  billingPeriodInputSchema,
+  billingPeriodSchema,
+} from './periods.ts';
 
 export const createPartnerInput = z.strictObject({
   name: z.string().trim().min(1).max(200),

@@ -22,7 +22,12 @@ function parseOrigin(value: string): ParsedOrigin | null {
   // A wildcard must sit above a name: `https://*.com` would match the world, `http://*.0.0.1` any address.
   if (wildcard && (!host.includes('.') || /^[\d.]+$/.test(host))) return null;
   // Ports compare as numbers: `:0443` is `:443`.
-  return { scheme, wildcard, host, port: port === undefined ? (scheme === 'https' ? 443 : 80) : Number(port) };
+  return {
+    scheme,
+    wildcard,
+    host,
+    port: port === undefined ? (scheme === 'https' ? 443 : 80) : Number(port),
+  };
 }
 
 /** An allowed referrer: an origin such as `https://acme.com`, `https://*.acme.com`, `http://localhost:8080`. */
@@ -43,7 +48,9 @@ export function originMatches(origin: string, pattern: string): boolean {
   const allowed = parseOrigin(pattern);
   if (!request || !allowed || request.wildcard) return false;
   if (request.scheme !== allowed.scheme || request.port !== allowed.port) return false;
-  return allowed.wildcard ? request.host.endsWith(`.${allowed.host}`) : request.host === allowed.host;
+  return allowed.wildcard
+    ? request.host.endsWith(`.${allowed.host}`)
+    : request.host === allowed.host;
 }
 
 export const originAllowed = (origin: string, patterns: readonly string[]) =>

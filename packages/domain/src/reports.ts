@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { billingModeSchema } from './billing-modes.ts';
-import { idSchema, isoDateSchema, isoDateTimeSchema, ok, refuse, type RuleResult } from './common.ts';
+import {
+  idSchema,
+  isoDateSchema,
+  isoDateTimeSchema,
+  ok,
+  refuse,
+  type RuleResult,
+} from './common.ts';
 import { billingPeriodSchema } from './periods.ts';
 import { periodSchema } from './organizations.ts';
 
@@ -63,9 +70,11 @@ const DAY_MS = 86_400_000;
 
 /** Both dates inclusive; by default the first of the current month through today. */
 export function resolveDateRange(input: DateRangeInput, now: Date): RuleResult<DateRange> {
-  const startDate = input.startDate ?? dayOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
+  const startDate =
+    input.startDate ?? dayOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
   const endDate = input.endDate ?? dayOf(now);
-  if (startDate > endDate) return refuse('invalid_date_range', 'startDate must not be after endDate');
+  if (startDate > endDate)
+    return refuse('invalid_date_range', 'startDate must not be after endDate');
   const from = new Date(`${startDate}T00:00:00Z`);
   const until = new Date(new Date(`${endDate}T00:00:00Z`).getTime() + DAY_MS);
   return ok({ startDate, endDate, from, until });

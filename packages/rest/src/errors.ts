@@ -16,9 +16,13 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
   if (error instanceof TRPCError) {
     const status = getHTTPStatusCodeFromError(error);
     if (error.cause instanceof ZodError) {
-      return { status, body: errorBody('invalid_request', 'The request is invalid', error.cause.issues) };
+      return {
+        status,
+        body: errorBody('invalid_request', 'The request is invalid', error.cause.issues),
+      };
     }
-    if (status < 500) return { status, body: errorBody(appCodeOf(error), error.message, detailsOf(error)) };
+    if (status < 500)
+      return { status, body: errorBody(appCodeOf(error), error.message, detailsOf(error)) };
   }
   return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side') };
 }

@@ -45,7 +45,10 @@ const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 function operation(route: RestRoute) {
   const params = pathParams(route.path);
   const shape = (route.input?.shape ?? {}) as Record<string, z.ZodType>;
-  const mask = Object.fromEntries(params.map((name) => [name, true as const])) as Record<string, true>;
+  const mask = Object.fromEntries(params.map((name) => [name, true as const])) as Record<
+    string,
+    true
+  >;
   const rest = route.input?.omit(mask);
   const parameters: JsonSchema[] = params.map((name) => ({
     name,
@@ -55,24 +58,39 @@ function operation(route: RestRoute) {
   }));
   let requestBody: JsonSchema | undefined;
   if (rest && inputLocation(route.method) === 'query') {
-    const query = jsonSchema(rest, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const query = jsonSchema(rest, 'input') as {
+      properties?: Record<string, JsonSchema>;
+      required?: string[];
+    };
     for (const [name, schema] of Object.entries(query.properties ?? {})) {
-      parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
+      parameters.push({
+        name,
+        in: 'query',
+        required: query.required?.includes(name) ?? false,
+        schema,
+      });
     }
   } else if (rest) {
-    requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(rest, 'input') } } };
+    requestBody = {
+      required: true,
+      content: { 'application/json': { schema: jsonSchema(rest, 'input') } },
+    };
   }
   if (route.method !== 'GET') {
     parameters.push({
       name: 'Idempotency-Key',
       in: 'header',
       required: false,
-      description: 'Retries with the same key and body replay the first response; another body is a 409.',
+      description:
+        'Retries with the same key and body replay the first response; another body is a 409.',
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     });
   }
   const success = route.output
-    ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(route.output, 'output') } } }
+    ? {
+        description: 'OK',
+        content: { 'application/json': { schema: jsonSchema(route.output, 'output') } },
+      }
     : { description: 'No content' };
   return {
     operationId: route.operationId,
@@ -84,10 +102,15 @@ function operation(route: RestRoute) {
     responses: {
       [String(route.status)]: success,
       ...Object.fromEntries(
-        Object.entries({ ...errorResponses, ...(requestBody ? bodyErrorResponses : {}) }).map(([status, description]) => [
-          status,
-          { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-        ]),
+        Object.entries({ ...errorResponses, ...(requestBody ? bodyErrorResponses : {}) }).map(
+          ([status, description]) => [
+            status,
+            {
+              description,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+          ],
+        ),
       ),
     },
   };

@@ -21,10 +21,18 @@ function coerceQuery(schema: z.ZodObject | undefined, query: Record<string, unkn
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(query)) {
     let field = schema?.shape[key] as z.ZodType | undefined;
-    while (field && (field.def.type === 'optional' || field.def.type === 'default' || field.def.type === 'nullable')) {
+    while (
+      field &&
+      (field.def.type === 'optional' ||
+        field.def.type === 'default' ||
+        field.def.type === 'nullable')
+    ) {
       field = (field.def as unknown as { innerType: z.ZodType }).innerType;
     }
-    out[key] = field?.def.type === 'number' && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+    out[key] =
+      field?.def.type === 'number' && typeof value === 'string' && /^-?\d+$/.test(value)
+        ? Number(value)
+        : value;
   }
   return out;
 }
@@ -33,7 +41,9 @@ class BadBody extends Error {}
 
 function assembleInput(route: RestRoute, request: FastifyRequest) {
   if (!route.input) return undefined;
-  const params = Object.fromEntries(pathParams(route.path).map((name) => [name, (request.params as Record<string, string>)[name]]));
+  const params = Object.fromEntries(
+    pathParams(route.path).map((name) => [name, (request.params as Record<string, string>)[name]]),
+  );
   if (inputLocation(route.method) === 'query') {
     return { ...coerceQuery(route.input, request.query as Record<string, unknown>), ...params };
   }
@@ -44,7 +54,10 @@ function assembleInput(route: RestRoute, request: FastifyRequest) {
 
 /** Registers every route of the table under /api/v1, plus the OpenAPI document. */
 export function registerRest(app: FastifyInstance, options: RestOptions) {
-  const document = openApiDocument({ serverUrl: `${options.publicUrl.replace(/\/$/, '')}/api/v1`, version: options.version });
+  const document = openApiDocument({
+    serverUrl: `${options.publicUrl.replace(/\/$/, '')}/api/v1`,
+    version: options.version,
+  });
   app.get('/api/v1/openapi.json', () => document);
 
   for (const route of routes) {
@@ -56,13 +69,16 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
         try {
           input = assembleInput(route, request);
         } catch (error) {
-          if (error instanceof BadBody) return reply.code(400).send(errorBody('invalid_request', error.message));
+          if (error instanceof BadBody)
+            return reply.code(400).send(errorBody('invalid_request', error.message));
           throw error;
         }
         const caller = options.callerFor(credentialsFromHeaders(request.headers));
         try {
           const output = await route.call(caller, input as never);
-          return route.status === 204 ? reply.code(204).send() : reply.code(route.status).send(output);
+          return route.status === 204
+            ? reply.code(204).send()
+            : reply.code(route.status).send(output);
         } catch (error) {
           const { status, body } = toHttpError(error);
           if (status >= 500) request.log.error({ err: error }, 'procedure failed');

@@ -1,9 +1,17 @@
-import { analyticsSchema, billingSchema, billingUsageSchema, dateRangeInput, usageSummarySchema } from '@allot/domain';
+import {
+  analyticsSchema,
+  billingSchema,
+  billingUsageSchema,
+  dateRangeInput,
+  usageSummarySchema,
+} from '@allot/domain';
 import { getAnalytics, getBilling, getBillingUsage, getUsageSummary } from '../services/billing.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
 export const billingRouter = router({
-  get: partnerProcedure.output(billingSchema).query(({ ctx }) => getBilling(ctx.db, ctx.partnerId, ctx.clock())),
+  get: partnerProcedure
+    .output(billingSchema)
+    .query(({ ctx }) => getBilling(ctx.db, ctx.partnerId, ctx.clock())),
 
   usage: partnerProcedure
     .output(billingUsageSchema)

@@ -11,7 +11,12 @@ import {
 import { notFound } from '../errors.ts';
 import { createApiKey, revokeApiKey } from '../services/api-keys.ts';
 import { once } from '../services/idempotency.ts';
-import { createPartner, listPartners, partnerExists, setPartnerBilling } from '../services/partners.ts';
+import {
+  createPartner,
+  listPartners,
+  partnerExists,
+  setPartnerBilling,
+} from '../services/partners.ts';
 import { operatorProcedure, router } from '../trpc.ts';
 
 export const operatorRouter = router({
@@ -22,13 +27,17 @@ export const operatorRouter = router({
       .input(createPartnerInput)
       .output(createdPartnerSchema)
       .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => createPartner(trx, input, ctx.clock()), { secretField: 'apiKey' }),
+        once(ctx, path, input, (trx) => createPartner(trx, input, ctx.clock()), {
+          secretField: 'apiKey',
+        }),
       ),
 
     setBilling: operatorProcedure
       .input(setPartnerBillingInput)
       .output(partnerEnvelope)
-      .mutation(({ ctx, input, path }) => once(ctx, path, input, (trx) => setPartnerBilling(trx, input, ctx.clock()))),
+      .mutation(({ ctx, input, path }) =>
+        once(ctx, path, input, (trx) => setPartnerBilling(trx, input, ctx.clock())),
+      ),
   }),
 
   apiKeys: router({
@@ -36,16 +45,24 @@ export const operatorRouter = router({
       .input(partnerIdInput)
       .output(createdApiKeySchema)
       .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, async (trx) => {
-          if (!(await partnerExists(trx, input.partnerId))) throw notFound('Partner');
-          return createApiKey(trx, input.partnerId);
-        }, { secretField: 'apiKey' }),
+        once(
+          ctx,
+          path,
+          input,
+          async (trx) => {
+            if (!(await partnerExists(trx, input.partnerId))) throw notFound('Partner');
+            return createApiKey(trx, input.partnerId);
+          },
+          { secretField: 'apiKey' },
+        ),
       ),
 
     revoke: operatorProcedure
       .input(revokeApiKeyInput)
       .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => revokeApiKey(trx, input.partnerId, input.keyId, ctx.clock())),
+        once(ctx, path, input, (trx) =>
+          revokeApiKey(trx, input.partnerId, input.keyId, ctx.clock()),
+        ),
       ),
   }),
 });

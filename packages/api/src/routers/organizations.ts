@@ -33,7 +33,9 @@ export const organizationsRouter = router({
   get: partnerProcedure
     .input(organizationIdInput)
     .output(organizationEnvelope)
-    .query(({ ctx, input }) => getOrganization(ctx.db, ctx.partnerId, input.organizationId, ctx.clock())),
+    .query(({ ctx, input }) =>
+      getOrganization(ctx.db, ctx.partnerId, input.organizationId, ctx.clock()),
+    ),
 
   create: partnerProcedure
     .input(createOrganizationInput)
@@ -52,7 +54,9 @@ export const organizationsRouter = router({
   remove: partnerProcedure
     .input(organizationIdInput)
     .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => removeOrganization(trx, ctx.partnerId, input.organizationId, ctx.clock())),
+      once(ctx, path, input, (trx) =>
+        removeOrganization(trx, ctx.partnerId, input.organizationId, ctx.clock()),
+      ),
     ),
 
   setStatus: partnerProcedure
@@ -68,14 +72,18 @@ export const organizationsRouter = router({
     .input(setOrganizationTierInput)
     .output(organizationEnvelope)
     .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => setOrganizationTier(trx, ctx.partnerId, input.organizationId, input.tier, ctx.clock())),
+      once(ctx, path, input, (trx) =>
+        setOrganizationTier(trx, ctx.partnerId, input.organizationId, input.tier, ctx.clock()),
+      ),
     ),
 
   setBilling: partnerProcedure
     .input(setOrganizationBillingInput)
     .output(organizationEnvelope)
     .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => setOrganizationBilling(trx, ctx.partnerId, input, ctx.clock())),
+      once(ctx, path, input, (trx) =>
+        setOrganizationBilling(trx, ctx.partnerId, input, ctx.clock()),
+      ),
     ),
 
   setCredits: partnerProcedure
@@ -83,7 +91,13 @@ export const organizationsRouter = router({
     .output(organizationEnvelope)
     .mutation(({ ctx, input, path }) =>
       once(ctx, path, input, (trx) =>
-        setOrganizationCredits(trx, ctx.partnerId, input.organizationId, input.credits, ctx.clock()),
+        setOrganizationCredits(
+          trx,
+          ctx.partnerId,
+          input.organizationId,
+          input.credits,
+          ctx.clock(),
+        ),
       ),
     ),
 });

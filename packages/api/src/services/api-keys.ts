@@ -8,17 +8,30 @@ const KEY_PREFIX = 'allot_sk_';
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Issues a key for a partner; the plaintext is returned once and only its hash is stored. */
-export async function createApiKey(db: Db | Tx, partnerId: string): Promise<{ id: string; apiKey: string }> {
+export async function createApiKey(
+  db: Db | Tx,
+  partnerId: string,
+): Promise<{ id: string; apiKey: string }> {
   const apiKey = newSecret(KEY_PREFIX);
   const id = newId();
   await db
     .insertInto('api_keys')
-    .values({ id, partner_id: partnerId, key_hash: sha256(apiKey), prefix: apiKey.slice(0, KEY_PREFIX.length + 6) })
+    .values({
+      id,
+      partner_id: partnerId,
+      key_hash: sha256(apiKey),
+      prefix: apiKey.slice(0, KEY_PREFIX.length + 6),
+    })
     .execute();
   return { id, apiKey };
 }
 
-export async function revokeApiKey(db: Db | Tx, partnerId: string, keyId: string, now: Date): Promise<void> {
+export async function revokeApiKey(
+  db: Db | Tx,
+  partnerId: string,
+  keyId: string,
+  now: Date,
+): Promise<void> {
   const result = await db
     .updateTable('api_keys')
     .set({ revoked_at: now })
@@ -27,13 +40,22 @@ export async function revokeApiKey(db: Db | Tx, partnerId: string, keyId: string
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) {
-    const exists = await db.selectFrom('api_keys').select('id').where('id', '=', keyId).where('partner_id', '=', partnerId).executeTakeFirst();
+    const exists = await db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('id', '=', keyId)
+      .where('partner_id', '=', partnerId)
+      .executeTakeFirst();
     if (!exists) throw notFound('API key');
   }
 }
 
 /** The partner a key belongs to, or null for an unknown or revoked key. */
-export async function authenticatePartner(db: Db | Tx, apiKey: string, now: Date): Promise<string | null> {
+export async function authenticatePartner(
+  db: Db | Tx,
+  apiKey: string,
+  now: Date,
+): Promise<string | null> {
   if (!apiKey.startsWith(KEY_PREFIX) || apiKey.length > 200) return null;
   const row = await db
     .selectFrom('api_keys')

@@ -6,7 +6,11 @@ import { refreshPeriods } from './periods.ts';
 
 async function currentPartner(db: Db | Tx, partnerId: string, now: Date) {
   await refreshPeriods(db, partnerId, now);
-  const partner = await db.selectFrom('partners').selectAll().where('id', '=', partnerId).executeTakeFirst();
+  const partner = await db
+    .selectFrom('partners')
+    .selectAll()
+    .where('id', '=', partnerId)
+    .executeTakeFirst();
   if (!partner) throw notFound('Partner');
   return partner;
 }
@@ -40,7 +44,10 @@ export async function getBilling(db: Db | Tx, partnerId: string, now: Date) {
     billingMode: partner.billing_mode,
     billingPeriod: partner.billing_period,
     billingDayOfMonth: partner.billing_day_of_month,
-    currentPeriod: { start: partner.pool_period_start.toISOString(), end: partner.pool_period_end.toISOString() },
+    currentPeriod: {
+      start: partner.pool_period_start.toISOString(),
+      end: partner.pool_period_end.toISOString(),
+    },
     creditPoolTotal: pool ? partner.pool_total : null,
     creditsAllocated: pool ? partner.pool_allocated : null,
     creditsUnallocated: pool ? partner.pool_total - partner.pool_allocated : null,
@@ -80,13 +87,28 @@ export async function getBillingUsage(db: Db | Tx, partnerId: string, now: Date)
   };
 }
 
-export async function getUsageSummary(db: Db | Tx, partnerId: string, input: DateRangeInput, now: Date) {
+export async function getUsageSummary(
+  db: Db | Tx,
+  partnerId: string,
+  input: DateRangeInput,
+  now: Date,
+) {
   const range = dateRange(input, now);
   const used = await consumption(db, partnerId, range.from, range.until);
-  return { startDate: range.startDate, endDate: range.endDate, totalQuantity: used.credits, totalEvents: used.events };
+  return {
+    startDate: range.startDate,
+    endDate: range.endDate,
+    totalQuantity: used.credits,
+    totalEvents: used.events,
+  };
 }
 
-export async function getAnalytics(db: Db | Tx, partnerId: string, input: DateRangeInput, now: Date) {
+export async function getAnalytics(
+  db: Db | Tx,
+  partnerId: string,
+  input: DateRangeInput,
+  now: Date,
+) {
   const range = dateRange(input, now);
   await refreshPeriods(db, partnerId, now);
   const [organizations, used] = await Promise.all([
@@ -96,7 +118,10 @@ export async function getAnalytics(db: Db | Tx, partnerId: string, input: DateRa
         eb.fn.countAll<string>().as('total'),
         eb.fn.count<string>('id').filterWhere('status', '=', 'active').as('active'),
         eb.fn
-          .coalesce(eb.fn.sum<string>(sql`greatest(credits_allocated - credits_consumed, 0)`), sql<string>`0`)
+          .coalesce(
+            eb.fn.sum<string>(sql`greatest(credits_allocated - credits_consumed, 0)`),
+            sql<string>`0`,
+          )
           .as('remaining'),
         eb.fn.coalesce(eb.fn.sum<string>('credits_consumed'), sql<string>`0`).as('used'),
       ])

@@ -43,13 +43,20 @@ export async function once<T>(
   const key = ctx.credentials.idempotencyKey;
   if (key === undefined) return inTransaction(ctx.db, work);
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw badRequest('invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
+    throw badRequest(
+      'invalid_idempotency_key',
+      `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`,
+    );
   }
   const scope = ctx.idempotencyScope;
-  const fingerprint = createHash('sha256').update(`${operation}\n${canonical(input)}`).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(`${operation}\n${canonical(input)}`)
+    .digest('hex');
 
   return inTransaction(ctx.db, async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${scope}\n${key}`}, 0))`.execute(trx);
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${scope}\n${key}`}, 0))`.execute(
+      trx,
+    );
     const prior = await trx
       .selectFrom('idempotency_keys')
       .select(['fingerprint', 'response'])
@@ -58,7 +65,10 @@ export async function once<T>(
       .executeTakeFirst();
     if (prior) {
       if (prior.fingerprint !== fingerprint) {
-        throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different request');
+        throw conflict(
+          'idempotency_key_reused',
+          'This Idempotency-Key was used with a different request',
+        );
       }
       if (options.secretField) {
         throw conflict(

@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { newPublicKey } from '../crypto.ts';
 import { conflict, notFound, orRefuse, refused } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { lockPartner, organizationCycle, refreshPeriods } from './periods.ts';
+import { cycleOf, lockPartner, refreshPeriods } from './periods.ts';
 
 export function toOrganization(row: OrganizationRow): Organization {
   return {
@@ -61,7 +61,10 @@ async function guardExternalId<T>(write: Promise<T>): Promise<T> {
   } catch (error) {
     const pg = error as { code?: string; constraint?: string };
     if (pg.code === '23505' && pg.constraint === 'organizations_partner_external_id_key') {
-      throw conflict('external_id_taken', 'Another organization of this partner already has this externalId');
+      throw conflict(
+        'external_id_taken',
+        'Another organization of this partner already has this externalId',
+      );
     }
     throw error;
   }
@@ -82,9 +85,18 @@ async function save(trx: Tx, id: string, changes: OrganizationUpdate, now: Date)
  * Sets an organization's allocation for its current period, moving the difference between
  * the pool and the organization. Both rows are locked by the caller.
  */
-async function allocate(trx: Tx, partner: PartnerRow, org: OrganizationRow, target: number, now: Date) {
+async function allocate(
+  trx: Tx,
+  partner: PartnerRow,
+  org: OrganizationRow,
+  target: number,
+  now: Date,
+) {
   if (org.status === 'canceled') {
-    throw refused({ code: 'organization_canceled', message: 'A canceled organization cannot receive credits; enable it first.' });
+    throw refused({
+      code: 'organization_canceled',
+      message: 'A canceled organization cannot receive credits; enable it first.',
+    });
   }
   const delta = orRefuse(
     planAllocation(
@@ -109,13 +121,19 @@ async function allocate(trx: Tx, partner: PartnerRow, org: OrganizationRow, targ
   return save(trx, org.id, { credits_allocated: target }, now);
 }
 
-export async function listOrganizations(db: Db | Tx, partnerId: string, input: ListOrganizationsInput, now: Date) {
+export async function listOrganizations(
+  db: Db | Tx,
+  partnerId: string,
+  input: ListOrganizationsInput,
+  now: Date,
+) {
   await refreshPeriods(db, partnerId, now);
   let query = db.selectFrom('organizations').where('partner_id', '=', partnerId);
   if (input.status) query = query.where('status', '=', input.status);
   if (input.tier) query = query.where('tier', '=', input.tier);
   if (input.externalId) query = query.where('external_id', '=', input.externalId);
-  if (input.search) query = query.where('name', 'ilike', `%${input.search.replace(/[\\%_]/g, '\\$&')}%`);
+  if (input.search)
+    query = query.where('name', 'ilike', `%${input.search.replace(/[\\%_]/g, '\\$&')}%`);
 
   const [rows, count] = await Promise.all([
     query
@@ -135,7 +153,12 @@ export async function listOrganizations(db: Db | Tx, partnerId: string, input: L
   };
 }
 
-export async function findOrganization(db: Db | Tx, partnerId: string, organizationId: string, now: Date) {
+export async function findOrganization(
+  db: Db | Tx,
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+) {
   await refreshPeriods(db, partnerId, now);
   const row = await db
     .selectFrom('organizations')
@@ -147,7 +170,12 @@ export async function findOrganization(db: Db | Tx, partnerId: string, organizat
   return row;
 }
 
-export async function getOrganization(db: Db | Tx, partnerId: string, organizationId: string, now: Date) {
+export async function getOrganization(
+  db: Db | Tx,
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+) {
   return envelope(await findOrganization(db, partnerId, organizationId, now));
 }
 
@@ -155,11 +183,20 @@ export async function getOrganization(db: Db | Tx, partnerId: string, organizati
  * Creates an organization. Its first allocation (`initialCredits`) is drawn from the pool under
  * the same rules as any later allocation; its allowance defaults to the same amount.
  */
-export async function createOrganization(trx: Tx, partnerId: string, input: CreateOrganizationInput, now: Date) {
+export async function createOrganization(
+  trx: Tx,
+  partnerId: string,
+  input: CreateOrganizationInput,
+  now: Date,
+) {
   const partner = await lockPartner(trx, partnerId, now);
   const tier: Tier = input.tier ?? 'trial';
   const initialCredits = input.initialCredits ?? 0;
-  const cycle = { period: input.billingPeriod ?? 'monthly', dayOfMonth: input.billingDayOfMonth ?? 1, anchor: now };
+  const cycle = {
+    period: input.billingPeriod ?? 'monthly',
+    dayOfMonth: input.billingDayOfMonth ?? 1,
+    anchor: now,
+  };
   const period = periodContaining(now, cycle);
   const allowance = input.creditAllowance ?? initialCredits;
   orRefuse(checkTierChange(tier, allowance));
@@ -192,10 +229,17 @@ export async function createOrganization(trx: Tx, partnerId: string, input: Crea
       .returningAll()
       .executeTakeFirstOrThrow(),
   );
-  return envelope(initialCredits > 0 ? await allocate(trx, partner, row, initialCredits, now) : row);
+  return envelope(
+    initialCredits > 0 ? await allocate(trx, partner, row, initialCredits, now) : row,
+  );
 }
 
-export async function updateOrganization(trx: Tx, partnerId: string, input: UpdateOrganizationInput, now: Date) {
+export async function updateOrganization(
+  trx: Tx,
+  partnerId: string,
+  input: UpdateOrganizationInput,
+  now: Date,
+) {
   const partner = await lockPartner(trx, partnerId, now);
   let row = await lockOrganization(trx, partnerId, input.organizationId);
   const changes: OrganizationUpdate = {};
@@ -209,26 +253,49 @@ export async function updateOrganization(trx: Tx, partnerId: string, input: Upda
   return envelope(row);
 }
 
-export async function setOrganizationCredits(trx: Tx, partnerId: string, organizationId: string, credits: number, now: Date) {
+export async function setOrganizationCredits(
+  trx: Tx,
+  partnerId: string,
+  organizationId: string,
+  credits: number,
+  now: Date,
+) {
   const partner = await lockPartner(trx, partnerId, now);
   const row = await lockOrganization(trx, partnerId, organizationId);
   return envelope(await allocate(trx, partner, row, credits, now));
 }
 
 /** Soft delete: the organization becomes `canceled` and everything about it stays. */
-export async function removeOrganization(trx: Tx, partnerId: string, organizationId: string, now: Date) {
+export async function removeOrganization(
+  trx: Tx,
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+) {
   const row = await lockOrganization(trx, partnerId, organizationId);
   if (row.status !== 'canceled') await save(trx, row.id, { status: 'canceled' }, now);
 }
 
 /** `enabled: true` activates (and restores a canceled organization); `false` suspends an active one. */
-export async function setOrganizationStatus(trx: Tx, partnerId: string, organizationId: string, enabled: boolean, now: Date) {
+export async function setOrganizationStatus(
+  trx: Tx,
+  partnerId: string,
+  organizationId: string,
+  enabled: boolean,
+  now: Date,
+) {
   const row = await lockOrganization(trx, partnerId, organizationId);
   const status = enabled ? 'active' : row.status === 'canceled' ? 'canceled' : 'suspended';
   return envelope(status === row.status ? row : await save(trx, row.id, { status }, now));
 }
 
-export async function setOrganizationTier(trx: Tx, partnerId: string, organizationId: string, tier: Tier, now: Date) {
+export async function setOrganizationTier(
+  trx: Tx,
+  partnerId: string,
+  organizationId: string,
+  tier: Tier,
+  now: Date,
+) {
   await lockPartner(trx, partnerId, now);
   const row = await lockOrganization(trx, partnerId, organizationId);
   orRefuse(checkTierChange(tier, Math.max(row.credits_allocated, row.credit_allowance)));
@@ -239,7 +306,12 @@ export async function setOrganizationTier(trx: Tx, partnerId: string, organizati
  * Changes the billing cycle or the recurring allowance. The current period keeps its allocation
  * and consumption; only its bounds follow the new cycle. The allowance applies from the next period.
  */
-export async function setOrganizationBilling(trx: Tx, partnerId: string, input: SetOrganizationBillingInput, now: Date) {
+export async function setOrganizationBilling(
+  trx: Tx,
+  partnerId: string,
+  input: SetOrganizationBillingInput,
+  now: Date,
+) {
   await lockPartner(trx, partnerId, now);
   const row = await lockOrganization(trx, partnerId, input.organizationId);
   const next = {
@@ -248,6 +320,8 @@ export async function setOrganizationBilling(trx: Tx, partnerId: string, input: 
     credit_allowance: input.creditAllowance ?? row.credit_allowance,
   };
   orRefuse(checkTierChange(row.tier, next.credit_allowance));
-  const period = periodContaining(now, organizationCycle({ ...next, billing_anchor: row.billing_anchor }));
-  return envelope(await save(trx, row.id, { ...next, period_start: period.start, period_end: period.end }, now));
+  const period = periodContaining(now, cycleOf({ ...next, billing_anchor: row.billing_anchor }));
+  return envelope(
+    await save(trx, row.id, { ...next, period_start: period.start, period_end: period.end }, now),
+  );
 }

@@ -11,7 +11,7 @@ import {
 import { orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { createApiKey } from './api-keys.ts';
-import { lockPartner, partnerCycle } from './periods.ts';
+import { cycleOf, lockPartner } from './periods.ts';
 
 export const toPartner = (row: PartnerRow): Partner => ({
   id: row.id,
@@ -51,7 +51,12 @@ export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Dat
 }
 
 export async function listPartners(db: Db | Tx) {
-  const rows = await db.selectFrom('partners').selectAll().orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('partners')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return { partners: rows.map(toPartner) };
 }
 
@@ -67,9 +72,13 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
     billing_day_of_month: input.billingDayOfMonth ?? partner.billing_day_of_month,
     pool_credits: input.poolCredits ?? partner.pool_credits,
   };
-  if (drawsFromPool(next.billing_mode)) orRefuse(checkPoolTotal(next.pool_credits, partner.pool_allocated));
+  if (drawsFromPool(next.billing_mode))
+    orRefuse(checkPoolTotal(next.pool_credits, partner.pool_allocated));
   // The current period keeps what was drawn from it; only its bounds follow the new cycle.
-  const period = periodContaining(now, partnerCycle({ ...next, billing_anchor: partner.billing_anchor }));
+  const period = periodContaining(
+    now,
+    cycleOf({ ...next, billing_anchor: partner.billing_anchor }),
+  );
   const row = await trx
     .updateTable('partners')
     .set({
@@ -87,6 +96,10 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
 
 /** Whether a partner exists: the operator's routes answer 404 for unknown ids. */
 export async function partnerExists(db: Db | Tx, partnerId: string): Promise<boolean> {
-  const row = await db.selectFrom('partners').select(sql`1`.as('one')).where('id', '=', partnerId).executeTakeFirst();
+  const row = await db
+    .selectFrom('partners')
+    .select(sql`1`.as('one'))
+    .where('id', '=', partnerId)
+    .executeTakeFirst();
   return row !== undefined;
 }

@@ -3,13 +3,14 @@ import { inTransaction, type Db, type PartnerRow, type Tx } from '@allot/db';
 import { drawsFromPool, periodContaining, renewalGrant, type BillingCycle } from '@allot/domain';
 import { notFound } from '../errors.ts';
 
-export const partnerCycle = (p: Pick<PartnerRow, 'billing_period' | 'billing_day_of_month' | 'billing_anchor'>): BillingCycle => ({
-  period: p.billing_period,
-  dayOfMonth: p.billing_day_of_month,
-  anchor: p.billing_anchor,
+/** The billing cycle of a partner or an organization row: both carry the same three columns. */
+export const cycleOf = (
+  row: Pick<PartnerRow, 'billing_period' | 'billing_day_of_month' | 'billing_anchor'>,
+): BillingCycle => ({
+  period: row.billing_period,
+  dayOfMonth: row.billing_day_of_month,
+  anchor: row.billing_anchor,
 });
-
-export const organizationCycle = partnerCycle;
 
 /**
  * Locks a partner's row and renews whatever period has ended by `now`: first the pool (it
@@ -28,7 +29,7 @@ export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promis
   if (!partner) throw notFound('Partner');
 
   if (partner.pool_period_end.getTime() <= now.getTime()) {
-    const period = periodContaining(now, partnerCycle(partner));
+    const period = periodContaining(now, cycleOf(partner));
     partner = await trx
       .updateTable('partners')
       .set({
@@ -45,7 +46,14 @@ export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promis
 
   const due = await trx
     .selectFrom('organizations')
-    .select(['id', 'status', 'credit_allowance', 'billing_period', 'billing_day_of_month', 'billing_anchor'])
+    .select([
+      'id',
+      'status',
+      'credit_allowance',
+      'billing_period',
+      'billing_day_of_month',
+      'billing_anchor',
+    ])
     .where('partner_id', '=', partnerId)
     .where('period_end', '<=', now)
     .orderBy('id')
@@ -56,14 +64,23 @@ export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promis
   let poolLeft = partner.pool_total - partner.pool_allocated;
   let drawn = 0;
   for (const org of due) {
-    const period = periodContaining(now, organizationCycle(org));
+    const period = periodContaining(now, cycleOf(org));
     // Suspended and canceled organizations start the period empty: nothing is drawn for them.
-    const grant = org.status === 'active' ? renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft) : 0;
+    const grant =
+      org.status === 'active'
+        ? renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft)
+        : 0;
     if (drawsFromPool(partner.billing_mode)) poolLeft -= grant;
     drawn += grant;
     await trx
       .updateTable('organizations')
-      .set({ period_start: period.start, period_end: period.end, credits_allocated: grant, credits_consumed: 0, updated_at: now })
+      .set({
+        period_start: period.start,
+        period_end: period.end,
+        credits_allocated: grant,
+        credits_consumed: 0,
+        updated_at: now,
+      })
       .where('id', '=', org.id)
       .execute();
   }

@@ -12,7 +12,12 @@ function toPixelConfig(row: { pixel_key: string; allowed_referrers: string[] }, 
   };
 }
 
-export async function getPixelConfig(db: Db | Tx, partnerId: string, organizationId: string, publicUrl: string) {
+export async function getPixelConfig(
+  db: Db | Tx,
+  partnerId: string,
+  organizationId: string,
+  publicUrl: string,
+) {
   const row = await db
     .selectFrom('organizations')
     .select(pixelColumns)
@@ -24,7 +29,13 @@ export async function getPixelConfig(db: Db | Tx, partnerId: string, organizatio
 }
 
 /** Replaces the allowed referrers (already validated and normalised by the domain schema). */
-export async function setAllowedReferrers(trx: Tx, partnerId: string, organizationId: string, allowedReferrers: string[], now: Date) {
+export async function setAllowedReferrers(
+  trx: Tx,
+  partnerId: string,
+  organizationId: string,
+  allowedReferrers: string[],
+  now: Date,
+) {
   const unique = [...new Set(allowedReferrers)];
   const row = await trx
     .updateTable('organizations')

@@ -55,7 +55,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       c.notNull().check(sql`status IN ('active', 'suspended', 'canceled')`),
     )
     .addColumn('tier', 'text', (c) => c.notNull().check(sql`tier IN ('trial', 'paid')`))
-    .addColumn('product_type', 'text', (c) => c.notNull().check(sql`product_type IN ('B2B', 'B2C')`))
+    .addColumn('product_type', 'text', (c) =>
+      c.notNull().check(sql`product_type IN ('B2B', 'B2C')`),
+    )
     .addColumn('billing_period', 'text', (c) =>
       c.notNull().check(sql`billing_period IN ('monthly', 'quarterly', 'annually')`),
     )
@@ -92,7 +94,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['partner_id', 'period_end'])
     .execute();
   // Case-insensitive substring search on names stays fast at 100,000 organizations.
-  await sql`CREATE INDEX organizations_name_trgm_idx ON organizations USING gin (name gin_trgm_ops)`.execute(db);
+  await sql`CREATE INDEX organizations_name_trgm_idx ON organizations USING gin (name gin_trgm_ops)`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('visitors')
@@ -144,7 +148,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['idempotency_keys', 'identifications', 'visitors', 'organizations', 'api_keys', 'partners']) {
+  for (const table of [
+    'idempotency_keys',
+    'identifications',
+    'visitors',
+    'organizations',
+    'api_keys',
+    'partners',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -9,7 +9,6 @@ import { useEmbeddedPostgres, withDatabase } from '../embedded.ts';
 import { migrateToLatest } from '../migrate.ts';
 import './provided-context.ts';
 
-
 /**
  * Once per test run: a PostgreSQL server (embedded unless TEST_DATABASE_URL names one) and a
  * migrated template database that every test file clones into a database of its own.
