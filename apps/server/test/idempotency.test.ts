@@ -374,3 +374,24 @@ describe('Idempotency-Key on requests that issue an API key', () => {
     expect(text).not.toContain('allot_sk_');
   });
 });
+
+describe('Idempotency-Key lifetime', () => {
+  it('replays within 24 hours and treats the key as new after that', async () => {
+    let now = new Date('2031-05-10T09:00:00Z');
+    const clocked = await startTestServer({ now: () => now });
+    try {
+      const { apiKey } = await clocked.createPartner({ poolCredits: 1000 });
+      const body = { name: 'Daily', initialCredits: 10 };
+      const first = await clocked.request('POST', ORGS, { apiKey, body, headers: key('daily') });
+      now = new Date('2031-05-11T08:59:00Z');
+      const replay = await clocked.request('POST', ORGS, { apiKey, body, headers: key('daily') });
+      expect(replay.body).toEqual(first.body);
+      now = new Date('2031-05-11T09:00:01Z');
+      const fresh = await clocked.request('POST', ORGS, { apiKey, body, headers: key('daily') });
+      expect(fresh.status).toBe(201);
+      expect(fresh.body.organization.id).not.toBe(first.body.organization.id);
+    } finally {
+      await clocked.close();
+    }
+  });
+});

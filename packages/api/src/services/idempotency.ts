@@ -17,6 +17,8 @@ function canonical(value: unknown): string {
 }
 
 const MAX_KEY_LENGTH = 255;
+/** How long a key is remembered: a retry comes within minutes; a day later the same key is a new request. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface OnceOptions<T> {
   /**
@@ -32,6 +34,7 @@ export interface OnceOptions<T> {
  * result stored in one transaction: a retry after a crash either finds the stored result or
  * finds nothing and runs again, never half of each. Concurrent requests with one key wait on
  * an advisory lock and then replay. The same key with another operation or body is a 409.
+ * Keys are remembered for IDEMPOTENCY_WINDOW_MS.
  */
 export async function once<T>(
   ctx: Context & { idempotencyScope: string },
@@ -57,6 +60,14 @@ export async function once<T>(
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${scope}\n${key}`}, 0))`.execute(
       trx,
     );
+    const now = ctx.clock();
+    // An expired record is forgotten, so the key starts afresh.
+    await trx
+      .deleteFrom('idempotency_keys')
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .where('created_at', '<=', new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS))
+      .execute();
     const prior = await trx
       .selectFrom('idempotency_keys')
       .select(['fingerprint', 'response'])
@@ -83,7 +94,13 @@ export async function once<T>(
     const stored = options.secretField ? { ...result, [options.secretField]: undefined } : result;
     await trx
       .insertInto('idempotency_keys')
-      .values({ scope, key, fingerprint, response: JSON.stringify(stored ?? null) })
+      .values({
+        scope,
+        key,
+        fingerprint,
+        response: JSON.stringify(stored ?? null),
+        created_at: now,
+      })
       .execute();
     return result;
   });
