@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type ApiResponse, type TestServer } from './harness.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+import { expectError } from './expect-errors.ts';
 
 /** The server's clock: mid-March 2030, moved forward only by the renewal tests (and put back after each). */
 const START = new Date('2030-03-15T12:00:00.000Z');
@@ -16,12 +17,6 @@ afterEach(() => {
 afterAll(() => server.close());
 
 const ORGS = '/partner/organizations';
-
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.body.error.code).toBe(code);
-  expect(response.body.error.message).toEqual(expect.any(String));
-}
 
 async function get(apiKey: string, path: string) {
   const response = await server.request('GET', path, { apiKey });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type ApiResponse, type TestServer } from './harness.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+import { expectError } from './expect-errors.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -10,11 +11,6 @@ afterAll(() => server.close());
 
 const ORGS = '/partner/organizations';
 const key = (value: string) => ({ 'idempotency-key': value });
-
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.body).toEqual({ error: { code, message: expect.any(String) } });
-}
 
 async function organizations(apiKey: string) {
   const response = await server.request('GET', `${ORGS}?pageSize=100`, { apiKey });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR_TOKEN, startTestServer, type ApiResponse, type TestServer } from './harness.ts';
+import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
+import { expectError, expectInvalid } from './expect-errors.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -9,21 +10,6 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const PARTNERS = '/operator/partners';
-
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(Object.keys(response.body)).toEqual(['error']);
-  expect(response.body.error).toEqual({ code, message: expect.any(String) });
-}
-
-function expectInvalid(response: ApiResponse, field: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(400);
-  expect(response.body.error.code).toBe('invalid_request');
-  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) =>
-    issue.path.join('.'),
-  );
-  expect(paths, JSON.stringify(response.body.error.details)).toContain(field);
-}
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type ApiResponse, type TestServer } from './harness.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+import { expectError, expectInvalid } from './expect-errors.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -11,27 +12,8 @@ afterAll(() => server.close());
 const ORGS = '/partner/organizations';
 
 /** A business or lookup error: exactly `{ error: { code, message } }`. */
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(Object.keys(response.body)).toEqual(['error']);
-  expect(response.body.error).toEqual({ code, message: expect.any(String) });
-  expect(response.body.error.message.length).toBeGreaterThan(0);
-}
 
 /** A 400 from schema validation: the zod issues ride in `details` and name the offending field. */
-function expectInvalid(response: ApiResponse, field: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(400);
-  expect(response.body.error.code).toBe('invalid_request');
-  expect(response.body.error.message).toEqual(expect.any(String));
-  expect(Array.isArray(response.body.error.details)).toBe(true);
-  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) =>
-    issue.path.join('.'),
-  );
-  expect(
-    paths.some((path) => path === field || path.startsWith(`${field}.`)),
-    `issues at ${paths.join(', ')}`,
-  ).toBe(true);
-}
 
 async function billing(apiKey: string) {
   const response = await server.request('GET', '/partner/billing', { apiKey });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type ApiResponse, type TestServer } from './harness.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+import { expectInvalid } from './expect-errors.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -9,19 +10,6 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const ORGS = '/partner/organizations';
-
-function expectInvalid(response: ApiResponse, field: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(400);
-  expect(response.body.error.code).toBe('invalid_request');
-  expect(response.body.error.message).toEqual(expect.any(String));
-  const paths = (response.body.error.details as { path: unknown[] }[]).map((issue) =>
-    issue.path.join('.'),
-  );
-  expect(
-    paths.some((path) => path === field || path.startsWith(`${field}.`)),
-    `issues at ${paths.join(', ')}`,
-  ).toBe(true);
-}
 
 async function partnerWithOrg() {
   const partner = await server.createPartner();
