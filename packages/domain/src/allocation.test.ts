@@ -12,6 +12,7 @@ import { TRIAL_CREDIT_CAP } from './tiers.ts';
 const state = (overrides: Partial<AllocationState> = {}): AllocationState => ({
   mode: 'credit_pool',
   tier: 'paid',
+  status: 'active',
   allocated: 0,
   consumed: 0,
   pool: { total: 10_000, allocated: 0 },
@@ -149,6 +150,26 @@ describe('planAllocation on a pool that is already over-drawn', () => {
     expect(outcome(planAllocation(overdrawn, 101))).toEqual({
       ok: false,
       code: 'insufficient_pool_credits',
+    });
+  });
+});
+
+describe('planAllocation for an organization that is not active', () => {
+  it('refuses any allocation to a canceled organization, even a lowering', () => {
+    expect(outcome(planAllocation(state({ status: 'canceled', allocated: 10 }), 20))).toEqual({
+      ok: false,
+      code: 'organization_canceled',
+    });
+    expect(outcome(planAllocation(state({ status: 'canceled', allocated: 10 }), 0))).toEqual({
+      ok: false,
+      code: 'organization_canceled',
+    });
+  });
+
+  it('lets a suspended organization be allocated (it keeps its credits while disabled)', () => {
+    expect(outcome(planAllocation(state({ status: 'suspended' }), 20))).toEqual({
+      ok: true,
+      value: 20,
     });
   });
 });

@@ -1,10 +1,12 @@
 import { drawsFromPool, type BillingMode } from './billing-modes.ts';
 import { ok, refuse, type RuleResult } from './common.ts';
+import type { OrganizationStatus } from './organizations.ts';
 import { creditCap, type Tier } from './tiers.ts';
 
 export interface AllocationState {
   mode: BillingMode;
   tier: Tier;
+  status: OrganizationStatus;
   /** The organization's allocation for its current period. */
   allocated: number;
   /** What the organization consumed of it this period. */
@@ -18,6 +20,12 @@ export interface AllocationState {
  * Returns how many credits move from the pool to the organization (negative: back to the pool).
  */
 export function planAllocation(state: AllocationState, target: number): RuleResult<number> {
+  if (state.status === 'canceled') {
+    return refuse(
+      'organization_canceled',
+      'A canceled organization cannot receive credits; enable it first.',
+    );
+  }
   const cap = creditCap(state.tier);
   if (cap !== null && target > cap) {
     return refuse(

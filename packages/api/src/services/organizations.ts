@@ -12,7 +12,7 @@ import {
 } from '@allot/domain';
 import { sql } from 'kysely';
 import { newPublicKey } from '../crypto.ts';
-import { conflict, notFound, orRefuse, refused } from '../errors.ts';
+import { conflict, notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { cycleOf, lockPartner, refreshPeriods } from './periods.ts';
 
@@ -92,17 +92,12 @@ async function allocate(
   target: number,
   now: Date,
 ) {
-  if (org.status === 'canceled') {
-    throw refused({
-      code: 'organization_canceled',
-      message: 'A canceled organization cannot receive credits; enable it first.',
-    });
-  }
   const delta = orRefuse(
     planAllocation(
       {
         mode: partner.billing_mode,
         tier: org.tier,
+        status: org.status,
         allocated: org.credits_allocated,
         consumed: org.credits_consumed,
         pool: { total: partner.pool_total, allocated: partner.pool_allocated },
