@@ -12,6 +12,9 @@ export const cycleOf = (
   anchor: row.billing_anchor,
 });
 
+/** Rows per renewal statement: four parameters each, well under PostgreSQL's 65,535. */
+const RENEWAL_CHUNK = 5_000;
+
 /**
  * Locks a partner's row and renews whatever period has ended by `now`: first the pool (it
  * refreshes to `pool_credits`; the old remainder lapses), then each organization whose period
@@ -63,7 +66,7 @@ export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promis
 
   let poolLeft = partner.pool_total - partner.pool_allocated;
   let drawn = 0;
-  for (const org of due) {
+  const renewals = due.map((org) => {
     const period = periodContaining(now, cycleOf(org));
     // Suspended and canceled organizations start the period empty: nothing is drawn for them.
     const grant =
@@ -72,17 +75,22 @@ export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promis
         : 0;
     if (drawsFromPool(partner.billing_mode)) poolLeft -= grant;
     drawn += grant;
-    await trx
-      .updateTable('organizations')
-      .set({
-        period_start: period.start,
-        period_end: period.end,
-        credits_allocated: grant,
-        credits_consumed: 0,
-        updated_at: now,
-      })
-      .where('id', '=', org.id)
-      .execute();
+    return { id: org.id, ...period, grant };
+  });
+  // Set-based: one statement per chunk, however many organizations renew at once.
+  for (let i = 0; i < renewals.length; i += RENEWAL_CHUNK) {
+    const rows = renewals
+      .slice(i, i + RENEWAL_CHUNK)
+      .map(
+        (r) =>
+          sql`(${r.id}::uuid, ${r.start}::timestamptz, ${r.end}::timestamptz, ${r.grant}::bigint)`,
+      );
+    await sql`
+      UPDATE organizations AS o
+      SET period_start = v.period_start, period_end = v.period_end,
+          credits_allocated = v.allocated, credits_consumed = 0, updated_at = ${now}
+      FROM (VALUES ${sql.join(rows)}) AS v(id, period_start, period_end, allocated)
+      WHERE o.id = v.id`.execute(trx);
   }
   return trx
     .updateTable('partners')

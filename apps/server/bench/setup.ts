@@ -1,0 +1,76 @@
+import { createDb, migrateToLatest, useEmbeddedPostgres, withDatabase } from '@allot/db';
+import { sql } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildServer } from '../src/app.ts';
+
+/**
+ * A fresh embedded PostgreSQL, the real server on a random loopback port, and one partner
+ * (credit_pool, monthly) to measure with.
+ */
+export async function startBench(poolCredits: number) {
+  const operatorToken = randomBytes(16).toString('hex');
+  const dir = await mkdtemp(join(tmpdir(), 'allot-bench-'));
+  await chmod(dir, 0o755);
+  const server = await useEmbeddedPostgres(dir);
+  const admin = createDb({ url: server.url, max: 1 });
+  await sql`CREATE DATABASE allot_bench`.execute(admin);
+  const db = createDb({ url: withDatabase(server.url, 'allot_bench'), max: 10 });
+  await migrateToLatest(db);
+
+  const app = await buildServer({
+    db,
+    publicUrl: 'http://localhost',
+    operatorToken,
+    rateLimitPerMinute: 1_000_000,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1`;
+
+  const created = (await (
+    await fetch(`${base}/operator/partners`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Bench',
+        billingMode: 'credit_pool',
+        billingPeriod: 'monthly',
+        poolCredits,
+      }),
+    })
+  ).json()) as { partner: { id: string }; apiKey: string };
+
+  /** One sequential request; its latency in milliseconds. */
+  async function timeRequest(path: string): Promise<number> {
+    const start = performance.now();
+    const response = await fetch(`${base}${path}`, {
+      headers: { 'x-partner-api-key': created.apiKey },
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`${path}: ${response.status}`);
+    return performance.now() - start;
+  }
+
+  return {
+    db,
+    partnerId: created.partner.id,
+    timeRequest,
+    close: async () => {
+      await app.close();
+      await db.destroy();
+      await sql`DROP DATABASE allot_bench WITH (FORCE)`.execute(admin);
+      await admin.destroy();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+export const p95 = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
