@@ -474,3 +474,57 @@ describe('period renewal (no rollover)', () => {
     });
   });
 });
+
+describe('period renewal when the pool cannot cover every allowance', () => {
+  it('grants allowances in order until the pool is empty, skips disabled organizations, and is idempotent', async () => {
+    const { apiKey } = await server.createPartner({ poolCredits: 1000 });
+    const ids: string[] = [];
+    for (const name of ['A', 'B', 'C', 'D']) {
+      ids.push((await createOrg(apiKey, { name, tier: 'paid', creditAllowance: 400 })).id);
+    }
+    const suspended = await createOrg(apiKey, { name: 'Off', tier: 'paid', creditAllowance: 300 });
+    expect(
+      (
+        await server.request('PUT', `${ORGS}/${suspended.id}/status`, {
+          apiKey,
+          body: { enabled: false },
+        })
+      ).status,
+    ).toBe(200);
+
+    now = new Date('2030-04-02T00:00:00.000Z');
+    const credits = async () =>
+      Promise.all(
+        ids.map(async (id) => (await get(apiKey, `${ORGS}/${id}`)).organization.credits as number),
+      );
+    // Organizations renew in id order (creation order): 400 + 400 + 200 + 0 = the whole pool.
+    expect(await credits()).toEqual([400, 400, 200, 0]);
+    expect((await get(apiKey, `${ORGS}/${suspended.id}`)).organization.credits).toBe(0);
+    expect(await get(apiKey, '/partner/billing')).toMatchObject({
+      creditPoolTotal: 1000,
+      creditsAllocated: 1000,
+      creditsUnallocated: 0,
+    });
+
+    // Reading again in the same period renews nothing twice.
+    expect(await credits()).toEqual([400, 400, 200, 0]);
+    expect(await get(apiKey, '/partner/billing')).toMatchObject({ creditsAllocated: 1000 });
+  });
+
+  it('grants every allowance in full outside credit_pool mode', async () => {
+    for (const billingMode of ['external', 'usage_based']) {
+      now = START;
+      const { apiKey } = await server.createPartner({ billingMode, poolCredits: 0 });
+      const org = await createOrg(apiKey, {
+        name: billingMode,
+        tier: 'paid',
+        initialCredits: 5000,
+      });
+      now = new Date('2030-04-02T00:00:00.000Z');
+      expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({
+        credits: 5000,
+        creditsUsed: 0,
+      });
+    }
+  });
+});
