@@ -35,17 +35,30 @@ const ownerUserIdSchema = z.string().trim().min(1).max(255);
 export const organizationIdInput = z.strictObject({ organizationId: idSchema });
 
 export const createOrganizationInput = z.strictObject({
-  name: nameSchema,
-  externalId: externalIdSchema.nullish(),
-  ownerUserId: ownerUserIdSchema.nullish(),
-  /** The allocation for the first period; also the recurring allowance unless `creditAllowance` is given. */
-  initialCredits: creditsSchema.optional(),
-  creditAllowance: creditsSchema.optional(),
-  metadata: metadataSchema.optional(),
-  tier: tierSchema.optional(),
-  billingPeriod: billingPeriodInputSchema.optional(),
-  billingDayOfMonth: billingDayOfMonthSchema.optional(),
-  productType: productTypeSchema.optional(),
+  name: nameSchema.describe('Display name'),
+  externalId: externalIdSchema
+    .nullish()
+    .describe('Your own id for this client; unique among your organizations'),
+  ownerUserId: ownerUserIdSchema.nullish().describe('User id of the organization owner'),
+  initialCredits: creditsSchema
+    .optional()
+    .describe(
+      'Allocation for the first period, drawn from the pool in credit_pool mode (default 0); also the recurring allowance unless creditAllowance is given',
+    ),
+  creditAllowance: creditsSchema
+    .optional()
+    .describe('Credits granted again at every period start (default: initialCredits)'),
+  metadata: metadataSchema.optional().describe('Flat key-value pairs, at most 50 keys'),
+  tier: tierSchema.optional().describe('trial (at most 500 credits) or paid; default trial'),
+  billingPeriod: billingPeriodInputSchema
+    .optional()
+    .describe('monthly, quarterly or annually (annual is accepted); default monthly'),
+  billingDayOfMonth: billingDayOfMonthSchema
+    .optional()
+    .describe('Day of the month periods start on (1-28); default 1'),
+  productType: productTypeSchema
+    .optional()
+    .describe('B2B (company identification) or B2C (person identification); default B2B'),
 });
 export type CreateOrganizationInput = z.infer<typeof createOrganizationInput>;
 
@@ -88,12 +101,17 @@ export const setOrganizationCreditsInput = z.strictObject({
 });
 
 export const listOrganizationsInput = z.strictObject({
-  page: pageSchema.default(1),
-  pageSize: pageSizeSchema.default(20),
-  status: organizationStatusSchema.optional(),
-  tier: tierSchema.optional(),
-  search: z.string().trim().max(200).optional(),
-  externalId: externalIdSchema.optional(),
+  page: pageSchema.default(1).describe('Page number, from 1'),
+  pageSize: pageSizeSchema.default(20).describe('Organizations per page, 1-100'),
+  status: organizationStatusSchema.optional().describe('Only organizations with this status'),
+  tier: tierSchema.optional().describe('Only organizations on this tier'),
+  search: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .describe('Part of the organization name, case-insensitive'),
+  externalId: externalIdSchema.optional().describe('The organization with this externalId'),
 });
 export type ListOrganizationsInput = z.infer<typeof listOrganizationsInput>;
 
@@ -106,18 +124,20 @@ export const organizationSchema = z.object({
   ownerUserId: z.string().nullable(),
   status: organizationStatusSchema,
   tier: tierSchema,
-  /** The allocation for the current period. */
-  credits: z.int(),
-  creditsUsed: z.int(),
-  creditsRemaining: z.int(),
-  /** Granted again at every period start. */
-  creditAllowance: z.int(),
+  credits: z.int().describe("The organization's allocation for its current period"),
+  creditsUsed: z.int().describe('Credits consumed in the current period'),
+  creditsRemaining: z.int().describe('credits - creditsUsed, never below 0'),
+  creditAllowance: z.int().describe('Credits granted again at every period start'),
   billingPeriod: billingPeriodSchema,
   billingDayOfMonth: z.int(),
-  currentPeriod: periodSchema,
+  currentPeriod: periodSchema.describe(
+    'The current billing period: start inclusive, end exclusive (UTC)',
+  ),
   productType: productTypeSchema,
   metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-  partnerMetadata: z.object({ externalId: z.string().nullable() }),
+  partnerMetadata: z
+    .object({ externalId: z.string().nullable() })
+    .describe('Where the partner guide keeps externalId'),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
 });
@@ -127,7 +147,7 @@ export const organizationEnvelope = z.object({ organization: organizationSchema 
 
 export const organizationListSchema = z.object({
   organizations: z.array(organizationSchema),
-  total: z.int(),
+  total: z.int().describe('Organizations matching the filters, over all pages'),
   page: z.int(),
   pageSize: z.int(),
 });

@@ -9,10 +9,14 @@ import {
 
 export const createPartnerInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
-  billingMode: billingModeSchema,
-  billingPeriod: billingPeriodInputSchema,
-  billingDayOfMonth: billingDayOfMonthSchema.default(1),
-  poolCredits: creditsSchema.default(0),
+  billingMode: billingModeSchema.describe(
+    'credit_pool: organizations draw from a capped pool; external: billed outside Allot, no pool cap; usage_based: organizations keep working past their allowance',
+  ),
+  billingPeriod: billingPeriodInputSchema.describe(
+    'monthly, quarterly or annually (annual is accepted)',
+  ),
+  billingDayOfMonth: billingDayOfMonthSchema.default(1).describe('Day periods start on (1-28)'),
+  poolCredits: creditsSchema.default(0).describe('Credits the pool holds at each period start'),
 });
 export type CreatePartnerInput = z.infer<typeof createPartnerInput>;
 

@@ -15,13 +15,24 @@ export const billingSchema = z.object({
   billingMode: billingModeSchema,
   billingPeriod: billingPeriodSchema,
   billingDayOfMonth: z.int(),
-  currentPeriod: periodSchema,
-  /** The pool fields are null outside `credit_pool` mode. */
-  creditPoolTotal: z.int().nullable(),
-  creditsAllocated: z.int().nullable(),
-  creditsUnallocated: z.int().nullable(),
-  creditsUsed: z.int(),
-  creditsRemaining: z.int().nullable(),
+  currentPeriod: periodSchema.describe("The partner's current billing period (UTC)"),
+  creditPoolTotal: z
+    .int()
+    .nullable()
+    .describe('Credits in the pool this period; null outside credit_pool mode'),
+  creditsAllocated: z
+    .int()
+    .nullable()
+    .describe('Credits drawn from the pool this period by allocations, less what was returned'),
+  creditsUnallocated: z
+    .int()
+    .nullable()
+    .describe('creditPoolTotal - creditsAllocated: what can still be allocated'),
+  creditsUsed: z.int().describe('Credits consumed by identifications this period'),
+  creditsRemaining: z
+    .int()
+    .nullable()
+    .describe('creditPoolTotal - creditsUsed; null outside credit_pool mode'),
 });
 
 export const billingUsageSchema = z.object({
@@ -35,16 +46,18 @@ export const billingUsageSchema = z.object({
 });
 
 export const dateRangeInput = z.strictObject({
-  startDate: isoDateSchema.optional(),
-  endDate: isoDateSchema.optional(),
+  startDate: isoDateSchema
+    .optional()
+    .describe('First day, inclusive (default: the 1st of this month)'),
+  endDate: isoDateSchema.optional().describe('Last day, inclusive (default: today, UTC)'),
 });
 export type DateRangeInput = z.infer<typeof dateRangeInput>;
 
 export const usageSummarySchema = z.object({
   startDate: isoDateSchema,
   endDate: isoDateSchema,
-  totalQuantity: z.int(),
-  totalEvents: z.int(),
+  totalQuantity: z.int().describe('Credits consumed in the range'),
+  totalEvents: z.int().describe('Identifications in the range'),
 });
 
 export const analyticsSchema = z.object({
@@ -53,8 +66,12 @@ export const analyticsSchema = z.object({
   totalOrganizations: z.int(),
   activeOrganizations: z.int(),
   totalIdentifications: z.int(),
-  creditsRemaining: z.int(),
-  creditsUsed: z.int(),
+  creditsRemaining: z
+    .int()
+    .describe("Sum over organizations of their current period's remaining credits"),
+  creditsUsed: z
+    .int()
+    .describe("Sum over organizations of their current period's consumed credits"),
 });
 
 export interface DateRange {

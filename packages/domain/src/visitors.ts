@@ -3,8 +3,8 @@ import { idSchema, isoDateTimeSchema, pageSchema, pageSizeSchema } from './commo
 
 export const listVisitorsInput = z.strictObject({
   organizationId: idSchema,
-  page: pageSchema.default(1),
-  limit: pageSizeSchema.default(20),
+  page: pageSchema.default(1).describe('Page number, from 1'),
+  limit: pageSizeSchema.default(20).describe('Visitors per page, 1-100'),
 });
 
 export const visitorStatisticSchema = z.object({

@@ -67,6 +67,7 @@ function operation(route: RestRoute) {
         name,
         in: 'query',
         required: query.required?.includes(name) ?? false,
+        ...(schema.description ? { description: schema.description } : {}),
         schema,
       });
     }
