@@ -3,23 +3,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@allot/db/testing';
-import { buildServer } from '../src/app.ts';
+import { startTestServer, type TestServer } from './harness.ts';
 
 const run = promisify(execFile);
 const serverDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-let database: TestDatabase;
+let server: TestServer;
 beforeAll(async () => {
-  database = await createTestDatabase();
+  server = await startTestServer();
 });
-afterAll(() => database.drop());
+afterAll(() => server.close());
 
 /** The CLI as a user runs it: a separate process, against DATABASE_URL. */
 async function cli(...args: string[]) {
   return run(join(serverDir, 'node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
     cwd: serverDir,
-    env: { ...process.env, DATABASE_URL: database.url },
+    env: { ...process.env, DATABASE_URL: server.databaseUrl },
   });
 }
 
@@ -57,27 +56,15 @@ describe('pnpm allot', () => {
       'poolCredits',
     ]);
 
-    const app = await buildServer({
-      db: database.db,
-      publicUrl: 'http://localhost',
-      operatorToken: null,
+    // The key works against the running server at once, as in the partner guide's curl examples.
+    const apiKey = created.apiKey;
+    const response = await server.request('POST', '/partner/organizations', {
+      apiKey,
+      body: { name: 'Acme Corp', externalId: 'acme-123', tier: 'trial', initialCredits: 500 },
     });
-    try {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/v1/partner/organizations',
-        headers: { 'x-partner-api-key': created.apiKey, 'content-type': 'application/json' },
-        payload: { name: 'Acme Corp', externalId: 'acme-123', tier: 'trial', initialCredits: 500 },
-      });
-      expect(response.statusCode).toBe(201);
-      const billing = await app.inject({
-        url: '/api/v1/partner/billing',
-        headers: { 'x-partner-api-key': created.apiKey },
-      });
-      expect(billing.json()).toMatchObject({ creditPoolTotal: 2500, creditsAllocated: 500 });
-    } finally {
-      await app.close();
-    }
+    expect(response.status).toBe(201);
+    const billing = await server.request('GET', '/partner/billing', { apiKey });
+    expect(billing.body).toMatchObject({ creditPoolTotal: 2500, creditsAllocated: 500 });
 
     const list = JSON.parse((await cli('partners', 'list', '--json')).stdout) as {
       partners: { id: string }[];
@@ -107,7 +94,7 @@ describe('pnpm allot', () => {
     );
     expect(failure?.code).toBe(2);
     expect(failure?.stderr).toContain('billingMode');
-    const rows = await database.db
+    const rows = await server.db
       .selectFrom('partners')
       .select('name')
       .where('name', '=', 'X')

@@ -140,6 +140,8 @@ export async function startTestServer(options: TestServerOptions = {}) {
   return {
     url,
     db: database.db,
+    /** The test database's URL, for processes of their own (the CLI). */
+    databaseUrl: database.url,
     document,
     request,
     createPartner,
