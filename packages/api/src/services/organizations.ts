@@ -148,7 +148,7 @@ export async function listOrganizations(
   };
 }
 
-export async function findOrganization(
+export async function getOrganization(
   db: Db | Tx,
   partnerId: string,
   organizationId: string,
@@ -162,16 +162,7 @@ export async function findOrganization(
     .where('partner_id', '=', partnerId)
     .executeTakeFirst();
   if (!row) throw notFound('Organization');
-  return row;
-}
-
-export async function getOrganization(
-  db: Db | Tx,
-  partnerId: string,
-  organizationId: string,
-  now: Date,
-) {
-  return envelope(await findOrganization(db, partnerId, organizationId, now));
+  return envelope(row);
 }
 
 /**

@@ -13,7 +13,7 @@ import { newId } from '../ids.ts';
 import { createApiKey } from './api-keys.ts';
 import { cycleOf, lockPartner } from './periods.ts';
 
-export const toPartner = (row: PartnerRow): Partner => ({
+const toPartner = (row: PartnerRow): Partner => ({
   id: row.id,
   name: row.name,
   billingMode: row.billing_mode,
