@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BillingMode, BillingPeriod, OrganizationStatus, Tier } from '@allot/domain';
 
 /** timestamptz: read as Date, written as Date or ISO string. */
@@ -16,11 +16,9 @@ export interface PartnersTable {
   billing_anchor: Timestamp;
   /** What the pool holds at each period start. */
   pool_credits: Credits;
-  /** The current pool period: its bounds, its total and what is drawn from it. */
+  /** The current pool period (its credits are on the partner's pool account). */
   pool_period_start: Timestamp;
   pool_period_end: Timestamp;
-  pool_total: Credits;
-  pool_allocated: Credits;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -53,11 +51,9 @@ export interface OrganizationsTable {
   metadata: ColumnType<Record<string, unknown>, string, string>;
   pixel_key: string;
   allowed_referrers: ColumnType<string[], string[] | undefined, string[]>;
-  /** The current period, its allocation and consumption. */
+  /** The current period (its credits are on the organization's accounts). */
   period_start: Timestamp;
   period_end: Timestamp;
-  credits_allocated: Credits;
-  credits_consumed: Credits;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -93,6 +89,107 @@ export interface IdempotencyKeysTable {
   created_at: CreatedAt;
 }
 
+export interface CreditTypesTable {
+  key: string;
+  name: string;
+  unit: string;
+  created_at: CreatedAt;
+}
+
+export type AccountKind = 'issuance' | 'pool' | 'organization' | 'consumption' | 'expiry' | 'void';
+
+export interface AccountsTable {
+  id: string;
+  partner_id: string;
+  organization_id: string | null;
+  kind: AccountKind;
+  credit_type: string;
+  balance: Credits;
+  sequence: Credits;
+  period_credited: Credits;
+  period_consumed: Credits;
+  period_overage: Credits;
+  period_shortfall: Credits;
+  created_at: CreatedAt;
+}
+
+export type BlockKind =
+  | 'pool'
+  | 'allocation'
+  | 'renewal'
+  | 'promotional'
+  | 'purchased'
+  | 'compensation'
+  | 'top_up'
+  | 'amendment';
+
+export interface BlocksTable {
+  id: string;
+  account_id: string;
+  kind: BlockKind;
+  amount: Credits;
+  remaining: Credits;
+  priority: number;
+  effective_at: Timestamp;
+  expires_at: Timestamp | null;
+  /** numeric: read as a decimal string, never a float. */
+  cost_basis: string | null;
+  reason: string | null;
+  voided_at: Timestamp | null;
+  expired_at: Timestamp | null;
+  created_at: ColumnType<Date, Date | string, never>;
+}
+
+export interface BlockExpiryChangesTable {
+  id: Generated<number>;
+  block_id: string;
+  previous_expires_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  reason: string;
+  created_at: Timestamp;
+}
+
+export type EntryType =
+  | 'allocation'
+  | 'reclaim'
+  | 'increment'
+  | 'decrement'
+  | 'expiration'
+  | 'void'
+  | 'amendment'
+  | 'renewal'
+  | 'overage';
+
+export interface EntriesTable {
+  id: Generated<number>;
+  account_id: string;
+  account_kind: AccountKind;
+  partner_id: string;
+  organization_id: string | null;
+  credit_type: string;
+  transfer_id: number;
+  type: EntryType;
+  amount: number;
+  balance_after: number;
+  sequence: number;
+  block_id: string | null;
+  reason: string | null;
+  reference: string | null;
+  created_at: Timestamp;
+}
+
+export interface ConsumptionsTable {
+  id: Generated<number>;
+  partner_id: string;
+  organization_id: string;
+  credit_type: string;
+  idempotency_key: string | null;
+  amount: number;
+  overage: number;
+  reference: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   partners: PartnersTable;
   api_keys: ApiKeysTable;
@@ -100,6 +197,12 @@ export interface Database {
   visitors: VisitorsTable;
   identifications: IdentificationsTable;
   idempotency_keys: IdempotencyKeysTable;
+  credit_types: CreditTypesTable;
+  accounts: AccountsTable;
+  blocks: BlocksTable;
+  block_expiry_changes: BlockExpiryChangesTable;
+  entries: EntriesTable;
+  consumptions: ConsumptionsTable;
 }
 
 export type PartnerRow = Selectable<PartnersTable>;
@@ -107,3 +210,6 @@ export type OrganizationRow = Selectable<OrganizationsTable>;
 export type NewOrganization = Insertable<OrganizationsTable>;
 export type OrganizationUpdate = Updateable<OrganizationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type BlockRow = Selectable<BlocksTable>;
+export type EntryRow = Selectable<EntriesTable>;

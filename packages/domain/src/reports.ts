@@ -23,12 +23,15 @@ export const billingSchema = z.object({
   creditsAllocated: z
     .int()
     .nullable()
-    .describe('Credits drawn from the pool this period by allocations, less what was returned'),
+    .describe(
+      'Credits drawn from the pool this period (allocations and grants), less what a lowered allocation or a void returned',
+    ),
   creditsUnallocated: z
     .int()
     .nullable()
     .describe('creditPoolTotal - creditsAllocated: what can still be allocated'),
-  creditsUsed: z.int().describe('Credits consumed by identifications this period'),
+  creditsUsed: z.int().describe('Credits consumed this period, net of amendments'),
+  overage: z.int().describe('Credits consumed past zero this period (usage_based)'),
   creditsRemaining: z
     .int()
     .nullable()
@@ -38,10 +41,16 @@ export const billingSchema = z.object({
 export const billingUsageSchema = z.object({
   periodStart: isoDateTimeSchema,
   periodEnd: isoDateTimeSchema,
-  creditsConsumed: z.int(),
+  creditsConsumed: z.int().describe('Credits consumed this period, net of amendments'),
+  overage: z.int().describe('Of which consumed past zero (usage_based)'),
   identifications: z.int(),
   organizations: z.array(
-    z.object({ organizationId: idSchema, name: z.string(), creditsConsumed: z.int() }),
+    z.object({
+      organizationId: idSchema,
+      name: z.string(),
+      creditsConsumed: z.int(),
+      overage: z.int().describe("Consumed past the organization's credits this period"),
+    }),
   ),
 });
 
@@ -56,8 +65,9 @@ export type DateRangeInput = z.infer<typeof dateRangeInput>;
 export const usageSummarySchema = z.object({
   startDate: isoDateSchema,
   endDate: isoDateSchema,
-  totalQuantity: z.int().describe('Credits consumed in the range'),
+  totalQuantity: z.int().describe('Credits consumed in the range, net of amendments'),
   totalEvents: z.int().describe('Identifications in the range'),
+  totalOverage: z.int().describe('Of totalQuantity, consumed past zero (usage_based)'),
 });
 
 export const analyticsSchema = z.object({

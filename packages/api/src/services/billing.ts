@@ -1,7 +1,13 @@
 import type { Db, Tx } from '@allot/db';
-import { drawsFromPool, resolveDateRange, type DateRangeInput } from '@allot/domain';
+import {
+  DEFAULT_CREDIT_TYPE,
+  drawsFromPool,
+  resolveDateRange,
+  type DateRangeInput,
+} from '@allot/domain';
 import { sql } from 'kysely';
 import { badRequest, notFound } from '../errors.ts';
+import { spendable } from './ledger/blocks.ts';
 import { refreshPeriods } from './periods.ts';
 
 async function currentPartner(db: Db | Tx, partnerId: string, now: Date) {
@@ -15,19 +21,52 @@ async function currentPartner(db: Db | Tx, partnerId: string, now: Date) {
   return partner;
 }
 
-/** Credits and identification events of a partner in `[from, until)`. */
-async function consumption(db: Db | Tx, partnerId: string, from: Date, until: Date) {
-  const row = await db
-    .selectFrom('identifications')
+/**
+ * Credits consumed in `[from, until)`, read from the ledger: what flowed into the consumption
+ * sinks (consumptions and amendments, net), and of it what was overage; per organization.
+ */
+function consumedBy(db: Db | Tx, partnerId: string, from: Date, until: Date) {
+  return db
+    .selectFrom('entries')
     .select((eb) => [
-      eb.fn.coalesce(eb.fn.sum<string>('credits'), sql<string>`0`).as('credits'),
-      eb.fn.countAll<string>().as('events'),
+      'organization_id',
+      sql<string>`coalesce(sum(amount) FILTER (WHERE account_kind = 'consumption'), 0)`.as(
+        'consumed',
+      ),
+      sql<string>`coalesce(sum(amount) FILTER (WHERE account_kind = 'organization'), 0)`.as(
+        'overage',
+      ),
+      eb.fn.countAll().as('n'),
     ])
     .where('partner_id', '=', partnerId)
-    .where('identified_at', '>=', from)
-    .where('identified_at', '<', until)
-    .executeTakeFirstOrThrow();
-  return { credits: Number(row.credits), events: Number(row.events) };
+    .where('credit_type', '=', DEFAULT_CREDIT_TYPE)
+    .where('created_at', '>=', from)
+    .where('created_at', '<', until)
+    .where((eb) =>
+      eb.or([
+        eb('account_kind', '=', 'consumption'),
+        eb.and([eb('account_kind', '=', 'organization'), eb('type', '=', 'overage')]),
+      ]),
+    )
+    .groupBy('organization_id');
+}
+
+async function consumption(db: Db | Tx, partnerId: string, from: Date, until: Date) {
+  const [rows, events] = await Promise.all([
+    consumedBy(db, partnerId, from, until).execute(),
+    db
+      .selectFrom('identifications')
+      .select((eb) => eb.fn.countAll<string>().as('events'))
+      .where('partner_id', '=', partnerId)
+      .where('identified_at', '>=', from)
+      .where('identified_at', '<', until)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return {
+    credits: rows.reduce((sum, r) => sum + Number(r.consumed), 0),
+    overage: rows.reduce((sum, r) => sum + Number(r.overage), 0),
+    events: Number(events.events),
+  };
 }
 
 function dateRange(input: DateRangeInput, now: Date) {
@@ -36,10 +75,36 @@ function dateRange(input: DateRangeInput, now: Date) {
   return range.value;
 }
 
+/** The partner's pool this period: its total and what is still undrawn. */
+async function pool(db: Db | Tx, partnerId: string, now: Date) {
+  const row = await db
+    .selectFrom('accounts as a')
+    .select((eb) => [
+      'a.period_credited',
+      eb
+        .selectFrom('blocks')
+        .select(sql<number>`coalesce(sum(remaining), 0)::bigint`.as('v'))
+        .whereRef('blocks.account_id', '=', 'a.id')
+        .where(spendable(now))
+        .as('available'),
+    ])
+    .where('a.partner_id', '=', partnerId)
+    .where('a.organization_id', 'is', null)
+    .where('a.kind', '=', 'pool')
+    .where('a.credit_type', '=', DEFAULT_CREDIT_TYPE)
+    .executeTakeFirst();
+  const total = row?.period_credited ?? 0;
+  const available = Number(row?.available ?? 0);
+  return { total, available };
+}
+
 export async function getBilling(db: Db | Tx, partnerId: string, now: Date) {
   const partner = await currentPartner(db, partnerId, now);
-  const used = await consumption(db, partnerId, partner.pool_period_start, partner.pool_period_end);
-  const pool = drawsFromPool(partner.billing_mode);
+  const [used, drawn] = await Promise.all([
+    consumption(db, partnerId, partner.pool_period_start, partner.pool_period_end),
+    pool(db, partnerId, now),
+  ]);
+  const pooled = drawsFromPool(partner.billing_mode);
   return {
     billingMode: partner.billing_mode,
     billingPeriod: partner.billing_period,
@@ -48,11 +113,12 @@ export async function getBilling(db: Db | Tx, partnerId: string, now: Date) {
       start: partner.pool_period_start.toISOString(),
       end: partner.pool_period_end.toISOString(),
     },
-    creditPoolTotal: pool ? partner.pool_total : null,
-    creditsAllocated: pool ? partner.pool_allocated : null,
-    creditsUnallocated: pool ? partner.pool_total - partner.pool_allocated : null,
+    creditPoolTotal: pooled ? drawn.total : null,
+    creditsAllocated: pooled ? drawn.total - drawn.available : null,
+    creditsUnallocated: pooled ? drawn.available : null,
     creditsUsed: used.credits,
-    creditsRemaining: pool ? partner.pool_total - used.credits : null,
+    overage: used.overage,
+    creditsRemaining: pooled ? drawn.total - used.credits : null,
   };
 }
 
@@ -64,25 +130,25 @@ export async function getBillingUsage(db: Db | Tx, partnerId: string, now: Date)
   const [total, perOrganization] = await Promise.all([
     consumption(db, partnerId, from, until),
     db
-      .selectFrom('identifications as i')
-      .innerJoin('organizations as o', 'o.id', 'i.organization_id')
-      .select((eb) => ['o.id', 'o.name', eb.fn.sum<string>('i.credits').as('credits')])
-      .where('i.partner_id', '=', partnerId)
-      .where('i.identified_at', '>=', from)
-      .where('i.identified_at', '<', until)
-      .groupBy(['o.id', 'o.name'])
-      .orderBy('credits', 'desc')
+      .with('used', () => consumedBy(db, partnerId, from, until))
+      .selectFrom('used')
+      .innerJoin('organizations as o', 'o.id', 'used.organization_id')
+      .select(['o.id', 'o.name', 'used.consumed', 'used.overage'])
+      .orderBy(sql`used.consumed::bigint`, 'desc')
+      .orderBy('o.id')
       .execute(),
   ]);
   return {
     periodStart: from.toISOString(),
     periodEnd: until.toISOString(),
     creditsConsumed: total.credits,
+    overage: total.overage,
     identifications: total.events,
     organizations: perOrganization.map((row) => ({
       organizationId: row.id,
       name: row.name,
-      creditsConsumed: Number(row.credits),
+      creditsConsumed: Number(row.consumed),
+      overage: Number(row.overage),
     })),
   };
 }
@@ -100,6 +166,7 @@ export async function getUsageSummary(
     endDate: range.endDate,
     totalQuantity: used.credits,
     totalEvents: used.events,
+    totalOverage: used.overage,
   };
 }
 
@@ -111,21 +178,36 @@ export async function getAnalytics(
 ) {
   const range = dateRange(input, now);
   await refreshPeriods(db, partnerId, now);
-  const [organizations, used] = await Promise.all([
+  const [organizations, credits, used] = await Promise.all([
     db
       .selectFrom('organizations')
       .select((eb) => [
         eb.fn.countAll<string>().as('total'),
         eb.fn.count<string>('id').filterWhere('status', '=', 'active').as('active'),
+      ])
+      .where('partner_id', '=', partnerId)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('accounts as a')
+      .select((eb) => [
+        sql<string>`coalesce(sum(a.period_consumed), 0)`.as('used'),
         eb.fn
           .coalesce(
-            eb.fn.sum<string>(sql`greatest(credits_allocated - credits_consumed, 0)`),
+            eb
+              .selectFrom('blocks')
+              .innerJoin('accounts as x', 'x.id', 'blocks.account_id')
+              .select(sql<string>`sum(blocks.remaining)`.as('v'))
+              .where('x.partner_id', '=', partnerId)
+              .where('x.kind', '=', 'organization')
+              .where('x.credit_type', '=', DEFAULT_CREDIT_TYPE)
+              .where(spendable(now)),
             sql<string>`0`,
           )
           .as('remaining'),
-        eb.fn.coalesce(eb.fn.sum<string>('credits_consumed'), sql<string>`0`).as('used'),
       ])
-      .where('partner_id', '=', partnerId)
+      .where('a.partner_id', '=', partnerId)
+      .where('a.kind', '=', 'organization')
+      .where('a.credit_type', '=', DEFAULT_CREDIT_TYPE)
       .executeTakeFirstOrThrow(),
     consumption(db, partnerId, range.from, range.until),
   ]);
@@ -135,7 +217,7 @@ export async function getAnalytics(
     totalOrganizations: Number(organizations.total),
     activeOrganizations: Number(organizations.active),
     totalIdentifications: used.events,
-    creditsRemaining: Number(organizations.remaining),
-    creditsUsed: Number(organizations.used),
+    creditsRemaining: Number(credits.remaining),
+    creditsUsed: Number(credits.used),
   };
 }

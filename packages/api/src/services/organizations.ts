@@ -1,8 +1,8 @@
-import type { Db, OrganizationRow, OrganizationUpdate, PartnerRow, Tx } from '@allot/db';
+import type { Db, OrganizationRow, OrganizationUpdate, Tx } from '@allot/db';
 import {
   checkTierChange,
+  DEFAULT_CREDIT_TYPE,
   periodContaining,
-  planAllocation,
   type CreateOrganizationInput,
   type ListOrganizationsInput,
   type Organization,
@@ -14,9 +14,18 @@ import { sql } from 'kysely';
 import { newPublicKey } from '../crypto.ts';
 import { conflict, notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { allocate, openDesk } from './credits.ts';
+import { lockAccounts, openAccounts } from './ledger/accounts.ts';
+import { lockOrganization } from './organization-lock.ts';
 import { cycleOf, lockPartner, refreshPeriods } from './periods.ts';
 
-export function toOrganization(row: OrganizationRow): Organization {
+type OrganizationWithCredits = OrganizationRow & {
+  credits_allocated: number;
+  credits_consumed: number;
+  credits_available: number;
+};
+
+export function toOrganization(row: OrganizationWithCredits): Organization {
   return {
     id: row.id,
     name: row.name,
@@ -26,7 +35,7 @@ export function toOrganization(row: OrganizationRow): Organization {
     tier: row.tier,
     credits: row.credits_allocated,
     creditsUsed: row.credits_consumed,
-    creditsRemaining: Math.max(0, row.credits_allocated - row.credits_consumed),
+    creditsRemaining: row.credits_available,
     creditAllowance: row.credit_allowance,
     billingPeriod: row.billing_period,
     billingDayOfMonth: row.billing_day_of_month,
@@ -39,19 +48,40 @@ export function toOrganization(row: OrganizationRow): Organization {
   };
 }
 
-const envelope = (row: OrganizationRow) => ({ organization: toOrganization(row) });
+/** Organizations with their identification credits this period, read from their account. */
+function withCredits(db: Db | Tx, now: Date) {
+  return db
+    .selectFrom('organizations as o')
+    .leftJoin('accounts as a', (join) =>
+      join
+        .onRef('a.organization_id', '=', 'o.id')
+        .on('a.kind', '=', 'organization')
+        .on('a.credit_type', '=', DEFAULT_CREDIT_TYPE),
+    )
+    .selectAll('o')
+    .select([
+      sql<number>`coalesce(a.period_credited, 0)`.as('credits_allocated'),
+      sql<number>`coalesce(a.period_consumed, 0)`.as('credits_consumed'),
+      sql<number>`(SELECT coalesce(sum(b.remaining), 0)::bigint FROM blocks b
+        WHERE b.account_id = a.id AND b.remaining > 0 AND b.voided_at IS NULL
+          AND b.effective_at <= ${now} AND (b.expires_at IS NULL OR b.expires_at > ${now}))`.as(
+        'credits_available',
+      ),
+    ]);
+}
 
-/** Another partner's organization is indistinguishable from a missing one: both are 404. */
-async function lockOrganization(trx: Tx, partnerId: string, organizationId: string) {
-  const row = await trx
-    .selectFrom('organizations')
-    .selectAll()
-    .where('id', '=', organizationId)
-    .where('partner_id', '=', partnerId)
-    .forUpdate()
+async function readOrganization(
+  db: Db | Tx,
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+) {
+  const row = await withCredits(db, now)
+    .where('o.id', '=', organizationId)
+    .where('o.partner_id', '=', partnerId)
     .executeTakeFirst();
   if (!row) throw notFound('Organization');
-  return row;
+  return { organization: toOrganization(row) };
 }
 
 /** External ids are unique per partner; a reuse is a 409, not a 500. */
@@ -81,41 +111,6 @@ async function save(trx: Tx, id: string, changes: OrganizationUpdate, now: Date)
   );
 }
 
-/**
- * Sets an organization's allocation for its current period, moving the difference between
- * the pool and the organization. Both rows are locked by the caller.
- */
-async function allocate(
-  trx: Tx,
-  partner: PartnerRow,
-  org: OrganizationRow,
-  target: number,
-  now: Date,
-) {
-  const delta = orRefuse(
-    planAllocation(
-      {
-        mode: partner.billing_mode,
-        tier: org.tier,
-        status: org.status,
-        allocated: org.credits_allocated,
-        consumed: org.credits_consumed,
-        pool: { total: partner.pool_total, allocated: partner.pool_allocated },
-      },
-      target,
-    ),
-  );
-  if (delta !== 0) {
-    await trx
-      .updateTable('partners')
-      // A return never takes the pool's drawn count below zero (credits drawn in an earlier pool period lapse with it).
-      .set({ pool_allocated: sql<number>`greatest(pool_allocated + ${delta}, 0)`, updated_at: now })
-      .where('id', '=', partner.id)
-      .execute();
-  }
-  return save(trx, org.id, { credits_allocated: target }, now);
-}
-
 export async function listOrganizations(
   db: Db | Tx,
   partnerId: string,
@@ -130,9 +125,9 @@ export async function listOrganizations(
   if (input.search)
     query = query.where('name', 'ilike', `%${input.search.replace(/[\\%_]/g, '\\$&')}%`);
 
-  const [rows, count] = await Promise.all([
+  const [page, count] = await Promise.all([
     query
-      .selectAll()
+      .select('id')
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(input.pageSize)
@@ -140,6 +135,15 @@ export async function listOrganizations(
       .execute(),
     query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
   ]);
+  const ids = page.map((row) => row.id);
+  const rows =
+    ids.length === 0
+      ? []
+      : await withCredits(db, now)
+          .where('o.id', 'in', ids)
+          .orderBy('o.created_at', 'desc')
+          .orderBy('o.id', 'desc')
+          .execute();
   return {
     organizations: rows.map(toOrganization),
     total: Number(count.total),
@@ -155,19 +159,12 @@ export async function getOrganization(
   now: Date,
 ) {
   await refreshPeriods(db, partnerId, now);
-  const row = await db
-    .selectFrom('organizations')
-    .selectAll()
-    .where('id', '=', organizationId)
-    .where('partner_id', '=', partnerId)
-    .executeTakeFirst();
-  if (!row) throw notFound('Organization');
-  return envelope(row);
+  return readOrganization(db, partnerId, organizationId, now);
 }
 
 /**
- * Creates an organization. Its first allocation (`initialCredits`) is drawn from the pool under
- * the same rules as any later allocation; its allowance defaults to the same amount.
+ * Creates an organization with its accounts. Its first allocation (`initialCredits`) is drawn
+ * under the same rules as any later allocation; its allowance defaults to the same amount.
  */
 export async function createOrganization(
   trx: Tx,
@@ -207,17 +204,18 @@ export async function createOrganization(
         pixel_key: newPublicKey('px_'),
         period_start: period.start,
         period_end: period.end,
-        credits_allocated: 0,
-        credits_consumed: 0,
         created_at: now,
         updated_at: now,
       })
       .returningAll()
       .executeTakeFirstOrThrow(),
   );
-  return envelope(
-    initialCredits > 0 ? await allocate(trx, partner, row, initialCredits, now) : row,
-  );
+  await openAccounts(trx, partnerId, [row.id], DEFAULT_CREDIT_TYPE);
+  if (initialCredits > 0) {
+    const desk = await openDesk(trx, partnerId, row.id, DEFAULT_CREDIT_TYPE, now, partner);
+    await allocate(trx, desk, initialCredits, now);
+  }
+  return readOrganization(trx, partnerId, row.id, now);
 }
 
 export async function updateOrganization(
@@ -227,16 +225,19 @@ export async function updateOrganization(
   now: Date,
 ) {
   const partner = await lockPartner(trx, partnerId, now);
-  let row = await lockOrganization(trx, partnerId, input.organizationId);
+  const row = await lockOrganization(trx, partnerId, input.organizationId);
   const changes: OrganizationUpdate = {};
   if (input.name !== undefined) changes.name = input.name;
   if (input.externalId !== undefined) changes.external_id = input.externalId;
   if (input.ownerUserId !== undefined) changes.owner_user_id = input.ownerUserId;
   if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
   if (input.productType !== undefined) changes.product_type = input.productType;
-  if (Object.keys(changes).length > 0) row = await save(trx, row.id, changes, now);
-  if (input.credits !== undefined) row = await allocate(trx, partner, row, input.credits, now);
-  return envelope(row);
+  if (Object.keys(changes).length > 0) await save(trx, row.id, changes, now);
+  if (input.credits !== undefined) {
+    const desk = await openDesk(trx, partnerId, row.id, DEFAULT_CREDIT_TYPE, now, partner);
+    await allocate(trx, desk, input.credits, now);
+  }
+  return readOrganization(trx, partnerId, row.id, now);
 }
 
 export async function setOrganizationCredits(
@@ -246,9 +247,9 @@ export async function setOrganizationCredits(
   credits: number,
   now: Date,
 ) {
-  const partner = await lockPartner(trx, partnerId, now);
-  const row = await lockOrganization(trx, partnerId, organizationId);
-  return envelope(await allocate(trx, partner, row, credits, now));
+  const desk = await openDesk(trx, partnerId, organizationId, DEFAULT_CREDIT_TYPE, now);
+  await allocate(trx, desk, credits, now);
+  return readOrganization(trx, partnerId, organizationId, now);
 }
 
 /** Soft delete: the organization becomes `canceled` and everything about it stays. */
@@ -272,7 +273,8 @@ export async function setOrganizationStatus(
 ) {
   const row = await lockOrganization(trx, partnerId, organizationId);
   const status = enabled ? 'active' : row.status === 'canceled' ? 'canceled' : 'suspended';
-  return envelope(status === row.status ? row : await save(trx, row.id, { status }, now));
+  if (status !== row.status) await save(trx, row.id, { status }, now);
+  return readOrganization(trx, partnerId, organizationId, now);
 }
 
 export async function setOrganizationTier(
@@ -284,13 +286,20 @@ export async function setOrganizationTier(
 ) {
   await lockPartner(trx, partnerId, now);
   const row = await lockOrganization(trx, partnerId, organizationId);
-  orRefuse(checkTierChange(tier, Math.max(row.credits_allocated, row.credit_allowance)));
-  return envelope(tier === row.tier ? row : await save(trx, row.id, { tier }, now));
+  const { organization } = await readOrganization(trx, partnerId, organizationId, now);
+  orRefuse(
+    checkTierChange(
+      tier,
+      Math.max(organization.credits, organization.creditsRemaining, row.credit_allowance),
+    ),
+  );
+  if (tier !== row.tier) await save(trx, row.id, { tier }, now);
+  return readOrganization(trx, partnerId, organizationId, now);
 }
 
 /**
- * Changes the billing cycle or the recurring allowance. The current period keeps its allocation
- * and consumption; only its bounds follow the new cycle. The allowance applies from the next period.
+ * Changes the billing cycle or the recurring allowance. The current period keeps its credits;
+ * only its bounds follow the new cycle. The allowance applies from the next period.
  */
 export async function setOrganizationBilling(
   trx: Tx,
@@ -307,7 +316,18 @@ export async function setOrganizationBilling(
   };
   orRefuse(checkTierChange(row.tier, next.credit_allowance));
   const period = periodContaining(now, cycleOf({ ...next, billing_anchor: row.billing_anchor }));
-  return envelope(
-    await save(trx, row.id, { ...next, period_start: period.start, period_end: period.end }, now),
-  );
+  await save(trx, row.id, { ...next, period_start: period.start, period_end: period.end }, now);
+  // This period's allowance and allocation lapse at its new end.
+  await lockAccounts(trx, partnerId, [row.id], null);
+  await trx
+    .updateTable('blocks')
+    .set({ expires_at: period.end })
+    .where('kind', 'in', ['allocation', 'renewal', 'amendment'])
+    .where('remaining', '>', 0)
+    .where('expires_at', '=', row.period_end)
+    .where('account_id', 'in', (eb) =>
+      eb.selectFrom('accounts').select('id').where('organization_id', '=', row.id),
+    )
+    .execute();
+  return readOrganization(trx, partnerId, row.id, now);
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db, PartnerRow, Tx } from '@allot/db';
 import {
   checkPoolTotal,
+  DEFAULT_CREDIT_TYPE,
   drawsFromPool,
   periodContaining,
   type CreatePartnerInput,
@@ -11,6 +12,10 @@ import {
 import { orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { createApiKey } from './api-keys.ts';
+import { lockPartnerBooks } from './ledger/accounts.ts';
+import { drawFrom, spendableBlocks } from './ledger/blocks.ts';
+import { fundPool, poolState } from './ledger/pool.ts';
+import { postTransfers } from './ledger/post.ts';
 import { cycleOf, lockPartner } from './periods.ts';
 
 const toPartner = (row: PartnerRow): Partner => ({
@@ -39,13 +44,23 @@ export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Dat
       pool_credits: input.poolCredits,
       pool_period_start: period.start,
       pool_period_end: period.end,
-      pool_total: input.poolCredits,
-      pool_allocated: 0,
       created_at: now,
       updated_at: now,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  const books = await lockPartnerBooks(trx, row.id, DEFAULT_CREDIT_TYPE);
+  const total = drawsFromPool(input.billingMode) ? input.poolCredits : 0;
+  await postTransfers(
+    trx,
+    await fundPool(trx, books, total, period.end, 'renewal', 'Pool for the period', now),
+    now,
+  );
+  await trx
+    .updateTable('accounts')
+    .set({ period_credited: total })
+    .where('id', '=', books.pool.id)
+    .execute();
   const { apiKey } = await createApiKey(trx, row.id);
   return { partner: toPartner(row), apiKey };
 }
@@ -61,8 +76,9 @@ export async function listPartners(db: Db | Tx) {
 }
 
 /**
- * Changes a partner's billing. A new pool size applies to the current period at once; in
- * `credit_pool` mode it may not drop below what is already allocated from it.
+ * Changes a partner's billing. A new pool size applies to the current period at once (the
+ * difference is issued to or taken from the pool); in `credit_pool` mode it may not drop below
+ * what is already drawn from it. Leaving `credit_pool` empties the pool.
  */
 export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, now: Date) {
   const partner = await lockPartner(trx, input.partnerId, now);
@@ -72,18 +88,49 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
     billing_day_of_month: input.billingDayOfMonth ?? partner.billing_day_of_month,
     pool_credits: input.poolCredits ?? partner.pool_credits,
   };
-  if (drawsFromPool(next.billing_mode))
-    orRefuse(checkPoolTotal(next.pool_credits, partner.pool_allocated));
+  const books = await lockPartnerBooks(trx, partner.id, DEFAULT_CREDIT_TYPE);
+  const pool = await poolState(trx, books.pool, now);
+  const drawn = pool.total - pool.available;
+  const total = drawsFromPool(next.billing_mode) ? next.pool_credits : drawn;
+  if (drawsFromPool(next.billing_mode)) orRefuse(checkPoolTotal(total, drawn));
   // The current period keeps what was drawn from it; only its bounds follow the new cycle.
   const period = periodContaining(
     now,
     cycleOf({ ...next, billing_anchor: partner.billing_anchor }),
   );
+  const reason = 'Pool changed by the operator';
+  const delta = total - pool.total;
+  const transfers =
+    delta > 0
+      ? await fundPool(trx, books, delta, period.end, 'amendment', reason, now)
+      : (
+          await drawFrom(trx, await spendableBlocks(trx, books.pool.id, now), [-delta])
+        )[0]!.map((portion) => ({
+          from: books.pool.id,
+          to: books.issuance.id,
+          amount: portion.amount,
+          type: 'amendment' as const,
+          fromBlock: portion.blockId,
+          reason,
+        }));
+  await postTransfers(trx, transfers, now);
+  await trx
+    .updateTable('accounts')
+    .set({ period_credited: total })
+    .where('id', '=', books.pool.id)
+    .execute();
+  // The pool's credits lapse at the end of the period they belong to, wherever it now falls.
+  await trx
+    .updateTable('blocks')
+    .set({ expires_at: period.end })
+    .where('account_id', '=', books.pool.id)
+    .where('remaining', '>', 0)
+    .where('expires_at', '=', partner.pool_period_end)
+    .execute();
   const row = await trx
     .updateTable('partners')
     .set({
       ...next,
-      pool_total: next.pool_credits,
       pool_period_start: period.start,
       pool_period_end: period.end,
       updated_at: now,

@@ -1,7 +1,18 @@
 import { sql } from 'kysely';
-import { inTransaction, type Db, type PartnerRow, type Tx } from '@allot/db';
-import { drawsFromPool, periodContaining, renewalGrant, type BillingCycle } from '@allot/domain';
+import { inTransaction, type Db, type OrganizationRow, type PartnerRow, type Tx } from '@allot/db';
+import {
+  DEFAULT_CREDIT_TYPE,
+  drawsFromPool,
+  periodContaining,
+  renewalGrant,
+  type BillingCycle,
+} from '@allot/domain';
 import { notFound } from '../errors.ts';
+import { lockAccounts, lockPartnerBooks, openAccounts } from './ledger/accounts.ts';
+import { drawFrom, insertBlocks, spendableBlocks } from './ledger/blocks.ts';
+import { expireBlocks } from './ledger/expiry.ts';
+import { fundPool } from './ledger/pool.ts';
+import { postTransfers, type Transfer } from './ledger/post.ts';
 
 /** The billing cycle of a partner or an organization row: both carry the same three columns. */
 export const cycleOf = (
@@ -12,15 +23,14 @@ export const cycleOf = (
   anchor: row.billing_anchor,
 });
 
-/** Rows per renewal statement: four parameters each, well under PostgreSQL's 65,535. */
+/** Organizations renewed per round: bounds the arrays one round sends to PostgreSQL. */
 const RENEWAL_CHUNK = 5_000;
 
 /**
- * Locks a partner's row and renews whatever period has ended by `now`: first the pool (it
- * refreshes to `pool_credits`; the old remainder lapses), then each organization whose period
- * ended (its allowance is granted again, from the pool in `credit_pool` mode, as far as the pool
- * reaches). Nothing rolls over. Every credit-changing write starts here, so renewal never
- * waits for a scheduler, and the row lock orders concurrent writes of one partner.
+ * Locks a partner's row and renews whatever period has ended by `now`: first the pool, then
+ * each organization whose period ended. Every credit-changing write starts here, so renewal
+ * never waits for a scheduler, and the row lock orders concurrent writes of one partner.
+ * Running it again for the same `now` finds nothing due and changes nothing.
  */
 export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promise<PartnerRow> {
   let partner = await trx
@@ -30,74 +40,142 @@ export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promis
     .forUpdate()
     .executeTakeFirst();
   if (!partner) throw notFound('Partner');
-
-  if (partner.pool_period_end.getTime() <= now.getTime()) {
-    const period = periodContaining(now, cycleOf(partner));
-    partner = await trx
-      .updateTable('partners')
-      .set({
-        pool_period_start: period.start,
-        pool_period_end: period.end,
-        pool_total: sql<number>`pool_credits`,
-        pool_allocated: 0,
-        updated_at: now,
-      })
-      .where('id', '=', partnerId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  }
+  if (partner.pool_period_end.getTime() <= now.getTime())
+    partner = await refreshPool(trx, partner, now);
 
   const due = await trx
     .selectFrom('organizations')
-    .select([
-      'id',
-      'status',
-      'credit_allowance',
-      'billing_period',
-      'billing_day_of_month',
-      'billing_anchor',
-    ])
+    .selectAll()
     .where('partner_id', '=', partnerId)
     .where('period_end', '<=', now)
     .orderBy('id')
     .forUpdate()
     .execute();
-  if (due.length === 0) return partner;
+  for (let i = 0; i < due.length; i += RENEWAL_CHUNK)
+    await renewOrganizations(trx, partner, due.slice(i, i + RENEWAL_CHUNK), now);
+  return partner;
+}
 
-  let poolLeft = partner.pool_total - partner.pool_allocated;
-  let drawn = 0;
-  const renewals = due.map((org) => {
-    const period = periodContaining(now, cycleOf(org));
-    // Suspended and canceled organizations start the period empty: nothing is drawn for them.
-    const grant =
-      org.status === 'active'
-        ? renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft)
-        : 0;
-    if (drawsFromPool(partner.billing_mode)) poolLeft -= grant;
-    drawn += grant;
-    return { id: org.id, ...period, grant };
-  });
-  // Set-based: one statement per chunk, however many organizations renew at once.
-  for (let i = 0; i < renewals.length; i += RENEWAL_CHUNK) {
-    const rows = renewals
-      .slice(i, i + RENEWAL_CHUNK)
-      .map(
-        (r) =>
-          sql`(${r.id}::uuid, ${r.start}::timestamptz, ${r.end}::timestamptz, ${r.grant}::bigint)`,
-      );
-    await sql`
-      UPDATE organizations AS o
-      SET period_start = v.period_start, period_end = v.period_end,
-          credits_allocated = v.allocated, credits_consumed = 0, updated_at = ${now}
-      FROM (VALUES ${sql.join(rows)}) AS v(id, period_start, period_end, allocated)
-      WHERE o.id = v.id`.execute(trx);
-  }
+/** A new pool period: the old remainder expires and the pool refills to `pool_credits`. */
+async function refreshPool(trx: Tx, partner: PartnerRow, now: Date): Promise<PartnerRow> {
+  const period = periodContaining(now, cycleOf(partner));
+  const books = await lockPartnerBooks(trx, partner.id, DEFAULT_CREDIT_TYPE);
+  const total = drawsFromPool(partner.billing_mode) ? partner.pool_credits : 0;
+  const transfers = [
+    ...(await expireBlocks(trx, [books.pool.id], now)),
+    ...(await fundPool(trx, books, total, period.end, 'renewal', 'Pool refreshed for the period', now)),
+  ];
+  await postTransfers(trx, transfers, now);
+  await trx
+    .updateTable('accounts')
+    .set({ period_credited: total })
+    .where('id', '=', books.pool.id)
+    .execute();
   return trx
     .updateTable('partners')
-    .set({ pool_allocated: sql<number>`pool_allocated + ${drawn}` })
-    .where('id', '=', partnerId)
+    .set({ pool_period_start: period.start, pool_period_end: period.end, updated_at: now })
+    .where('id', '=', partner.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * New periods for organizations, set-based: their expired credits (the previous allowance
+ * among them) expire, and each active organization is granted its allowance again, from the
+ * pool in `credit_pool` mode as far as the pool reaches (in id order); a shortfall is recorded
+ * on the account and in the renewal's reason. Nothing rolls over.
+ */
+async function renewOrganizations(
+  trx: Tx,
+  partner: PartnerRow,
+  due: OrganizationRow[],
+  now: Date,
+): Promise<void> {
+  const ids = due.map((org) => org.id);
+  await openAccounts(trx, partner.id, ids, DEFAULT_CREDIT_TYPE);
+  const accounts = await lockAccounts(trx, partner.id, ids, null);
+  const find = (organizationId: string | null, kind: string) =>
+    accounts.find(
+      (a) =>
+        a.organization_id === organizationId &&
+        a.kind === kind &&
+        a.credit_type === DEFAULT_CREDIT_TYPE,
+    )!;
+  const organizationAccounts = accounts.filter(
+    (a) => a.organization_id !== null && a.kind === 'organization',
+  );
+  const transfers: Transfer[] = await expireBlocks(
+    trx,
+    organizationAccounts.map((a) => a.id),
+    now,
+  );
+
+  const pooled = drawsFromPool(partner.billing_mode);
+  const pool = find(null, 'pool');
+  const poolBlocks = pooled ? await spendableBlocks(trx, pool.id, now) : [];
+  let poolLeft = poolBlocks.reduce((sum, b) => sum + b.remaining, 0);
+  const renewals = due.map((org) => {
+    // Suspended and canceled organizations start the period empty: nothing is drawn for them.
+    const grant =
+      org.status === 'active' ? renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft) : 0;
+    if (pooled) poolLeft -= grant;
+    const shortfall = org.status === 'active' ? org.credit_allowance - grant : 0;
+    return { org, period: periodContaining(now, cycleOf(org)), grant, shortfall };
+  });
+  const granted = renewals.filter((r) => r.grant > 0);
+  const blocks = await insertBlocks(
+    trx,
+    granted.map((r) => ({
+      accountId: find(r.org.id, 'organization').id,
+      kind: 'renewal' as const,
+      amount: r.grant,
+      effectiveAt: r.period.start,
+      expiresAt: r.period.end,
+      reason:
+        r.shortfall > 0
+          ? `Allowance of ${r.org.credit_allowance}; the pool had ${r.grant} left`
+          : 'Allowance for the period',
+    })),
+    now,
+  );
+  const draws = pooled
+    ? await drawFrom(
+        trx,
+        poolBlocks,
+        granted.map((r) => r.grant),
+      )
+    : granted.map((r) => [{ blockId: null, amount: r.grant }]);
+  granted.forEach((r, i) => {
+    for (const portion of draws[i]!) {
+      transfers.push({
+        from: pooled ? pool.id : find(null, 'issuance').id,
+        to: find(r.org.id, 'organization').id,
+        amount: portion.amount,
+        type: 'renewal',
+        fromBlock: portion.blockId,
+        toBlock: blocks[i]!.id,
+        reason: blocks[i]!.reason,
+      });
+    }
+  });
+  await postTransfers(trx, transfers, now);
+
+  // Every account of these organizations starts its period's counters afresh.
+  const credited = new Map(renewals.map((r) => [find(r.org.id, 'organization').id, r]));
+  const resets = accounts.filter((a) => a.organization_id !== null);
+  await sql`
+    UPDATE accounts a SET period_credited = v.credited, period_consumed = 0, period_overage = 0,
+      period_shortfall = v.shortfall
+    FROM unnest(${resets.map((a) => a.id)}::uuid[], ${resets.map((a) => credited.get(a.id)?.grant ?? 0)}::bigint[],
+      ${resets.map((a) => credited.get(a.id)?.shortfall ?? 0)}::bigint[]) AS v(id, credited, shortfall)
+    WHERE a.id = v.id`.execute(trx);
+  await sql`
+    UPDATE organizations o SET period_start = v.period_start, period_end = v.period_end,
+      updated_at = ${now}
+    FROM unnest(${renewals.map((r) => r.org.id)}::uuid[],
+      ${renewals.map((r) => r.period.start)}::timestamptz[],
+      ${renewals.map((r) => r.period.end)}::timestamptz[]) AS v(id, period_start, period_end)
+    WHERE o.id = v.id`.execute(trx);
 }
 
 /**

@@ -1,0 +1,173 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { BlockKind, BlockRow, Database, Tx } from '@allot/db';
+import { DEFAULT_PRIORITY, grantStatus, type Grant } from '@allot/domain';
+import { newId } from '../../ids.ts';
+
+/**
+ * Spendable at `now`: holds credits, effective, unexpired, not voided. The same test as
+ * `isSpendable` in domain and as `ledger_consume`; expiry never waits for a sweeper.
+ */
+export const spendable =
+  (now: Date) =>
+  (eb: ExpressionBuilder<Database, 'blocks'>) =>
+    eb.and([
+      eb('blocks.remaining', '>', 0),
+      eb('blocks.voided_at', 'is', null),
+      eb('blocks.effective_at', '<=', now),
+      eb.or([eb('blocks.expires_at', 'is', null), eb('blocks.expires_at', '>', now)]),
+    ]);
+
+/** Spendable blocks of an account, in burn order. Lock the account first. */
+export function spendableBlocks(trx: Tx, accountId: string, now: Date) {
+  return trx
+    .selectFrom('blocks')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where(spendable(now))
+    .orderBy('priority')
+    .orderBy(sql`expires_at NULLS LAST`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** A part of a block's credits, taken by a draw. */
+export interface Portion {
+  blockId: string;
+  amount: number;
+}
+
+/**
+ * Splits demands over blocks taken in the order given: the portions each demand takes. The
+ * caller checked that the blocks hold enough for all of them.
+ */
+export function splitDraw(
+  blocks: readonly Pick<BlockRow, 'id' | 'remaining'>[],
+  demands: readonly number[],
+): Portion[][] {
+  const left = blocks.map((b) => b.remaining);
+  let i = 0;
+  return demands.map((demand) => {
+    const portions: Portion[] = [];
+    let wanted = demand;
+    while (wanted > 0) {
+      const block = blocks[i];
+      if (!block) throw new Error('the blocks hold fewer credits than the draw needs');
+      const take = Math.min(left[i]!, wanted);
+      if (take > 0) portions.push({ blockId: block.id, amount: take });
+      left[i] = left[i]! - take;
+      wanted -= take;
+      if (left[i] === 0) i += 1;
+    }
+    return portions;
+  });
+}
+
+/** Takes the demands from the blocks (see splitDraw) and writes the blocks' new remainders. */
+export async function drawFrom(
+  trx: Tx,
+  blocks: readonly Pick<BlockRow, 'id' | 'remaining'>[],
+  demands: readonly number[],
+): Promise<Portion[][]> {
+  const drawn = splitDraw(blocks, demands);
+  const taken = new Map<string, number>();
+  for (const portion of drawn.flat())
+    taken.set(portion.blockId, (taken.get(portion.blockId) ?? 0) + portion.amount);
+  await setRemaining(
+    trx,
+    blocks
+      .filter((b) => taken.has(b.id))
+      .map((b) => ({ id: b.id, remaining: b.remaining - taken.get(b.id)! })),
+  );
+  return drawn;
+}
+
+/** Writes new remainders, set-based. */
+export async function setRemaining(
+  trx: Tx,
+  changes: readonly { id: string; remaining: number }[],
+  extra: { expired_at?: Date; voided_at?: Date } = {},
+): Promise<void> {
+  if (changes.length === 0) return;
+  await sql`
+    UPDATE blocks b SET remaining = c.remaining,
+      expired_at = coalesce(${extra.expired_at ?? null}::timestamptz, b.expired_at),
+      voided_at = coalesce(${extra.voided_at ?? null}::timestamptz, b.voided_at)
+    FROM unnest(${changes.map((c) => c.id)}::uuid[], ${changes.map((c) => c.remaining)}::bigint[])
+      AS c(id, remaining)
+    WHERE b.id = c.id`.execute(trx);
+}
+
+export interface NewBlock {
+  accountId: string;
+  kind: BlockKind;
+  amount: number;
+  priority?: number;
+  effectiveAt: Date;
+  expiresAt: Date | null;
+  costBasis?: string | null;
+  reason?: string | null;
+}
+
+/** Inserts blocks, set-based, and returns their ids in order. */
+export async function insertBlocks(
+  trx: Tx,
+  blocks: readonly NewBlock[],
+  now: Date,
+): Promise<BlockRow[]> {
+  if (blocks.length === 0) return [];
+  const rows: BlockRow[] = blocks.map((b) => ({
+    id: newId(),
+    account_id: b.accountId,
+    kind: b.kind,
+    amount: b.amount,
+    remaining: b.amount,
+    priority: b.priority ?? DEFAULT_PRIORITY,
+    effective_at: b.effectiveAt,
+    expires_at: b.expiresAt,
+    cost_basis: b.costBasis ?? null,
+    reason: b.reason ?? null,
+    voided_at: null,
+    expired_at: null,
+    created_at: now,
+  }));
+  for (let i = 0; i < rows.length; i += 5_000) {
+    await trx
+      .insertInto('blocks')
+      .values(rows.slice(i, i + 5_000))
+      .execute();
+  }
+  return rows;
+}
+
+export function toGrant(row: BlockRow, creditType: string, now: Date): Grant {
+  const status = grantStatus(
+    {
+      remaining: row.remaining,
+      effectiveAt: row.effective_at,
+      expiresAt: row.expires_at,
+      voidedAt: row.voided_at,
+      expiredAt: row.expired_at,
+    },
+    now,
+  );
+  return {
+    id: row.id,
+    creditType,
+    amount: row.amount,
+    remaining: status === 'expired' || status === 'voided' ? 0 : row.remaining,
+    kind: row.kind,
+    priority: row.priority,
+    costBasis: row.cost_basis === null ? null : normalizeDecimal(row.cost_basis),
+    effectiveAt: row.effective_at.toISOString(),
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    reason: row.reason,
+    status,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** numeric(20, 8) reads back as "0.05000000": answer the shortest exact form, "0.05". */
+function normalizeDecimal(value: string): string {
+  return value.includes('.') ? value.replace(/\.?0+$/, '') : value;
+}

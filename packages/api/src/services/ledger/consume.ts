@@ -1,0 +1,117 @@
+import { sql } from 'kysely';
+import { inTransaction, type Db, type EntryType, type Tx } from '@allot/db';
+import { DEFAULT_CREDIT_TYPE, type ConsumeResult } from '@allot/domain';
+import { notFound } from '../../errors.ts';
+import { refreshPeriods } from '../periods.ts';
+import { openAccounts, requireCreditType } from './accounts.ts';
+
+export interface BurnInput {
+  organizationId: string;
+  creditType: string;
+  amount: number;
+  idempotencyKey: string | null;
+  reference: string | null;
+  entryType: Extract<EntryType, 'decrement' | 'amendment'>;
+  reason: string | null;
+  now: Date;
+}
+
+export type BurnOutcome =
+  | 'consumed'
+  | 'replayed'
+  | 'insufficient_credits'
+  | 'organization_inactive'
+  | 'renewal_due'
+  | 'no_account'
+  | 'not_found';
+
+/** One call of `ledger_consume` (see the ledger migration): burns in burn order, in one round trip. */
+export async function burn(db: Db | Tx, input: BurnInput) {
+  const { rows } = await sql<{
+    outcome: BurnOutcome;
+    charged: number;
+    overage: number;
+    available: number;
+  }>`SELECT * FROM ledger_consume(${input.organizationId}::uuid, ${input.creditType},
+      ${input.amount}::bigint, ${input.idempotencyKey}, ${input.reference}, ${input.entryType},
+      ${input.reason}, ${input.now}::timestamptz)`.execute(db);
+  return rows[0]!;
+}
+
+export interface ConsumeInput {
+  organizationId: string;
+  creditType?: string;
+  /** Credits to consume (default 1). */
+  amount?: number;
+  /** A retry with the same key returns the first result and charges nothing again. */
+  idempotencyKey?: string | null;
+  reference?: string | null;
+}
+
+/**
+ * Consumes an organization's credits: all or nothing, never past zero outside usage_based,
+ * at most once per idempotency key. A refusal records nothing, so a retry after a top-up can
+ * succeed. When the organization's period has ended, it is renewed first (then the burn runs
+ * again); the caller needs no scheduler.
+ */
+export async function consumeCredits(
+  db: Db | Tx,
+  input: ConsumeInput,
+  now: Date,
+): Promise<ConsumeResult> {
+  const burnInput: BurnInput = {
+    organizationId: input.organizationId,
+    creditType: input.creditType ?? DEFAULT_CREDIT_TYPE,
+    amount: input.amount ?? 1,
+    idempotencyKey: input.idempotencyKey ?? null,
+    reference: input.reference ?? null,
+    entryType: 'decrement',
+    reason: null,
+    now,
+  };
+  // Each retry follows a fix (a renewal, opened accounts) that the next attempt does not need again.
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const result = await burn(db, burnInput);
+    switch (result.outcome) {
+      case 'consumed':
+      case 'replayed':
+        return {
+          granted: true,
+          reason: null,
+          charged: result.charged,
+          overage: result.overage,
+          replayed: result.outcome === 'replayed',
+        };
+      case 'insufficient_credits':
+      case 'organization_inactive':
+        return { granted: false, reason: result.outcome, charged: 0, overage: 0, replayed: false };
+      case 'not_found':
+        throw notFound('Organization');
+      case 'renewal_due':
+        await refreshPeriods(db, await partnerOf(db, input.organizationId), now);
+        break;
+      case 'no_account':
+        await inTransaction(db, async (trx) => {
+          await requireCreditType(trx, burnInput.creditType);
+          await openAccounts(
+            trx,
+            await partnerOf(trx, input.organizationId),
+            [input.organizationId],
+            burnInput.creditType,
+          );
+        });
+        break;
+    }
+  }
+  throw new Error('consumeCredits: the organization could not be brought up to date');
+}
+
+async function partnerOf(db: Db | Tx, organizationId: string): Promise<string> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('partner_id')
+    .where('id', '=', organizationId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Organization');
+  return row.partner_id;
+}

@@ -1,0 +1,95 @@
+import { ok, refuse, type RuleResult } from './common.ts';
+import { creditCap, type Tier } from './tiers.ts';
+
+/** What the ledger rules need to know about a block of credits. */
+export interface BlockFacts {
+  id: string;
+  amount: number;
+  remaining: number;
+  priority: number;
+  effectiveAt: Date;
+  expiresAt: Date | null;
+  createdAt: Date;
+  voidedAt: Date | null;
+}
+
+export const GRANT_STATUSES = ['active', 'pending', 'expired', 'voided', 'depleted'] as const;
+export type GrantStatus = (typeof GRANT_STATUSES)[number];
+
+/** Expired at `now`: the instant of expiry itself is already too late. */
+export const hasExpired = (block: Pick<BlockFacts, 'expiresAt'>, now: Date) =>
+  block.expiresAt !== null && block.expiresAt.getTime() <= now.getTime();
+
+/**
+ * Whether a block's credits can be spent at `now`: effective, not expired, not voided. Expiry
+ * is decided here, at read and consume time, never by whether a sweeper has run.
+ */
+export const isSpendable = (block: BlockFacts, now: Date) =>
+  block.remaining > 0 &&
+  block.voidedAt === null &&
+  block.effectiveAt.getTime() <= now.getTime() &&
+  !hasExpired(block, now);
+
+/**
+ * Burn order: priority ascending, then expiry ascending (no expiry last), then creation, then
+ * id. The database's `ORDER BY priority, expires_at NULLS LAST, created_at, id` is the same order.
+ */
+export function burnOrder(a: BlockFacts, b: BlockFacts): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const ea = a.expiresAt?.getTime() ?? Infinity;
+  const eb = b.expiresAt?.getTime() ?? Infinity;
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  const ca = a.createdAt.getTime();
+  const cb = b.createdAt.getTime();
+  if (ca !== cb) return ca - cb;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * A block's status at `now`. A voided block stays voided; one that ran out is depleted even
+ * after its expiry passes (nothing expired); otherwise the expiry decides, then the start.
+ */
+export function grantStatus(
+  block: Pick<BlockFacts, 'remaining' | 'effectiveAt' | 'expiresAt' | 'voidedAt'> & {
+    expiredAt: Date | null;
+  },
+  now: Date,
+): GrantStatus {
+  if (block.voidedAt) return 'voided';
+  if (block.expiredAt) return 'expired';
+  if (block.remaining === 0) return 'depleted';
+  if (hasExpired(block, now)) return 'expired';
+  if (block.effectiveAt.getTime() > now.getTime()) return 'pending';
+  return 'active';
+}
+
+/**
+ * The trial cap on what an organization holds: its unexpired credits after a change (the
+ * allocation, grants not yet spent, pending grants) may not pass it.
+ */
+export function checkTrialHolding(tier: Tier, unexpiredAfter: number): RuleResult<number> {
+  const cap = creditCap(tier);
+  if (cap !== null && unexpiredAfter > cap) {
+    return refuse(
+      'trial_cap_exceeded',
+      `A trial organization holds at most ${cap} unexpired credits; this would leave it ${unexpiredAfter}. Upgrade it to paid for more.`,
+    );
+  }
+  return ok(unexpiredAfter);
+}
+
+/** A new or changed expiry must lie ahead: after `now` and after the block takes effect. */
+export function checkExpiry(
+  expiresAt: Date | null,
+  effectiveAt: Date,
+  now: Date,
+): RuleResult<Date | null> {
+  if (expiresAt === null) return ok(null);
+  if (expiresAt.getTime() <= now.getTime()) {
+    return refuse('expiry_in_past', 'expiresAt must be in the future; void the grant instead.');
+  }
+  if (expiresAt.getTime() <= effectiveAt.getTime()) {
+    return refuse('expiry_before_effective', 'expiresAt must be after effectiveAt.');
+  }
+  return ok(expiresAt);
+}
