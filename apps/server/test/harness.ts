@@ -28,7 +28,12 @@ type OpenApi = {
     string,
     Record<
       string,
-      { responses: Record<string, { content?: { 'application/json': { schema: object } } }> }
+      {
+        responses: Record<
+          string,
+          { content?: { 'application/json'?: { schema: object }; 'text/csv'?: object } }
+        >;
+      }
     >
   >;
   components: object;
@@ -44,7 +49,7 @@ function responseValidator(document: OpenApi) {
     pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`),
   }));
   const cache = new Map<string, ValidateFunction | null>();
-  return (method: string, path: string, status: number, body: unknown) => {
+  return (method: string, path: string, status: number, body: unknown, csv = false) => {
     const match = templates.find(({ pattern }) => pattern.test(path));
     if (!match) throw new Error(`No OpenAPI path matches ${path}`);
     const operation = document.paths[match.template]?.[method.toLowerCase()];
@@ -53,8 +58,12 @@ function responseValidator(document: OpenApi) {
     if (!response)
       throw new Error(`OpenAPI documents no ${status} for ${method} ${match.template}`);
     const key = `${method} ${match.template} ${status}`;
+    if (csv) {
+      if (!response.content?.['text/csv']) throw new Error(`${key} documents no CSV body`);
+      return;
+    }
     if (!cache.has(key)) {
-      const schema = response.content?.['application/json'].schema;
+      const schema = response.content?.['application/json']?.schema;
       cache.set(
         key,
         schema
@@ -115,8 +124,10 @@ export async function startTestServer(options: TestServerOptions = {}) {
     if (body !== undefined) headers['content-type'] ??= 'application/json';
     const response = await fetch(`${url}/api/v1${path}`, { method, headers, body });
     const text = await response.text();
-    const parsed = text === '' ? undefined : (JSON.parse(text) as T);
-    validate(method, path.split('?')[0] as string, response.status, parsed);
+    // A CSV export arrives as text; everything else is JSON.
+    const csv = response.headers.get('content-type')?.startsWith('text/csv') ?? false;
+    const parsed = csv ? text : text === '' ? undefined : (JSON.parse(text) as T);
+    validate(method, path.split('?')[0] as string, response.status, parsed, csv);
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 

@@ -31,19 +31,37 @@ const requests: Record<string, { body?: Record<string, unknown>; query?: string 
   'pixel.get': {},
   'pixel.update': { body: { allowedReferrers: ['https://evil.example'] } },
   'visitors.list': { query: 'page=1&limit=5' },
+  'credits.balances': {},
+  'credits.grants.create': { body: { amount: 5, reason: 'stolen', kind: 'purchased' } },
+  'credits.grants.list': { query: 'status=active' },
+  'credits.grants.void': { body: { reason: 'sabotage' } },
+  'credits.grants.setExpiry': { body: { expiresAt: '2099-01-01T00:00:00Z', reason: 'sabotage' } },
+  'credits.amend': { body: { amount: -1, reason: 'sabotage' } },
+  'credits.consume': { body: { amount: 1 } },
+  'credits.ledger': { query: 'limit=10' },
+  'credits.exportLedger': { query: 'type=allocation' },
 };
 
 const organizationRoutes = routes.filter(
   (route) => route.auth === 'partner' && route.path.includes(':organizationId'),
 );
 
-const pathFor = (route: RestRoute, organizationId: string) => {
+/** An organization and one grant of it: what an organization route's path can name. */
+interface Target {
+  organizationId: string;
+  grantId: string;
+}
+
+const pathFor = (route: RestRoute, target: Target) => {
   const query = requests[route.operationId]?.query;
-  return `${route.path.replace(':organizationId', organizationId)}${query ? `?${query}` : ''}`;
+  const path = route.path
+    .replace(':organizationId', target.organizationId)
+    .replace(':grantId', target.grantId);
+  return `${path}${query ? `?${query}` : ''}`;
 };
 
-const send = (route: RestRoute, organizationId: string, apiKey: string) =>
-  server.request(route.method, pathFor(route, organizationId), {
+const send = (route: RestRoute, target: Target, apiKey: string) =>
+  server.request(route.method, pathFor(route, target), {
     apiKey,
     body: requests[route.operationId]?.body,
   });
@@ -59,6 +77,9 @@ async function snapshot(apiKey: string, organizationId: string) {
     organization: await read(`${ORGS}/${organizationId}`),
     pixel: await read(`${ORGS}/${organizationId}/pixel`),
     visitors: await read(`${ORGS}/${organizationId}/visitors`),
+    balances: await read(`${ORGS}/${organizationId}/credits`),
+    grants: await read(`${ORGS}/${organizationId}/credits/grants`),
+    ledger: await read(`${ORGS}/${organizationId}/credits/ledger`),
     billing: await read('/partner/billing'),
     list: await read(ORGS),
   };
@@ -68,7 +89,7 @@ let a: { partner: { id: string }; apiKey: string };
 let b: { partner: { id: string }; apiKey: string };
 
 /** A fresh organization of A with something in every field a foreign request could touch. */
-async function organizationOfA() {
+async function organizationOfA(): Promise<Target> {
   const created = await server.request('POST', ORGS, {
     apiKey: a.apiKey,
     body: {
@@ -97,7 +118,12 @@ async function organizationOfA() {
       last_seen_at: seen,
     })
     .execute();
-  return id;
+  const granted = await server.request('POST', `${ORGS}/${id}/credits/grants`, {
+    apiKey: a.apiKey,
+    body: { amount: 20, reason: 'welcome', expiresAt: '2098-01-01T00:00:00Z' },
+  });
+  expect(granted.status).toBe(201);
+  return { organizationId: id, grantId: granted.body.grant.id as string };
 }
 
 beforeAll(async () => {
@@ -130,7 +156,12 @@ describe('the route table', () => {
         ]),
       );
       expect(
-        route.input?.safeParse({ ...fromQuery, ...body, organizationId: randomUUID() }).success,
+        route.input?.safeParse({
+          ...fromQuery,
+          ...body,
+          organizationId: randomUUID(),
+          ...(route.path.includes(':grantId') ? { grantId: randomUUID() } : {}),
+        }).success,
       ).toBe(true);
     },
   );
@@ -140,18 +171,23 @@ describe("partner B addressing partner A's organization", () => {
   it.each(organizationRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
     '%s answers 404 not_found and changes nothing',
     async (_label, route) => {
-      const id = await organizationOfA();
+      const target = await organizationOfA();
+      const id = target.organizationId;
       const before = await snapshot(a.apiKey, id);
       const bBefore = await snapshot(
         b.apiKey,
         (await server.request('GET', ORGS, { apiKey: b.apiKey })).body.organizations[0].id,
       );
 
-      const foreign = await send(route, id, b.apiKey);
+      const foreign = await send(route, target, b.apiKey);
       expect(foreign.status, JSON.stringify(foreign.body)).toBe(404);
       expect(foreign.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
       // Indistinguishable from an id that does not exist at all: nothing leaks.
-      const missing = await send(route, randomUUID(), b.apiKey);
+      const missing = await send(
+        route,
+        { organizationId: randomUUID(), grantId: target.grantId },
+        b.apiKey,
+      );
       expect(missing.status).toBe(404);
       expect(missing.body).toEqual(foreign.body);
       expect(JSON.stringify(foreign.body)).not.toContain(id);
@@ -160,7 +196,7 @@ describe("partner B addressing partner A's organization", () => {
       expect(await snapshot(b.apiKey, bBefore.organization.organization.id)).toEqual(bBefore);
 
       // The same request from A itself is accepted: the 404 was about ownership, not the request.
-      const own = await send(route, id, a.apiKey);
+      const own = await send(route, target, a.apiKey);
       expect(own.status, JSON.stringify(own.body)).toBe(route.status);
     },
   );

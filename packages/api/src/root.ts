@@ -1,4 +1,5 @@
 import { billingRouter } from './routers/billing.ts';
+import { creditsRouter } from './routers/credits.ts';
 import { operatorRouter } from './routers/operator.ts';
 import { organizationsRouter } from './routers/organizations.ts';
 import { pixelRouter } from './routers/pixel.ts';
@@ -10,6 +11,7 @@ export const appRouter = router({
   pixel: pixelRouter,
   visitors: visitorsRouter,
   billing: billingRouter,
+  credits: creditsRouter,
   operator: operatorRouter,
 });
 

@@ -13,7 +13,12 @@ export const creditTypeKeySchema = z
 export const createCreditTypeInput = z.strictObject({
   key: creditTypeKeySchema,
   name: z.string().trim().min(1).max(100).describe('Display name'),
-  unit: z.string().trim().min(1).max(100).describe('What one credit buys, e.g. "identified visitor"'),
+  unit: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .describe('What one credit buys, e.g. "identified visitor"'),
 });
 export type CreateCreditTypeInput = z.infer<typeof createCreditTypeInput>;
 
@@ -223,3 +228,34 @@ export interface ConsumeResult {
   /** The first result of this idempotency key, answered again. */
   replayed: boolean;
 }
+
+export const organizationLedgerExportInput = organizationLedgerInput.omit({
+  cursor: true,
+  limit: true,
+});
+export const partnerLedgerExportInput = partnerLedgerInput.omit({ cursor: true, limit: true });
+
+export const consumeCreditsInput = z.strictObject({
+  organizationId: idSchema,
+  amount: positiveCreditsSchema.default(1).describe('Credits to consume (default 1)'),
+  creditType: creditTypeField,
+  reference: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('What the credits paid for, e.g. an event id'),
+});
+
+export const consumptionSchema = z.object({
+  consumption: z.object({
+    creditType: z.string(),
+    amount: z.int(),
+    charged: z.int().describe('Credits taken from the balance'),
+    overage: z.int().describe('Credits consumed past zero (usage_based only)'),
+    replayed: z
+      .boolean()
+      .describe('True when this Idempotency-Key was consumed before: nothing was charged again'),
+  }),
+});

@@ -87,12 +87,18 @@ function operation(route: RestRoute) {
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     });
   }
-  const success = route.output
-    ? {
-        description: 'OK',
-        content: { 'application/json': { schema: jsonSchema(route.output, 'output') } },
-      }
-    : { description: 'No content' };
+  const success =
+    route.format === 'csv'
+      ? {
+          description: 'CSV, streamed, with a header row',
+          content: { 'text/csv': { schema: { type: 'string' } } },
+        }
+      : route.output
+        ? {
+            description: 'OK',
+            content: { 'application/json': { schema: jsonSchema(route.output, 'output') } },
+          }
+        : { description: 'No content' };
   return {
     operationId: route.operationId,
     summary: route.summary,

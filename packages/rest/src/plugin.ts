@@ -1,4 +1,5 @@
 import { credentialsFromHeaders, type Caller, type Credentials } from '@allot/api';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { errorBody, toHttpError } from './errors.ts';
@@ -52,6 +53,24 @@ function assembleInput(route: RestRoute, request: FastifyRequest) {
   return { ...body, ...params };
 }
 
+/**
+ * Streams CSV chunks. The first chunk is awaited before the headers go out, so a refusal (an
+ * unknown organization) is still a JSON error; after that the stream is pulled as the client reads.
+ */
+async function sendCsv(reply: FastifyReply, chunks: AsyncIterable<string>) {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  async function* rest() {
+    if (!first.done) yield first.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      yield next.value;
+  }
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', 'attachment; filename="ledger.csv"')
+    .send(Readable.from(rest()));
+}
+
 /** Registers every route of the table under /api/v1, plus the OpenAPI document. */
 export function registerRest(app: FastifyInstance, options: RestOptions) {
   const document = openApiDocument({
@@ -76,6 +95,7 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
         const caller = options.callerFor(credentialsFromHeaders(request.headers));
         try {
           const output = await route.call(caller, input as never);
+          if (route.format === 'csv') return await sendCsv(reply, output as AsyncIterable<string>);
           return route.status === 204
             ? reply.code(204).send()
             : reply.code(route.status).send(output);

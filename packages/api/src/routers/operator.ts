@@ -1,4 +1,7 @@
 import {
+  createCreditTypeInput,
+  creditTypeEnvelope,
+  creditTypeListSchema,
   createdApiKeySchema,
   createdPartnerSchema,
   createPartnerInput,
@@ -10,6 +13,7 @@ import {
 } from '@allot/domain';
 import { notFound } from '../errors.ts';
 import { createApiKey, revokeApiKey } from '../services/api-keys.ts';
+import { createCreditType, listCreditTypes } from '../services/credit-types.ts';
 import { once } from '../services/idempotency.ts';
 import {
   createPartner,
@@ -37,6 +41,19 @@ export const operatorRouter = router({
       .output(partnerEnvelope)
       .mutation(({ ctx, input, path }) =>
         once(ctx, path, input, (trx) => setPartnerBilling(trx, input, ctx.clock())),
+      ),
+  }),
+
+  creditTypes: router({
+    list: operatorProcedure
+      .output(creditTypeListSchema)
+      .query(({ ctx }) => listCreditTypes(ctx.db)),
+
+    create: operatorProcedure
+      .input(createCreditTypeInput)
+      .output(creditTypeEnvelope)
+      .mutation(({ ctx, input, path }) =>
+        once(ctx, path, input, (trx) => createCreditType(trx, input, ctx.clock())),
       ),
   }),
 

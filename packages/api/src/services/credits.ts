@@ -29,7 +29,7 @@ import {
 import { burn } from './ledger/consume.ts';
 import { poolState } from './ledger/pool.ts';
 import { postTransfers, type Transfer } from './ledger/post.ts';
-import { lockOrganization } from './organization-lock.ts';
+import { lockOrganization, requireOrganization } from './organization-access.ts';
 import { lockPartner, refreshPeriods } from './periods.ts';
 
 /** Everything a credit change of one organization works on, renewed and locked. */
@@ -112,19 +112,23 @@ async function credit(
     }
     [draws] = (await drawFrom(trx, poolBlocks, [block.amount])) as [Portion[]];
   }
-  const [row] = await insertBlocks(trx, [{ ...block, accountId: books.organization.organization.id }], now);
-  const to = books.organization.organization.id;
-  const transfers: Transfer[] = (draws ?? [{ blockId: null as unknown as string, amount: block.amount }]).map(
-    (portion) => ({
-      from: desk.pooled ? books.partner.pool.id : books.partner.issuance.id,
-      to,
-      amount: portion.amount,
-      type,
-      fromBlock: desk.pooled ? portion.blockId : null,
-      toBlock: row!.id,
-      reason: block.reason ?? null,
-    }),
+  const [row] = await insertBlocks(
+    trx,
+    [{ ...block, accountId: books.organization.organization.id }],
+    now,
   );
+  const to = books.organization.organization.id;
+  const transfers: Transfer[] = (
+    draws ?? [{ blockId: null as unknown as string, amount: block.amount }]
+  ).map((portion) => ({
+    from: desk.pooled ? books.partner.pool.id : books.partner.issuance.id,
+    to,
+    amount: portion.amount,
+    type,
+    fromBlock: desk.pooled ? portion.blockId : null,
+    toBlock: row!.id,
+    reason: block.reason ?? null,
+  }));
   return { row: row!, transfers };
 }
 
@@ -174,10 +178,25 @@ async function release(
     const back = Math.min(left, portion.amount);
     left -= back;
     if (back > 0) {
-      transfers.push({ from, to: books.partner.pool.id, amount: back, type, fromBlock: portion.blockId, toBlock: poolBlock, reason });
+      transfers.push({
+        from,
+        to: books.partner.pool.id,
+        amount: back,
+        type,
+        fromBlock: portion.blockId,
+        toBlock: poolBlock,
+        reason,
+      });
     }
     if (portion.amount > back) {
-      transfers.push({ from, to: elsewhere.id, amount: portion.amount - back, type, fromBlock: portion.blockId, reason });
+      transfers.push({
+        from,
+        to: elsewhere.id,
+        amount: portion.amount - back,
+        type,
+        fromBlock: portion.blockId,
+        reason,
+      });
     }
   }
   return transfers;
@@ -191,7 +210,9 @@ export async function allocate(trx: Tx, desk: Desk, target: number, now: Date): 
   const { books, org } = desk;
   const account = books.organization.organization;
   const held = await holdings(trx, account, now);
-  const pool = desk.pooled ? await poolState(trx, books.partner.pool, now) : { total: 0, available: 0 };
+  const pool = desk.pooled
+    ? await poolState(trx, books.partner.pool, now)
+    : { total: 0, available: 0 };
   const delta = orRefuse(
     planAllocation(
       {
@@ -229,7 +250,15 @@ export async function allocate(trx: Tx, desk: Desk, target: number, now: Date): 
     const [portions] = (await drawFrom(trx, blocks, [-delta])) as [Portion[]];
     await postTransfers(
       trx,
-      await release(trx, desk, portions, 'reclaim', books.partner.issuance, `Allocation set to ${target}`, now),
+      await release(
+        trx,
+        desk,
+        portions,
+        'reclaim',
+        books.partner.issuance,
+        `Allocation set to ${target}`,
+        now,
+      ),
       now,
     );
   }
@@ -286,7 +315,12 @@ async function findGrant(trx: Tx, organizationId: string, grantId: string) {
 }
 
 /** The grant, locked after its account (the lock order of every ledger write). */
-async function lockGrant(trx: Tx, input: { organizationId: string; grantId: string }, partnerId: string, now: Date) {
+async function lockGrant(
+  trx: Tx,
+  input: { organizationId: string; grantId: string },
+  partnerId: string,
+  now: Date,
+) {
   await lockOrganization(trx, partnerId, input.organizationId);
   const creditType = await findGrant(trx, input.organizationId, input.grantId);
   const desk = await openDesk(trx, partnerId, input.organizationId, creditType, now);
@@ -297,12 +331,17 @@ async function lockGrant(trx: Tx, input: { organizationId: string; grantId: stri
     .forUpdate()
     .executeTakeFirstOrThrow();
   const status = toGrant(block, creditType, now).status;
-  if (status === 'voided') throw refused({ code: 'grant_voided', message: 'This grant is already voided.' });
-  if (status === 'expired') throw refused({ code: 'grant_expired', message: 'This grant has expired; nothing of it can change.' });
+  if (status === 'voided')
+    throw refused({ code: 'grant_voided', message: 'This grant is already voided.' });
+  if (status === 'expired')
+    throw refused({
+      code: 'grant_expired',
+      message: 'This grant has expired; nothing of it can change.',
+    });
   if (block.kind === 'allocation' || block.kind === 'renewal' || block.kind === 'pool') {
     throw refused({
       code: 'allocation_not_a_grant',
-      message: "Allocated credits follow the period; change them with PUT .../credits instead.",
+      message: 'Allocated credits follow the period; change them with PUT .../credits instead.',
     });
   }
   return { desk, block };
@@ -325,10 +364,19 @@ export async function voidGrant(trx: Tx, partnerId: string, input: VoidGrantInpu
 }
 
 /** Moves a grant's expiry (or removes it); the change and its reason are kept. */
-export async function setGrantExpiry(trx: Tx, partnerId: string, input: SetGrantExpiryInput, now: Date) {
+export async function setGrantExpiry(
+  trx: Tx,
+  partnerId: string,
+  input: SetGrantExpiryInput,
+  now: Date,
+) {
   const { desk, block } = await lockGrant(trx, input, partnerId, now);
   const expiresAt = orRefuse(
-    checkExpiry(input.expiresAt === null ? null : new Date(input.expiresAt), block.effective_at, now),
+    checkExpiry(
+      input.expiresAt === null ? null : new Date(input.expiresAt),
+      block.effective_at,
+      now,
+    ),
   );
   const row = await trx
     .updateTable('blocks')
@@ -354,7 +402,12 @@ export async function setGrantExpiry(trx: Tx, partnerId: string, input: SetGrant
  * consumed), as a block that lapses with the period. Negative: credits are charged as if
  * consumed, in burn order; past zero only in usage_based mode (as overage).
  */
-export async function createAmendment(trx: Tx, partnerId: string, input: CreateAmendmentInput, now: Date) {
+export async function createAmendment(
+  trx: Tx,
+  partnerId: string,
+  input: CreateAmendmentInput,
+  now: Date,
+) {
   const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
   const desk = await openDesk(trx, partnerId, input.organizationId, creditType, now);
   refuseIfCanceled(desk.org);
@@ -422,29 +475,36 @@ export async function createAmendment(trx: Tx, partnerId: string, input: CreateA
   }
   const [balance] = await readBalances(trx, org.id, now, creditType);
   return {
-    amendment: { creditType, amount: input.amount, reason: input.reason, createdAt: now.toISOString() },
+    amendment: {
+      creditType,
+      amount: input.amount,
+      reason: input.reason,
+      createdAt: now.toISOString(),
+    },
     balance: balance!,
   };
 }
 
-export async function listGrants(trx: Tx | Db, partnerId: string, input: ListGrantsInput, now: Date) {
+export async function listGrants(
+  trx: Tx | Db,
+  partnerId: string,
+  input: ListGrantsInput,
+  now: Date,
+) {
   await refreshPeriods(trx, partnerId, now);
-  const org = await trx
-    .selectFrom('organizations')
-    .select('id')
-    .where('id', '=', input.organizationId)
-    .where('partner_id', '=', partnerId)
-    .executeTakeFirst();
-  if (!org) throw notFound('Organization');
+  await requireOrganization(trx, partnerId, input.organizationId);
   let query = trx
     .selectFrom('blocks')
     .innerJoin('accounts', 'accounts.id', 'blocks.account_id')
     .selectAll('blocks')
     .select('accounts.credit_type')
-    .where('accounts.organization_id', '=', org.id)
+    .where('accounts.organization_id', '=', input.organizationId)
     .where('accounts.kind', '=', 'organization');
   if (input.creditType) query = query.where('accounts.credit_type', '=', input.creditType);
-  const rows = await query.orderBy('blocks.created_at', 'desc').orderBy('blocks.id', 'desc').execute();
+  const rows = await query
+    .orderBy('blocks.created_at', 'desc')
+    .orderBy('blocks.id', 'desc')
+    .execute();
   const grants = rows.map((row) => toGrant(row, row.credit_type, now));
   return { grants: input.status ? grants.filter((g) => g.status === input.status) : grants };
 }
@@ -501,14 +561,13 @@ export async function readBalances(
   }));
 }
 
-export async function getBalances(db: Tx | Db, partnerId: string, organizationId: string, now: Date) {
+export async function getBalances(
+  db: Tx | Db,
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+) {
   await refreshPeriods(db, partnerId, now);
-  const org = await db
-    .selectFrom('organizations')
-    .select('id')
-    .where('id', '=', organizationId)
-    .where('partner_id', '=', partnerId)
-    .executeTakeFirst();
-  if (!org) throw notFound('Organization');
-  return { balances: await readBalances(db, org.id, now) };
+  await requireOrganization(db, partnerId, organizationId);
+  return { balances: await readBalances(db, organizationId, now) };
 }

@@ -16,7 +16,7 @@ import { conflict, notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { allocate, openDesk } from './credits.ts';
 import { lockAccounts, openAccounts } from './ledger/accounts.ts';
-import { lockOrganization } from './organization-lock.ts';
+import { lockOrganization } from './organization-access.ts';
 import { cycleOf, lockPartner, refreshPeriods } from './periods.ts';
 
 type OrganizationWithCredits = OrganizationRow & {
@@ -70,12 +70,7 @@ function withCredits(db: Db | Tx, now: Date) {
     ]);
 }
 
-async function readOrganization(
-  db: Db | Tx,
-  partnerId: string,
-  organizationId: string,
-  now: Date,
-) {
+async function readOrganization(db: Db | Tx, partnerId: string, organizationId: string, now: Date) {
   const row = await withCredits(db, now)
     .where('o.id', '=', organizationId)
     .where('o.partner_id', '=', partnerId)

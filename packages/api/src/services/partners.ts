@@ -103,16 +103,16 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
   const transfers =
     delta > 0
       ? await fundPool(trx, books, delta, period.end, 'amendment', reason, now)
-      : (
-          await drawFrom(trx, await spendableBlocks(trx, books.pool.id, now), [-delta])
-        )[0]!.map((portion) => ({
-          from: books.pool.id,
-          to: books.issuance.id,
-          amount: portion.amount,
-          type: 'amendment' as const,
-          fromBlock: portion.blockId,
-          reason,
-        }));
+      : (await drawFrom(trx, await spendableBlocks(trx, books.pool.id, now), [-delta]))[0]!.map(
+          (portion) => ({
+            from: books.pool.id,
+            to: books.issuance.id,
+            amount: portion.amount,
+            type: 'amendment' as const,
+            fromBlock: portion.blockId,
+            reason,
+          }),
+        );
   await postTransfers(trx, transfers, now);
   await trx
     .updateTable('accounts')

@@ -63,7 +63,15 @@ async function refreshPool(trx: Tx, partner: PartnerRow, now: Date): Promise<Par
   const total = drawsFromPool(partner.billing_mode) ? partner.pool_credits : 0;
   const transfers = [
     ...(await expireBlocks(trx, [books.pool.id], now)),
-    ...(await fundPool(trx, books, total, period.end, 'renewal', 'Pool refreshed for the period', now)),
+    ...(await fundPool(
+      trx,
+      books,
+      total,
+      period.end,
+      'renewal',
+      'Pool refreshed for the period',
+      now,
+    )),
   ];
   await postTransfers(trx, transfers, now);
   await trx
@@ -117,7 +125,9 @@ async function renewOrganizations(
   const renewals = due.map((org) => {
     // Suspended and canceled organizations start the period empty: nothing is drawn for them.
     const grant =
-      org.status === 'active' ? renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft) : 0;
+      org.status === 'active'
+        ? renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft)
+        : 0;
     if (pooled) poolLeft -= grant;
     const shortfall = org.status === 'active' ? org.credit_allowance - grant : 0;
     return { org, period: periodContaining(now, cycleOf(org)), grant, shortfall };

@@ -67,11 +67,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   // rows however long the account's history.
   await sql`
     CREATE INDEX blocks_burn_order_idx ON blocks
-      (account_id, priority, expires_at NULLS LAST, created_at, id) WHERE remaining > 0`.execute(db);
+      (account_id, priority, expires_at NULLS LAST, created_at, id) WHERE remaining > 0`.execute(
+    db,
+  );
   await sql`CREATE INDEX blocks_account_created_idx ON blocks (account_id, created_at, id)`.execute(
     db,
   );
-  await sql`CREATE INDEX blocks_expiring_idx ON blocks (expires_at) WHERE remaining > 0`.execute(db);
+  await sql`CREATE INDEX blocks_expiring_idx ON blocks (expires_at) WHERE remaining > 0`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE block_expiry_changes (
@@ -106,11 +110,17 @@ export async function up(db: Kysely<any>): Promise<void> {
       created_at timestamptz NOT NULL,
       CONSTRAINT entries_account_sequence_key UNIQUE (account_id, sequence)
     )`.execute(db);
-  await sql`CREATE INDEX entries_partner_idx ON entries (partner_id, account_kind, id)`.execute(db);
-  await sql`CREATE INDEX entries_partner_time_idx ON entries (partner_id, created_at)`.execute(db);
-  await sql`CREATE INDEX entries_organization_idx ON entries (organization_id, account_kind, id)`.execute(
-    db,
-  );
+  // The ledgers partners read (their pool and their organizations), in entry order; and the
+  // consumption that reports sum over a time range.
+  await sql`
+    CREATE INDEX entries_partner_ledger_idx ON entries (partner_id, id)
+      WHERE account_kind IN ('pool', 'organization')`.execute(db);
+  await sql`
+    CREATE INDEX entries_organization_ledger_idx ON entries (organization_id, id)
+      WHERE account_kind = 'organization'`.execute(db);
+  await sql`
+    CREATE INDEX entries_partner_consumption_idx ON entries (partner_id, created_at)
+      WHERE account_kind = 'consumption' OR type = 'overage'`.execute(db);
 
   // One row per consumption: the idempotency record (a retry with the same key returns it)
   // and what usage reports count.

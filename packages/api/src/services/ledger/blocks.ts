@@ -7,15 +7,13 @@ import { newId } from '../../ids.ts';
  * Spendable at `now`: holds credits, effective, unexpired, not voided. The same test as
  * `isSpendable` in domain and as `ledger_consume`; expiry never waits for a sweeper.
  */
-export const spendable =
-  (now: Date) =>
-  (eb: ExpressionBuilder<Database, 'blocks'>) =>
-    eb.and([
-      eb('blocks.remaining', '>', 0),
-      eb('blocks.voided_at', 'is', null),
-      eb('blocks.effective_at', '<=', now),
-      eb.or([eb('blocks.expires_at', 'is', null), eb('blocks.expires_at', '>', now)]),
-    ]);
+export const spendable = (now: Date) => (eb: ExpressionBuilder<Database, 'blocks'>) =>
+  eb.and([
+    eb('blocks.remaining', '>', 0),
+    eb('blocks.voided_at', 'is', null),
+    eb('blocks.effective_at', '<=', now),
+    eb.or([eb('blocks.expires_at', 'is', null), eb('blocks.expires_at', '>', now)]),
+  ]);
 
 /** Spendable blocks of an account, in burn order. Lock the account first. */
 export function spendableBlocks(trx: Tx, accountId: string, now: Date) {

@@ -33,10 +33,17 @@ export async function fundPool(
   if (amount <= 0) return [];
   const [block] = await insertBlocks(
     trx,
-    [{ accountId: books.pool.id, kind: 'pool', amount, effectiveAt: now, expiresAt: periodEnd, reason }],
+    [
+      {
+        accountId: books.pool.id,
+        kind: 'pool',
+        amount,
+        effectiveAt: now,
+        expiresAt: periodEnd,
+        reason,
+      },
+    ],
     now,
   );
-  return [
-    { from: books.issuance.id, to: books.pool.id, amount, type, toBlock: block!.id, reason },
-  ];
+  return [{ from: books.issuance.id, to: books.pool.id, amount, type, toBlock: block!.id, reason }];
 }

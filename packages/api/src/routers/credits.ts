@@ -1,0 +1,173 @@
+import {
+  balancesSchema,
+  consumeCreditsInput,
+  consumptionSchema,
+  createAmendmentInput,
+  amendmentResultSchema,
+  createGrantInput,
+  creditTypeListSchema,
+  DEFAULT_CREDIT_TYPE,
+  grantEnvelope,
+  grantListSchema,
+  ledgerPageSchema,
+  listGrantsInput,
+  organizationIdInput,
+  organizationLedgerExportInput,
+  organizationLedgerInput,
+  partnerLedgerExportInput,
+  partnerLedgerInput,
+  setGrantExpiryInput,
+  voidGrantInput,
+} from '@allot/domain';
+import { refused } from '../errors.ts';
+import { listCreditTypes } from '../services/credit-types.ts';
+import {
+  createAmendment,
+  createGrant,
+  getBalances,
+  listGrants,
+  setGrantExpiry,
+  voidGrant,
+} from '../services/credits.ts';
+import { once } from '../services/idempotency.ts';
+import { requireOrganization } from '../services/organization-access.ts';
+import { consumeCredits } from '../services/ledger/consume.ts';
+import { exportEntries, listEntries } from '../services/ledger-entries.ts';
+import { partnerProcedure, router } from '../trpc.ts';
+
+export const creditsRouter = router({
+  balances: partnerProcedure
+    .input(organizationIdInput)
+    .output(balancesSchema)
+    .query(({ ctx, input }) =>
+      getBalances(ctx.db, ctx.partnerId, input.organizationId, ctx.clock()),
+    ),
+
+  types: partnerProcedure.output(creditTypeListSchema).query(({ ctx }) => listCreditTypes(ctx.db)),
+
+  grants: router({
+    list: partnerProcedure
+      .input(listGrantsInput)
+      .output(grantListSchema)
+      .query(({ ctx, input }) => listGrants(ctx.db, ctx.partnerId, input, ctx.clock())),
+
+    create: partnerProcedure
+      .input(createGrantInput)
+      .output(grantEnvelope)
+      .mutation(({ ctx, input, path }) =>
+        once(ctx, path, input, (trx) => createGrant(trx, ctx.partnerId, input, ctx.clock())),
+      ),
+
+    void: partnerProcedure
+      .input(voidGrantInput)
+      .output(grantEnvelope)
+      .mutation(({ ctx, input, path }) =>
+        once(ctx, path, input, (trx) => voidGrant(trx, ctx.partnerId, input, ctx.clock())),
+      ),
+
+    setExpiry: partnerProcedure
+      .input(setGrantExpiryInput)
+      .output(grantEnvelope)
+      .mutation(({ ctx, input, path }) =>
+        once(ctx, path, input, (trx) => setGrantExpiry(trx, ctx.partnerId, input, ctx.clock())),
+      ),
+  }),
+
+  amend: partnerProcedure
+    .input(createAmendmentInput)
+    .output(amendmentResultSchema)
+    .mutation(({ ctx, input, path }) =>
+      once(ctx, path, input, (trx) => createAmendment(trx, ctx.partnerId, input, ctx.clock())),
+    ),
+
+  /**
+   * Consumes credits, e.g. of an operator-defined credit type. The Idempotency-Key is also the
+   * consumption's permanent key: a retry, however late, is never charged twice.
+   */
+  consume: partnerProcedure
+    .input(consumeCreditsInput)
+    .output(consumptionSchema)
+    .mutation(({ ctx, input, path }) =>
+      once(ctx, path, input, async (trx) => {
+        await requireOrganization(trx, ctx.partnerId, input.organizationId);
+        const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
+        const result = await consumeCredits(
+          trx,
+          {
+            organizationId: input.organizationId,
+            creditType,
+            amount: input.amount,
+            idempotencyKey: ctx.credentials.idempotencyKey ?? null,
+            reference: input.reference ?? null,
+          },
+          ctx.clock(),
+        );
+        if (!result.granted) {
+          throw refused({
+            code: result.reason ?? 'insufficient_credits',
+            message:
+              result.reason === 'organization_inactive'
+                ? 'The organization is not active; its credits cannot be consumed.'
+                : `The organization has fewer than ${input.amount} ${creditType} credits available.`,
+          });
+        }
+        return {
+          consumption: {
+            creditType,
+            amount: input.amount,
+            charged: result.charged,
+            overage: result.overage,
+            replayed: result.replayed,
+          },
+        };
+      }),
+    ),
+
+  ledger: partnerProcedure
+    .input(organizationLedgerInput)
+    .output(ledgerPageSchema)
+    .query(({ ctx, input }) =>
+      listEntries(
+        ctx.db,
+        { partnerId: ctx.partnerId, organizationId: input.organizationId },
+        input,
+        ctx.clock(),
+      ),
+    ),
+
+  partnerLedger: partnerProcedure
+    .input(partnerLedgerInput)
+    .output(ledgerPageSchema)
+    .query(({ ctx, input }) =>
+      listEntries(
+        ctx.db,
+        { partnerId: ctx.partnerId, organizationId: input.organizationId },
+        input,
+        ctx.clock(),
+      ),
+    ),
+
+  /** The organization's ledger as CSV chunks (streamed by the REST adapter). */
+  exportLedger: partnerProcedure
+    .input(organizationLedgerExportInput)
+    .query(({ ctx, input }) =>
+      exportEntries(
+        ctx.db,
+        { partnerId: ctx.partnerId, organizationId: input.organizationId },
+        input,
+        ctx.clock(),
+      ),
+    ),
+
+  /** The partner's whole ledger (pool and organizations) as CSV chunks. */
+  exportPartnerLedger: partnerProcedure
+    .input(partnerLedgerExportInput)
+    .query(({ ctx, input }) =>
+      exportEntries(
+        ctx.db,
+        { partnerId: ctx.partnerId, organizationId: input.organizationId },
+        input,
+        ctx.clock(),
+      ),
+    ),
+});
