@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { services } from '@allot/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { expectError } from './expect-errors.ts';
 
-/** The server's clock: mid-March 2030, moved forward only by the renewal tests (and put back after each). */
+/**
+ * The server's clock: mid-March 2030 by default. Tests that consume credits in earlier periods
+ * set it back first, so their partners and organizations exist (and hold effective credits)
+ * before the first consumption; it is put back after each test.
+ */
 const START = new Date('2030-03-15T12:00:00.000Z');
 let now = START;
 
@@ -30,7 +35,11 @@ async function createOrg(apiKey: string, body: Record<string, unknown>) {
   return response.body.organization as { id: string; name: string };
 }
 
-/** A visitor and its identification, written straight into the tables the reports read. */
+/**
+ * An identification at `at`: the visitor and the identification row (the event the reports
+ * count), and, when it costs anything, the real consumption of `credits` at that instant.
+ * Call it in chronological order, after the organization has credits effective at `at`.
+ */
 async function identify(
   partnerId: string,
   organizationId: string,
@@ -60,14 +69,24 @@ async function identify(
       identified_at: when,
     })
     .execute();
+  if (credits === 0) return null;
+  return consumeAt(organizationId, credits, when);
 }
 
-async function setConsumed(organizationId: string, consumed: number) {
-  await server.db
-    .updateTable('organizations')
-    .set({ credits_consumed: consumed })
-    .where('id', '=', organizationId)
-    .execute();
+/** Consumes `amount` credits of the organization at `at`; the consumption must be granted. */
+async function consumeAt(organizationId: string, amount: number, at: Date) {
+  const result = await services.consumeCredits(server.db, { organizationId, amount }, at);
+  expect(result, `consuming ${amount} at ${at.toISOString()}`).toMatchObject({
+    granted: true,
+    reason: null,
+    replayed: false,
+  });
+  return result;
+}
+
+/** Consumes `amount` credits of the organization now, by the server's clock. */
+async function consume(organizationId: string, amount: number) {
+  return consumeAt(organizationId, amount, now);
 }
 
 describe('GET /partner/billing', () => {
@@ -86,6 +105,7 @@ describe('GET /partner/billing', () => {
       creditsAllocated: 0,
       creditsUnallocated: 1000,
       creditsUsed: 0,
+      overage: 0,
       creditsRemaining: 1000,
     });
 
@@ -117,6 +137,7 @@ describe('GET /partner/billing', () => {
         creditsAllocated: null,
         creditsUnallocated: null,
         creditsUsed: 0,
+        overage: 0,
         creditsRemaining: null,
       });
     },
@@ -137,21 +158,25 @@ describe('GET /partner/billing', () => {
   });
 
   it("counts this period's identifications of this partner only", async () => {
+    // Onboarded last period, so that there is a last period to consume in.
+    now = new Date('2030-02-01T00:00:00.000Z');
     const { partner, apiKey } = await server.createPartner({ poolCredits: 1000 });
     const stranger = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Busy', initialCredits: 200 });
-    const strangerOrg = await createOrg(stranger.apiKey, { name: 'Other' });
+    const strangerOrg = await createOrg(stranger.apiKey, { name: 'Other', initialCredits: 10 });
+    await identify(partner.id, org.id, 1, '2030-02-27T08:00:00Z'); // last period
     await identify(partner.id, org.id, 1, '2030-03-02T08:00:00Z');
+    await identify(stranger.partner.id, strangerOrg.id, 1, '2030-03-10T08:00:00Z');
     await identify(partner.id, org.id, 1, '2030-03-14T08:00:00Z');
     await identify(partner.id, org.id, 0, '2030-03-14T09:00:00Z'); // a repeat visitor costs nothing
-    await identify(partner.id, org.id, 1, '2030-02-27T08:00:00Z'); // last period
-    await identify(stranger.partner.id, strangerOrg.id, 1, '2030-03-10T08:00:00Z');
 
+    now = START;
     expect(await get(apiKey, '/partner/billing')).toMatchObject({
       creditPoolTotal: 1000,
       creditsAllocated: 200,
       creditsUnallocated: 800,
       creditsUsed: 2,
+      overage: 0,
       creditsRemaining: 998,
     });
   });
@@ -173,54 +198,84 @@ describe('GET /partner/billing/usage', () => {
       periodStart: '2030-03-01T00:00:00.000Z',
       periodEnd: '2030-04-01T00:00:00.000Z',
       creditsConsumed: 0,
+      overage: 0,
       identifications: 0,
       organizations: [],
     });
   });
 
   it('sums the current period per organization, largest consumer first', async () => {
+    now = new Date('2030-02-15T00:00:00.000Z');
     const { partner, apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const small = await createOrg(apiKey, { name: 'Small', initialCredits: 100 });
+    // Billed quarterly (February to May), so its consumption on April 1 renews nothing: the
+    // partner's monthly period is still March's when the report is read.
+    const small = await createOrg(apiKey, {
+      name: 'Small',
+      initialCredits: 100,
+      billingPeriod: 'quarterly',
+    });
+    expect((await get(apiKey, `${ORGS}/${small.id}`)).organization.currentPeriod).toEqual({
+      start: '2030-02-01T00:00:00.000Z',
+      end: '2030-05-01T00:00:00.000Z',
+    });
     const large = await createOrg(apiKey, { name: 'Large', initialCredits: 100 });
     await createOrg(apiKey, { name: 'Idle', initialCredits: 100 });
-    await identify(partner.id, small.id, 1, '2030-03-05T00:00:00Z');
-    for (const day of ['03', '04', '05'])
-      await identify(partner.id, large.id, 1, `2030-03-${day}T10:00:00Z`);
-    await identify(partner.id, large.id, 0, '2030-03-06T10:00:00Z');
     await identify(partner.id, large.id, 1, '2030-02-28T23:59:59Z'); // before the period
+    for (const day of ['03', '04'])
+      await identify(partner.id, large.id, 1, `2030-03-${day}T10:00:00Z`);
+    await identify(partner.id, small.id, 1, '2030-03-05T00:00:00Z');
+    await identify(partner.id, large.id, 1, '2030-03-05T10:00:00Z');
+    await identify(partner.id, large.id, 0, '2030-03-06T10:00:00Z');
     await identify(partner.id, small.id, 1, '2030-04-01T00:00:00Z'); // the next period's first instant
 
+    now = START;
     expect(await get(apiKey, '/partner/billing/usage')).toEqual({
       periodStart: '2030-03-01T00:00:00.000Z',
       periodEnd: '2030-04-01T00:00:00.000Z',
       creditsConsumed: 4,
+      overage: 0,
       identifications: 5,
       organizations: [
-        { organizationId: large.id, name: 'Large', creditsConsumed: 3 },
-        { organizationId: small.id, name: 'Small', creditsConsumed: 1 },
+        { organizationId: large.id, name: 'Large', creditsConsumed: 3, overage: 0 },
+        { organizationId: small.id, name: 'Small', creditsConsumed: 1, overage: 0 },
       ],
+    });
+
+    // That first instant belongs to the next period.
+    now = new Date('2030-04-01T00:00:00.000Z');
+    expect(await get(apiKey, '/partner/billing/usage')).toEqual({
+      periodStart: '2030-04-01T00:00:00.000Z',
+      periodEnd: '2030-05-01T00:00:00.000Z',
+      creditsConsumed: 1,
+      overage: 0,
+      identifications: 1,
+      organizations: [{ organizationId: small.id, name: 'Small', creditsConsumed: 1, overage: 0 }],
     });
   });
 });
 
 describe('GET /partner/usage', () => {
   it('defaults to the first of the month through today', async () => {
+    now = new Date('2030-02-15T00:00:00.000Z');
     const { partner, apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Usage', initialCredits: 100 });
-    await identify(partner.id, org.id, 1, '2030-03-01T00:00:00Z'); // first instant of the month
-    await identify(partner.id, org.id, 1, '2030-03-15T11:00:00Z'); // today
-    await identify(partner.id, org.id, 0, '2030-03-10T11:00:00Z');
     await identify(partner.id, org.id, 1, '2030-02-28T23:59:59Z'); // last month
+    await identify(partner.id, org.id, 1, '2030-03-01T00:00:00Z'); // first instant of the month
+    await identify(partner.id, org.id, 0, '2030-03-10T11:00:00Z');
+    await identify(partner.id, org.id, 1, '2030-03-15T11:00:00Z'); // today
 
+    now = START;
     expect(await get(apiKey, '/partner/usage')).toEqual({
       startDate: '2030-03-01',
       endDate: '2030-03-15',
       totalQuantity: 2,
       totalEvents: 3,
+      totalOverage: 0,
     });
   });
 
   it('takes an explicit range, both days inclusive', async () => {
+    now = new Date('2030-01-15T00:00:00.000Z');
     const { partner, apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Ranged', initialCredits: 100 });
     await identify(partner.id, org.id, 1, '2030-01-31T23:59:59Z');
@@ -230,11 +285,13 @@ describe('GET /partner/usage', () => {
     await identify(partner.id, org.id, 1, '2030-02-28T23:59:59Z');
     await identify(partner.id, org.id, 1, '2030-03-01T00:00:00Z');
 
+    now = START;
     expect(await get(apiKey, '/partner/usage?startDate=2030-02-01&endDate=2030-02-28')).toEqual({
       startDate: '2030-02-01',
       endDate: '2030-02-28',
       totalQuantity: 3,
       totalEvents: 4,
+      totalOverage: 0,
     });
     expect(
       await get(apiKey, '/partner/usage?startDate=2030-02-10&endDate=2030-02-10'),
@@ -248,6 +305,7 @@ describe('GET /partner/usage', () => {
       endDate: '2030-03-15',
       totalQuantity: 5,
       totalEvents: 6,
+      totalOverage: 0,
     });
     // Another partner's key sees none of it.
     const other = await server.createPartner();
@@ -298,21 +356,15 @@ describe('GET /partner/usage', () => {
 });
 
 describe('GET /partner/analytics', () => {
-  it('counts organizations and reads credits from the organizations and identifications tables', async () => {
+  it('counts organizations and reads credits from the ledger and events from the identifications table', async () => {
+    now = new Date('2030-02-01T00:00:00.000Z');
     const { partner, apiKey } = await server.createPartner({ poolCredits: 1000 });
-    const empty = await server.createPartner();
-    expect(await get(empty.apiKey, '/partner/analytics')).toEqual({
-      startDate: '2030-03-01',
-      endDate: '2030-03-15',
-      totalOrganizations: 0,
-      activeOrganizations: 0,
-      totalIdentifications: 0,
-      creditsRemaining: 0,
-      creditsUsed: 0,
-    });
-
     const one = await createOrg(apiKey, { name: 'One', initialCredits: 300 });
     const two = await createOrg(apiKey, { name: 'Two', initialCredits: 200 });
+    await identify(partner.id, two.id, 1, '2030-02-12T10:00:00Z'); // outside the default range
+
+    // This period (the allowances renewed on March 1): a suspended and a canceled organization.
+    now = new Date('2030-03-09T00:00:00.000Z');
     const suspended = await createOrg(apiKey, { name: 'Paused', initialCredits: 50 });
     const canceled = await createOrg(apiKey, { name: 'Gone' });
     expect(
@@ -325,12 +377,23 @@ describe('GET /partner/analytics', () => {
     ).toBe(200);
     expect((await server.request('DELETE', `${ORGS}/${canceled.id}`, { apiKey })).status).toBe(204);
 
-    await setConsumed(one.id, 120);
-    await setConsumed(two.id, 200);
     for (let i = 0; i < 3; i++) await identify(partner.id, one.id, 1, `2030-03-1${i}T10:00:00Z`);
     await identify(partner.id, two.id, 1, '2030-03-12T10:00:00Z');
-    await identify(partner.id, two.id, 1, '2030-02-12T10:00:00Z'); // outside the default range
+    now = START;
+    // In all this period: 120 by One, 200 (all it has) by Two.
+    await consume(one.id, 117);
+    await consume(two.id, 199);
 
+    const empty = await server.createPartner();
+    expect(await get(empty.apiKey, '/partner/analytics')).toEqual({
+      startDate: '2030-03-01',
+      endDate: '2030-03-15',
+      totalOrganizations: 0,
+      activeOrganizations: 0,
+      totalIdentifications: 0,
+      creditsRemaining: 0,
+      creditsUsed: 0,
+    });
     expect(await get(apiKey, '/partner/analytics')).toEqual({
       startDate: '2030-03-01',
       endDate: '2030-03-15',
@@ -353,8 +416,78 @@ describe('GET /partner/analytics', () => {
   });
 });
 
+describe('overage (usage_based)', () => {
+  it('keeps consuming past the credits and reports the excess as overage in billing, usage and the period', async () => {
+    now = new Date('2030-03-10T00:00:00.000Z');
+    const { partner, apiKey } = await server.createPartner({
+      billingMode: 'usage_based',
+      poolCredits: 0,
+    });
+    const over = await createOrg(apiKey, { name: 'Overrun', initialCredits: 100 });
+    const within = await createOrg(apiKey, { name: 'Within', initialCredits: 50 });
+    expect(await identify(partner.id, over.id, 60, '2030-03-11T10:00:00Z')).toMatchObject({
+      charged: 60,
+      overage: 0,
+    });
+    expect(await identify(partner.id, within.id, 10, '2030-03-12T10:00:00Z')).toMatchObject({
+      charged: 10,
+      overage: 0,
+    });
+    // 40 of 70 from what is left; the other 30 past zero.
+    expect(await identify(partner.id, over.id, 70, '2030-03-13T10:00:00Z')).toMatchObject({
+      granted: true,
+      charged: 40,
+      overage: 30,
+    });
+    // At zero, consumption goes on, all of it overage.
+    expect(await identify(partner.id, over.id, 5, '2030-03-14T10:00:00Z')).toMatchObject({
+      granted: true,
+      charged: 0,
+      overage: 5,
+    });
+
+    now = START;
+    expect(await get(apiKey, '/partner/billing')).toEqual({
+      billingMode: 'usage_based',
+      billingPeriod: 'monthly',
+      billingDayOfMonth: 1,
+      currentPeriod: { start: '2030-03-01T00:00:00.000Z', end: '2030-04-01T00:00:00.000Z' },
+      creditPoolTotal: null,
+      creditsAllocated: null,
+      creditsUnallocated: null,
+      creditsUsed: 145,
+      overage: 35,
+      creditsRemaining: null,
+    });
+    expect(await get(apiKey, '/partner/billing/usage')).toEqual({
+      periodStart: '2030-03-01T00:00:00.000Z',
+      periodEnd: '2030-04-01T00:00:00.000Z',
+      creditsConsumed: 145,
+      overage: 35,
+      identifications: 4,
+      organizations: [
+        { organizationId: over.id, name: 'Overrun', creditsConsumed: 135, overage: 35 },
+        { organizationId: within.id, name: 'Within', creditsConsumed: 10, overage: 0 },
+      ],
+    });
+    expect(await get(apiKey, '/partner/usage')).toEqual({
+      startDate: '2030-03-01',
+      endDate: '2030-03-15',
+      totalQuantity: 145,
+      totalEvents: 4,
+      totalOverage: 35,
+    });
+    expect((await get(apiKey, `${ORGS}/${over.id}`)).organization).toMatchObject({
+      credits: 100,
+      creditsUsed: 135,
+      creditsRemaining: 0,
+    });
+  });
+});
+
 describe('period renewal (no rollover)', () => {
   it('refreshes the pool and re-grants each allowance at the next period; nothing carries over', async () => {
+    now = new Date('2030-03-10T00:00:00.000Z');
     const { partner, apiKey } = await server.createPartner({
       billingMode: 'credit_pool',
       billingPeriod: 'monthly',
@@ -371,14 +504,15 @@ describe('period renewal (no rollover)', () => {
         })
       ).status,
     ).toBe(200);
-    await setConsumed(org.id, 120);
     await identify(partner.id, org.id, 1, '2030-03-14T10:00:00Z');
+    now = START;
+    await consume(org.id, 119);
     expect(await get(apiKey, '/partner/billing')).toMatchObject({
       currentPeriod: { start: '2030-03-01T00:00:00.000Z', end: '2030-04-01T00:00:00.000Z' },
       creditPoolTotal: 1000,
       creditsAllocated: 450,
       creditsUnallocated: 550,
-      creditsUsed: 1,
+      creditsUsed: 120,
     });
     expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({
       credits: 300,
@@ -399,6 +533,7 @@ describe('period renewal (no rollover)', () => {
       creditsAllocated: 300,
       creditsUnallocated: 700,
       creditsUsed: 0,
+      overage: 0,
       creditsRemaining: 1000,
     });
     const renewed = (await get(apiKey, `${ORGS}/${org.id}`)).organization;
@@ -461,7 +596,7 @@ describe('period renewal (no rollover)', () => {
   it('renews an organization that is not touched first through billing (GET organization triggers it too)', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Direct', initialCredits: 400 });
-    await setConsumed(org.id, 400);
+    await consume(org.id, 400);
     now = new Date('2030-04-01T00:00:00.000Z'); // the exact first instant of the next period
     expect((await get(apiKey, `${ORGS}/${org.id}`)).organization).toMatchObject({
       credits: 400,

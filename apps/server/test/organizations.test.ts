@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { services } from '@allot/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { expectError, expectInvalid } from './expect-errors.ts';
@@ -849,11 +850,9 @@ describe('PUT credits', () => {
   it('answers 422 below_consumed when lowering under what was consumed this period', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const org = await createOrg(apiKey, { name: 'Consumer', tier: 'paid', initialCredits: 400 });
-    await server.db
-      .updateTable('organizations')
-      .set({ credits_consumed: 250 })
-      .where('id', '=', org.id)
-      .execute();
+    expect(
+      await services.consumeCredits(server.db, { organizationId: org.id, amount: 250 }, new Date()),
+    ).toMatchObject({ granted: true, charged: 250, overage: 0 });
     const consumed = await getOrg(apiKey, org.id);
     expect(consumed).toMatchObject({ credits: 400, creditsUsed: 250, creditsRemaining: 150 });
 

@@ -81,47 +81,47 @@ export const creditsRouter = router({
     ),
 
   /**
-   * Consumes credits, e.g. of an operator-defined credit type. The Idempotency-Key is also the
-   * consumption's permanent key: a retry, however late, is never charged twice.
+   * Consumes credits, e.g. of an operator-defined credit type. The Idempotency-Key is the
+   * consumption's own permanent key (not the 24-hour request key of other writes): a retry,
+   * however late, returns the first result marked `replayed` and is never charged twice. It
+   * runs as one statement, so the organization's balance is locked only for that statement.
    */
   consume: partnerProcedure
     .input(consumeCreditsInput)
     .output(consumptionSchema)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, async (trx) => {
-        await requireOrganization(trx, ctx.partnerId, input.organizationId);
-        const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
-        const result = await consumeCredits(
-          trx,
-          {
-            organizationId: input.organizationId,
-            creditType,
-            amount: input.amount,
-            idempotencyKey: ctx.credentials.idempotencyKey ?? null,
-            reference: input.reference ?? null,
-          },
-          ctx.clock(),
-        );
-        if (!result.granted) {
-          throw refused({
-            code: result.reason ?? 'insufficient_credits',
-            message:
-              result.reason === 'organization_inactive'
-                ? 'The organization is not active; its credits cannot be consumed.'
-                : `The organization has fewer than ${input.amount} ${creditType} credits available.`,
-          });
-        }
-        return {
-          consumption: {
-            creditType,
-            amount: input.amount,
-            charged: result.charged,
-            overage: result.overage,
-            replayed: result.replayed,
-          },
-        };
-      }),
-    ),
+    .mutation(async ({ ctx, input }) => {
+      await requireOrganization(ctx.db, ctx.partnerId, input.organizationId);
+      const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
+      const result = await consumeCredits(
+        ctx.db,
+        {
+          organizationId: input.organizationId,
+          creditType,
+          amount: input.amount,
+          idempotencyKey: ctx.credentials.idempotencyKey ?? null,
+          reference: input.reference ?? null,
+        },
+        ctx.clock(),
+      );
+      if (!result.granted) {
+        throw refused({
+          code: result.reason ?? 'insufficient_credits',
+          message:
+            result.reason === 'organization_inactive'
+              ? 'The organization is not active; its credits cannot be consumed.'
+              : `The organization has fewer than ${input.amount} ${creditType} credits available.`,
+        });
+      }
+      return {
+        consumption: {
+          creditType,
+          amount: result.charged + result.overage,
+          charged: result.charged,
+          overage: result.overage,
+          replayed: result.replayed,
+        },
+      };
+    }),
 
   ledger: partnerProcedure
     .input(organizationLedgerInput)

@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
+
+const serverDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The server as deployed: its own process, sharing the test database with the others. */
+async function startProcess(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(join(serverDir, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    cwd: serverDir,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ALLOT_OPERATOR_TOKEN: OPERATOR_TOKEN,
+      ALLOT_RATE_LIMIT_PER_MINUTE: '1000000',
+      DATABASE_POOL_SIZE: '8',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Allot is running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/api/v1`, child };
+}
+
+let server: TestServer;
+let processes: { url: string; child: ChildProcess }[] = [];
+beforeAll(async () => {
+  server = await startTestServer();
+  processes = await Promise.all([
+    startProcess(server.databaseUrl),
+    startProcess(server.databaseUrl),
+  ]);
+}, 60_000);
+afterAll(async () => {
+  for (const { child } of processes) child.kill('SIGTERM');
+  await server.close();
+});
+
+async function consumeVia(url: string, apiKey: string, organizationId: string, key: string) {
+  const response = await fetch(
+    `${url}/partner/organizations/${organizationId}/credits/consumptions`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-partner-api-key': apiKey,
+        'idempotency-key': key,
+      },
+      body: JSON.stringify({ amount: 1 }),
+    },
+  );
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+/** The ledger's invariants over the whole database. */
+async function expectBooksBalance() {
+  const { rows } = await sql<{ total: string; negative: number; drift: number }>`
+    SELECT (SELECT sum(balance) FROM accounts) AS total,
+      (SELECT count(*) FROM accounts WHERE balance < 0 AND kind <> 'issuance') AS negative,
+      (SELECT count(*) FROM accounts a WHERE a.sequence <> (SELECT count(*) FROM entries e
+        WHERE e.account_id = a.id)) AS drift`.execute(server.db);
+  expect(rows[0]).toEqual({ total: '0', negative: 0, drift: 0 });
+}
+
+describe('consumeCredits under concurrency, from two server processes', () => {
+  it('500 concurrent consumptions against 100 credits: exactly 100 succeed', async () => {
+    const { apiKey } = await server.createPartner({ poolCredits: 1000 });
+    const created = await server.request('POST', '/partner/organizations', {
+      apiKey,
+      body: { name: 'Hot', tier: 'paid', initialCredits: 100 },
+    });
+    const id = created.body.organization.id as string;
+
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        consumeVia(processes[i % 2]!.url, apiKey, id, `visit-${i}`),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 422)).toHaveLength(400);
+    expect(
+      results
+        .filter((r) => r.status === 422)
+        .every((r) => r.body.error.code === 'insufficient_credits'),
+    ).toBe(true);
+
+    const balances = await server.request('GET', `/partner/organizations/${id}/credits`, {
+      apiKey,
+    });
+    expect(balances.body.balances[0]).toMatchObject({ available: 0, used: 100, allocated: 100 });
+    const billing = await server.request('GET', '/partner/billing', { apiKey });
+    expect(billing.body).toMatchObject({
+      creditsAllocated: 100,
+      creditsUnallocated: 900,
+      creditsUsed: 100,
+    });
+    const charged = await server.db
+      .selectFrom('consumptions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('organization_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(Number(charged.n)).toBe(100);
+    await expectBooksBalance();
+  }, 60_000);
+
+  it('the same key sent to both processes at once is charged once', async () => {
+    const { apiKey } = await server.createPartner({ billingMode: 'external' });
+    const created = await server.request('POST', '/partner/organizations', {
+      apiKey,
+      body: { name: 'Retried', tier: 'paid', initialCredits: 1000 },
+    });
+    const id = created.body.organization.id as string;
+    const keys = Array.from({ length: 100 }, (_, i) => `visitor-${i}`);
+    const results = await Promise.all(
+      keys.flatMap((key) => processes.map((p) => consumeVia(p.url, apiKey, id, key))),
+    );
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    // Of the two answers for each key, one charged and the other replayed that charge.
+    expect(results.filter((r) => r.body.consumption.replayed === false)).toHaveLength(100);
+
+    const balances = await server.request('GET', `/partner/organizations/${id}/credits`, {
+      apiKey,
+    });
+    expect(balances.body.balances[0]).toMatchObject({ available: 900, used: 100 });
+    const perKey = await server.db
+      .selectFrom('consumptions')
+      .select(['idempotency_key', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('organization_id', '=', id)
+      .groupBy('idempotency_key')
+      .execute();
+    expect(perKey).toHaveLength(100);
+    expect(perKey.every((row) => Number(row.n) === 1)).toBe(true);
+    await expectBooksBalance();
+  }, 60_000);
+});
