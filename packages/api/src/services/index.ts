@@ -7,5 +7,6 @@ export * from './organizations.ts';
 export * from './partners.ts';
 export * from './periods.ts';
 export * from './pixel.ts';
+export * from './upkeep.ts';
 export * from './visitors.ts';
 export { consumeCredits, type ConsumeInput } from './ledger/consume.ts';

@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import { inTransaction, type Db } from '@allot/db';
+import { lockAccounts } from './ledger/accounts.ts';
+import { expireBlocks } from './ledger/expiry.ts';
+import { postTransfers } from './ledger/post.ts';
+import { lockPartner } from './periods.ts';
+
+/**
+ * Work a scheduler runs ahead of traffic. Neither is needed for correctness: every read and
+ * write renews what it touches first, and expired credits are never spendable. They keep the
+ * first request of a period fast and write down expirations while nobody is looking.
+ */
+
+/** Partners with a pool or an organization whose period has ended by `now`. */
+async function partnersDue(db: Db, now: Date): Promise<string[]> {
+  const rows = await db
+    .selectFrom('partners')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb('pool_period_end', '<=', now),
+        eb.exists(
+          eb
+            .selectFrom('organizations')
+            .select(sql`1`.as('one'))
+            .whereRef('organizations.partner_id', '=', 'partners.id')
+            .where('organizations.period_end', '<=', now),
+        ),
+      ]),
+    )
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Renews every period that has ended, one partner per transaction (set-based within it).
+ * Idempotent: a second run for the same `now` finds nothing due. Returns the partners renewed.
+ */
+export async function renewDuePeriods(db: Db, now: Date): Promise<number> {
+  const due = await partnersDue(db, now);
+  for (const partnerId of due) await inTransaction(db, (trx) => lockPartner(trx, partnerId, now));
+  return due.length;
+}
+
+/**
+ * Writes the expiration entries of credits that expired by `now`, one partner per
+ * transaction, at most `limit` blocks per call. Returns how many blocks it expired.
+ */
+export async function expireDueCredits(db: Db, now: Date, limit = 10_000): Promise<number> {
+  const rows = await db
+    .selectFrom('blocks')
+    .innerJoin('accounts', 'accounts.id', 'blocks.account_id')
+    .select(['accounts.partner_id', 'accounts.organization_id', 'blocks.account_id'])
+    .where('blocks.remaining', '>', 0)
+    .where('blocks.expires_at', '<=', now)
+    .where('blocks.voided_at', 'is', null)
+    .limit(limit)
+    .execute();
+  const byPartner = new Map<string, typeof rows>();
+  for (const row of rows)
+    byPartner.set(row.partner_id, [...(byPartner.get(row.partner_id) ?? []), row]);
+  let expired = 0;
+  for (const [partnerId, blocks] of byPartner) {
+    expired += await inTransaction(db, async (trx) => {
+      // Renewal first: it expires what lapsed with a period and re-grants allowances.
+      await lockPartner(trx, partnerId, now);
+      const organizations = [...new Set(blocks.flatMap((b) => b.organization_id ?? []))];
+      await lockAccounts(trx, partnerId, organizations, null);
+      const transfers = await expireBlocks(trx, [...new Set(blocks.map((b) => b.account_id))], now);
+      await postTransfers(trx, transfers, now);
+      return transfers.length;
+    });
+  }
+  return expired;
+}
