@@ -7,5 +7,7 @@ export default defineConfig({
     globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // Memory tests measure what is retained, after a forced collection.
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   },
 });
