@@ -143,6 +143,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     db,
   );
 
+  await openExistingBooks(db);
+
   await sql`ALTER TABLE partners DROP CONSTRAINT partners_pool_not_overallocated`.execute(db);
   await sql`
     ALTER TABLE partners DROP COLUMN pool_total, DROP COLUMN pool_allocated`.execute(db);
@@ -158,6 +160,65 @@ export async function up(db: Kysely<any>): Promise<void> {
     $$`.execute(db);
 
   await sql.raw(CONSUME_FUNCTION).execute(db);
+}
+
+/**
+ * Partners and organizations that exist before the ledger get their accounts, and what the old
+ * counters held becomes an opening balance, so no credit is lost in the move: an undrawn pool
+ * remainder and an organization's unspent allocation, each a block that lapses with its period.
+ */
+async function openExistingBooks(db: Kysely<any>): Promise<void> {
+  await sql`
+    INSERT INTO accounts (id, partner_id, organization_id, kind, credit_type, period_credited)
+    SELECT gen_random_uuid(), p.id, NULL, k.kind, 'identification',
+      CASE WHEN k.kind = 'pool' AND p.billing_mode = 'credit_pool' THEN p.pool_total ELSE 0 END
+    FROM partners p, unnest(ARRAY['issuance', 'pool', 'expiry', 'void']) AS k(kind)`.execute(db);
+  await sql`
+    INSERT INTO accounts (id, partner_id, organization_id, kind, credit_type, period_credited,
+      period_consumed)
+    SELECT gen_random_uuid(), o.partner_id, o.id, k.kind, 'identification',
+      CASE WHEN k.kind = 'organization' THEN o.credits_allocated ELSE 0 END,
+      CASE WHEN k.kind = 'organization' THEN least(o.credits_consumed, o.credits_allocated) ELSE 0 END
+    FROM organizations o, unnest(ARRAY['organization', 'consumption', 'expiry', 'void']) AS k(kind)`.execute(
+    db,
+  );
+  // The opening transfers: from each partner's issuance account to its pool and organizations.
+  await sql`
+    CREATE TEMPORARY TABLE opening ON COMMIT DROP AS
+    SELECT p.id AS partner_id, a.id AS account_id, 'pool' AS account_kind, NULL::uuid AS organization_id,
+      p.pool_total - p.pool_allocated AS amount, 'pool' AS block_kind,
+      p.pool_period_start AS effective_at, p.pool_period_end AS expires_at, 'renewal' AS type
+    FROM partners p JOIN accounts a ON a.partner_id = p.id AND a.kind = 'pool'
+    WHERE p.billing_mode = 'credit_pool' AND p.pool_total > p.pool_allocated
+    UNION ALL
+    SELECT o.partner_id, a.id, 'organization', o.id, o.credits_allocated - o.credits_consumed,
+      'allocation', o.period_start, o.period_end, 'allocation'
+    FROM organizations o JOIN accounts a ON a.organization_id = o.id AND a.kind = 'organization'
+    WHERE o.credits_allocated > o.credits_consumed`.execute(db);
+  await sql`ALTER TABLE opening ADD COLUMN block_id uuid DEFAULT gen_random_uuid(),
+    ADD COLUMN transfer_id bigint DEFAULT nextval('ledger_transfer_seq')`.execute(db);
+  await sql`
+    INSERT INTO blocks (id, account_id, kind, amount, remaining, priority, effective_at, expires_at,
+      reason, created_at)
+    SELECT block_id, account_id, block_kind, amount, amount, 50, effective_at, expires_at,
+      'Opening balance', now()
+    FROM opening`.execute(db);
+  await sql`
+    INSERT INTO entries (account_id, account_kind, partner_id, organization_id, credit_type,
+      transfer_id, type, amount, balance_after, sequence, block_id, reason, created_at)
+    SELECT account_id, account_kind, partner_id, organization_id, 'identification', transfer_id,
+      type, amount, amount, 1, block_id, 'Opening balance', now()
+    FROM opening
+    UNION ALL
+    SELECT i.id, 'issuance', o.partner_id, NULL, 'identification', o.transfer_id, o.type, -o.amount,
+      -sum(o.amount) OVER w, row_number() OVER w, NULL, 'Opening balance', now()
+    FROM opening o JOIN accounts i ON i.partner_id = o.partner_id AND i.kind = 'issuance'
+    WINDOW w AS (PARTITION BY o.partner_id ORDER BY o.transfer_id)`.execute(db);
+  await sql`
+    UPDATE accounts a SET balance = t.balance, sequence = t.sequence
+    FROM (SELECT account_id, sum(amount) AS balance, count(*) AS sequence
+          FROM entries GROUP BY account_id) t
+    WHERE a.id = t.account_id`.execute(db);
 }
 
 /**
