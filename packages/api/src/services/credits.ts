@@ -100,7 +100,8 @@ async function credit(
   now: Date,
 ): Promise<{ row: BlockRow; transfers: Transfer[] }> {
   const { books } = desk;
-  let draws: Portion[] | null = null;
+  // Outside the pool the credits are issued: one portion, from an account without blocks.
+  let draws: Portion[] = [{ blockId: null, amount: block.amount }];
   if (desk.pooled) {
     const poolBlocks = await spendableBlocks(trx, books.partner.pool.id, now);
     const available = poolBlocks.reduce((sum, b) => sum + b.remaining, 0);
@@ -110,22 +111,16 @@ async function credit(
         message: `The credit pool has ${available} unallocated credits; this needs ${block.amount}.`,
       });
     }
-    [draws] = (await drawFrom(trx, poolBlocks, [block.amount])) as [Portion[]];
+    draws = (await drawFrom(trx, poolBlocks, [block.amount]))[0]!;
   }
-  const [row] = await insertBlocks(
-    trx,
-    [{ ...block, accountId: books.organization.organization.id }],
-    now,
-  );
   const to = books.organization.organization.id;
-  const transfers: Transfer[] = (
-    draws ?? [{ blockId: null as unknown as string, amount: block.amount }]
-  ).map((portion) => ({
+  const [row] = await insertBlocks(trx, [{ ...block, accountId: to }], now);
+  const transfers: Transfer[] = draws.map((portion) => ({
     from: desk.pooled ? books.partner.pool.id : books.partner.issuance.id,
     to,
     amount: portion.amount,
     type,
-    fromBlock: desk.pooled ? portion.blockId : null,
+    fromBlock: portion.blockId,
     toBlock: row!.id,
     reason: block.reason ?? null,
   }));
@@ -247,7 +242,7 @@ export async function allocate(trx: Tx, desk: Desk, target: number, now: Date): 
     const blocks = (await spendableBlocks(trx, account.id, now))
       .filter((b) => b.kind === 'allocation' || b.kind === 'renewal')
       .reverse();
-    const [portions] = (await drawFrom(trx, blocks, [-delta])) as [Portion[]];
+    const portions = (await drawFrom(trx, blocks, [-delta]))[0]!;
     await postTransfers(
       trx,
       await release(

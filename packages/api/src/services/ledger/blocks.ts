@@ -29,11 +29,14 @@ export function spendableBlocks(trx: Tx, accountId: string, now: Date) {
     .execute();
 }
 
-/** A part of a block's credits, taken by a draw. */
+/** A part of a block's credits, taken by a draw; `null`: issued, from an account without blocks. */
 export interface Portion {
-  blockId: string;
+  blockId: string | null;
   amount: number;
 }
+
+/** A portion taken from a block. */
+export type Drawn = Portion & { blockId: string };
 
 /**
  * Splits demands over blocks taken in the order given: the portions each demand takes. The
@@ -42,11 +45,11 @@ export interface Portion {
 export function splitDraw(
   blocks: readonly Pick<BlockRow, 'id' | 'remaining'>[],
   demands: readonly number[],
-): Portion[][] {
+): Drawn[][] {
   const left = blocks.map((b) => b.remaining);
   let i = 0;
   return demands.map((demand) => {
-    const portions: Portion[] = [];
+    const portions: Drawn[] = [];
     let wanted = demand;
     while (wanted > 0) {
       const block = blocks[i];
@@ -66,7 +69,7 @@ export async function drawFrom(
   trx: Tx,
   blocks: readonly Pick<BlockRow, 'id' | 'remaining'>[],
   demands: readonly number[],
-): Promise<Portion[][]> {
+): Promise<Drawn[][]> {
   const drawn = splitDraw(blocks, demands);
   const taken = new Map<string, number>();
   for (const portion of drawn.flat())
