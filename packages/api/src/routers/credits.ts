@@ -126,48 +126,20 @@ export const creditsRouter = router({
   ledger: partnerProcedure
     .input(organizationLedgerInput)
     .output(ledgerPageSchema)
-    .query(({ ctx, input }) =>
-      listEntries(
-        ctx.db,
-        { partnerId: ctx.partnerId, organizationId: input.organizationId },
-        input,
-        ctx.clock(),
-      ),
-    ),
+    .query(({ ctx, input }) => listEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
 
   partnerLedger: partnerProcedure
     .input(partnerLedgerInput)
     .output(ledgerPageSchema)
-    .query(({ ctx, input }) =>
-      listEntries(
-        ctx.db,
-        { partnerId: ctx.partnerId, organizationId: input.organizationId },
-        input,
-        ctx.clock(),
-      ),
-    ),
+    .query(({ ctx, input }) => listEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
 
   /** The organization's ledger as CSV chunks (streamed by the REST adapter). */
   exportLedger: partnerProcedure
     .input(organizationLedgerExportInput)
-    .query(({ ctx, input }) =>
-      exportEntries(
-        ctx.db,
-        { partnerId: ctx.partnerId, organizationId: input.organizationId },
-        input,
-        ctx.clock(),
-      ),
-    ),
+    .query(({ ctx, input }) => exportEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
 
   /** The partner's whole ledger (pool and organizations) as CSV chunks. */
   exportPartnerLedger: partnerProcedure
     .input(partnerLedgerExportInput)
-    .query(({ ctx, input }) =>
-      exportEntries(
-        ctx.db,
-        { partnerId: ctx.partnerId, organizationId: input.organizationId },
-        input,
-        ctx.clock(),
-      ),
-    ),
+    .query(({ ctx, input }) => exportEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
 });

@@ -8,6 +8,7 @@ import {
 import { sql } from 'kysely';
 import { badRequest, notFound } from '../errors.ts';
 import { spendable } from './ledger/blocks.ts';
+import { poolState } from './ledger/pool.ts';
 import { refreshPeriods } from './periods.ts';
 
 async function currentPartner(db: Db | Tx, partnerId: string, now: Date) {
@@ -77,25 +78,15 @@ function dateRange(input: DateRangeInput, now: Date) {
 
 /** The partner's pool this period: its total and what is still undrawn. */
 async function pool(db: Db | Tx, partnerId: string, now: Date) {
-  const row = await db
-    .selectFrom('accounts as a')
-    .select((eb) => [
-      'a.period_credited',
-      eb
-        .selectFrom('blocks')
-        .select(sql<number>`coalesce(sum(remaining), 0)::bigint`.as('v'))
-        .whereRef('blocks.account_id', '=', 'a.id')
-        .where(spendable(now))
-        .as('available'),
-    ])
-    .where('a.partner_id', '=', partnerId)
-    .where('a.organization_id', 'is', null)
-    .where('a.kind', '=', 'pool')
-    .where('a.credit_type', '=', DEFAULT_CREDIT_TYPE)
+  const account = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('partner_id', '=', partnerId)
+    .where('organization_id', 'is', null)
+    .where('kind', '=', 'pool')
+    .where('credit_type', '=', DEFAULT_CREDIT_TYPE)
     .executeTakeFirst();
-  const total = row?.period_credited ?? 0;
-  const available = Number(row?.available ?? 0);
-  return { total, available };
+  return account ? poolState(db, account, now) : { total: 0, available: 0 };
 }
 
 export async function getBilling(db: Db | Tx, partnerId: string, now: Date) {

@@ -3,13 +3,16 @@ import type { Entry, LedgerQuery } from '@allot/domain';
 import { requireOrganization } from './organization-access.ts';
 import { refreshPeriods } from './periods.ts';
 
-/** Whose ledger: one organization's account, or the partner's pool and all its organizations. */
-export interface LedgerScope {
+/**
+ * Whose ledger: one organization's account when `organizationId` is given, else the partner's
+ * pool and all its organizations.
+ */
+interface LedgerScope {
   partnerId: string;
   organizationId?: string | undefined;
 }
 
-type Filters = Omit<LedgerQuery, 'cursor' | 'limit' | 'organizationId'>;
+type Filters = Omit<LedgerQuery, 'cursor' | 'limit'>;
 
 function toEntry(row: EntryRow): Entry {
   return {
@@ -52,7 +55,8 @@ async function checkScope(db: Db | Tx, scope: LedgerScope, now: Date) {
   if (scope.organizationId) await requireOrganization(db, scope.partnerId, scope.organizationId);
 }
 
-export async function listEntries(db: Db | Tx, scope: LedgerScope, query: LedgerQuery, now: Date) {
+export async function listEntries(db: Db | Tx, partnerId: string, query: LedgerQuery, now: Date) {
+  const scope = { partnerId, organizationId: query.organizationId };
   await checkScope(db, scope, now);
   const rows = await page(db, scope, query, Number(query.cursor ?? 0), query.limit + 1);
   const more = rows.length > query.limit;
@@ -98,10 +102,11 @@ const EXPORT_BATCH = 5_000;
  */
 export async function* exportEntries(
   db: Db | Tx,
-  scope: LedgerScope,
+  partnerId: string,
   filters: Filters,
   now: Date,
 ): AsyncGenerator<string> {
+  const scope = { partnerId, organizationId: filters.organizationId };
   await checkScope(db, scope, now);
   const last = await db
     .selectFrom('entries')

@@ -13,8 +13,7 @@ import { orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { createApiKey } from './api-keys.ts';
 import { lockPartnerBooks } from './ledger/accounts.ts';
-import { drawFrom, spendableBlocks } from './ledger/blocks.ts';
-import { fundPool, poolState } from './ledger/pool.ts';
+import { poolState, resizePool } from './ledger/pool.ts';
 import { postTransfers } from './ledger/post.ts';
 import { cycleOf, lockPartner } from './periods.ts';
 
@@ -51,16 +50,8 @@ export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Dat
     .executeTakeFirstOrThrow();
   const books = await lockPartnerBooks(trx, row.id, DEFAULT_CREDIT_TYPE);
   const total = drawsFromPool(input.billingMode) ? input.poolCredits : 0;
-  await postTransfers(
-    trx,
-    await fundPool(trx, books, total, period.end, 'renewal', 'Pool for the period', now),
-    now,
-  );
-  await trx
-    .updateTable('accounts')
-    .set({ period_credited: total })
-    .where('id', '=', books.pool.id)
-    .execute();
+  const fill = { current: 0, total, periodEnd: period.end, reason: 'Pool for the period' };
+  await postTransfers(trx, await resizePool(trx, books, fill, 'renewal', now), now);
   const { apiKey } = await createApiKey(trx, row.id);
   return { partner: toPartner(row), apiKey };
 }
@@ -98,27 +89,13 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
     now,
     cycleOf({ ...next, billing_anchor: partner.billing_anchor }),
   );
-  const reason = 'Pool changed by the operator';
-  const delta = total - pool.total;
-  const transfers =
-    delta > 0
-      ? await fundPool(trx, books, delta, period.end, 'amendment', reason, now)
-      : (await drawFrom(trx, await spendableBlocks(trx, books.pool.id, now), [-delta]))[0]!.map(
-          (portion) => ({
-            from: books.pool.id,
-            to: books.issuance.id,
-            amount: portion.amount,
-            type: 'amendment' as const,
-            fromBlock: portion.blockId,
-            reason,
-          }),
-        );
-  await postTransfers(trx, transfers, now);
-  await trx
-    .updateTable('accounts')
-    .set({ period_credited: total })
-    .where('id', '=', books.pool.id)
-    .execute();
+  const change = {
+    current: pool.total,
+    total,
+    periodEnd: period.end,
+    reason: 'Pool changed by the operator',
+  };
+  await postTransfers(trx, await resizePool(trx, books, change, 'amendment', now), now);
   // The pool's credits lapse at the end of the period they belong to, wherever it now falls.
   await trx
     .updateTable('blocks')

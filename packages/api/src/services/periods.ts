@@ -1,5 +1,12 @@
-import { sql } from 'kysely';
-import { inTransaction, type Db, type OrganizationRow, type PartnerRow, type Tx } from '@allot/db';
+import { sql, type ExpressionBuilder } from 'kysely';
+import {
+  inTransaction,
+  type Database,
+  type Db,
+  type OrganizationRow,
+  type PartnerRow,
+  type Tx,
+} from '@allot/db';
 import {
   DEFAULT_CREDIT_TYPE,
   drawsFromPool,
@@ -11,7 +18,7 @@ import { notFound } from '../errors.ts';
 import { lockAccounts, lockPartnerBooks, openAccounts } from './ledger/accounts.ts';
 import { drawFrom, insertBlocks, spendableBlocks } from './ledger/blocks.ts';
 import { expireBlocks } from './ledger/expiry.ts';
-import { fundPool } from './ledger/pool.ts';
+import { resizePool } from './ledger/pool.ts';
 import { postTransfers, type Transfer } from './ledger/post.ts';
 
 /** The billing cycle of a partner or an organization row: both carry the same three columns. */
@@ -61,24 +68,16 @@ async function refreshPool(trx: Tx, partner: PartnerRow, now: Date): Promise<Par
   const period = periodContaining(now, cycleOf(partner));
   const books = await lockPartnerBooks(trx, partner.id, DEFAULT_CREDIT_TYPE);
   const total = drawsFromPool(partner.billing_mode) ? partner.pool_credits : 0;
-  const transfers = [
-    ...(await expireBlocks(trx, [books.pool.id], now)),
-    ...(await fundPool(
-      trx,
-      books,
-      total,
-      period.end,
-      'renewal',
-      'Pool refreshed for the period',
-      now,
-    )),
-  ];
-  await postTransfers(trx, transfers, now);
-  await trx
-    .updateTable('accounts')
-    .set({ period_credited: total })
-    .where('id', '=', books.pool.id)
-    .execute();
+  const expired = await expireBlocks(trx, [books.pool.id], now);
+  // The new period's pool starts from nothing: what was left of the last one just expired.
+  const refill = await resizePool(
+    trx,
+    books,
+    { current: 0, total, periodEnd: period.end, reason: 'Pool refreshed for the period' },
+    'renewal',
+    now,
+  );
+  await postTransfers(trx, [...expired, ...refill], now);
   return trx
     .updateTable('partners')
     .set({ pool_period_start: period.start, pool_period_end: period.end, updated_at: now })
@@ -195,21 +194,22 @@ async function renewOrganizations(
 export async function refreshPeriods(db: Db | Tx, partnerId: string, now: Date): Promise<void> {
   const row = await db
     .selectFrom('partners')
-    .select((eb) => [
-      eb
-        .or([
-          eb('pool_period_end', '<=', now),
-          eb.exists(
-            eb
-              .selectFrom('organizations')
-              .select(sql`1`.as('one'))
-              .whereRef('organizations.partner_id', '=', 'partners.id')
-              .where('organizations.period_end', '<=', now),
-          ),
-        ])
-        .as('due'),
-    ])
+    .select((eb) => periodEnded(eb, now).as('due'))
     .where('id', '=', partnerId)
     .executeTakeFirst();
   if (row?.due) await inTransaction(db, (trx) => lockPartner(trx, partnerId, now));
+}
+
+/** Whether a partner's pool period, or any of its organizations' periods, has ended by `now`. */
+export function periodEnded(eb: ExpressionBuilder<Database, 'partners'>, now: Date) {
+  return eb.or([
+    eb('partners.pool_period_end', '<=', now),
+    eb.exists(
+      eb
+        .selectFrom('organizations')
+        .select(sql`1`.as('one'))
+        .whereRef('organizations.partner_id', '=', 'partners.id')
+        .where('organizations.period_end', '<=', now),
+    ),
+  ]);
 }

@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
 import { inTransaction, type Db } from '@allot/db';
 import { lockAccounts } from './ledger/accounts.ts';
 import { expireBlocks } from './ledger/expiry.ts';
 import { postTransfers } from './ledger/post.ts';
-import { lockPartner } from './periods.ts';
+import { lockPartner, periodEnded } from './periods.ts';
 
 /**
  * Work a scheduler runs ahead of traffic. Neither is needed for correctness: every read and
@@ -16,18 +15,7 @@ async function partnersDue(db: Db, now: Date): Promise<string[]> {
   const rows = await db
     .selectFrom('partners')
     .select('id')
-    .where((eb) =>
-      eb.or([
-        eb('pool_period_end', '<=', now),
-        eb.exists(
-          eb
-            .selectFrom('organizations')
-            .select(sql`1`.as('one'))
-            .whereRef('organizations.partner_id', '=', 'partners.id')
-            .where('organizations.period_end', '<=', now),
-        ),
-      ]),
-    )
+    .where((eb) => periodEnded(eb, now))
     .orderBy('id')
     .execute();
   return rows.map((row) => row.id);

@@ -1,7 +1,7 @@
-import type { AccountRow, Tx } from '@allot/db';
+import type { AccountRow, Db, Tx } from '@allot/db';
 import { sql } from 'kysely';
 import type { Books } from './accounts.ts';
-import { insertBlocks, spendable } from './blocks.ts';
+import { drawFrom, insertBlocks, spendable, spendableBlocks } from './blocks.ts';
 import type { Transfer } from './post.ts';
 
 /** A pool's period: what it was given (its total) and what is still undrawn. */
@@ -10,8 +10,8 @@ export interface PoolState {
   available: number;
 }
 
-export async function poolState(trx: Tx, pool: AccountRow, now: Date): Promise<PoolState> {
-  const row = await trx
+export async function poolState(db: Db | Tx, pool: AccountRow, now: Date): Promise<PoolState> {
+  const row = await db
     .selectFrom('blocks')
     .select(sql<number>`coalesce(sum(remaining), 0)::bigint`.as('available'))
     .where('account_id', '=', pool.id)
@@ -20,30 +20,58 @@ export async function poolState(trx: Tx, pool: AccountRow, now: Date): Promise<P
   return { total: pool.period_credited, available: row.available };
 }
 
-/** Issues `amount` credits into the pool as a block that lapses at the pool period's end. */
-export async function fundPool(
+/**
+ * Brings this period's pool from `current` credits to `total`: issues the difference as a block
+ * that lapses at the period's end, or takes it back to the issuance account (the caller checked
+ * that the pool holds it). Records `total` as the period's pool; returns the transfers to post.
+ */
+export async function resizePool(
   trx: Tx,
   books: Books['partner'],
-  amount: number,
-  periodEnd: Date,
+  change: { current: number; total: number; periodEnd: Date; reason: string },
   type: 'renewal' | 'amendment',
-  reason: string,
   now: Date,
 ): Promise<Transfer[]> {
-  if (amount <= 0) return [];
-  const [block] = await insertBlocks(
-    trx,
-    [
+  await trx
+    .updateTable('accounts')
+    .set({ period_credited: change.total })
+    .where('id', '=', books.pool.id)
+    .execute();
+  const delta = change.total - change.current;
+  if (delta > 0) {
+    const [block] = await insertBlocks(
+      trx,
+      [
+        {
+          accountId: books.pool.id,
+          kind: 'pool',
+          amount: delta,
+          effectiveAt: now,
+          expiresAt: change.periodEnd,
+          reason: change.reason,
+        },
+      ],
+      now,
+    );
+    return [
       {
-        accountId: books.pool.id,
-        kind: 'pool',
-        amount,
-        effectiveAt: now,
-        expiresAt: periodEnd,
-        reason,
+        from: books.issuance.id,
+        to: books.pool.id,
+        amount: delta,
+        type,
+        toBlock: block!.id,
+        reason: change.reason,
       },
-    ],
-    now,
-  );
-  return [{ from: books.issuance.id, to: books.pool.id, amount, type, toBlock: block!.id, reason }];
+    ];
+  }
+  if (delta === 0) return [];
+  const [portions] = await drawFrom(trx, await spendableBlocks(trx, books.pool.id, now), [-delta]);
+  return portions!.map((portion) => ({
+    from: books.pool.id,
+    to: books.issuance.id,
+    amount: portion.amount,
+    type,
+    fromBlock: portion.blockId,
+    reason: change.reason,
+  }));
 }
