@@ -85,3 +85,41 @@ describe('@allot/client against a running server', () => {
     expect((await rejection(client.operator.partners.list.query())).data?.httpStatus).toBe(401);
   });
 });
+
+describe('credits through @allot/client', () => {
+  it('grants, consumes and pages the ledger with typed results; the CSV export is REST only', async () => {
+    const { organization } = await client.organizations.create.mutate({
+      name: 'Ledger Co',
+      tier: 'paid',
+      initialCredits: 10,
+    });
+    const { grant } = await client.credits.grants.create.mutate({
+      organizationId: organization.id,
+      amount: 5,
+      priority: 1,
+      reason: 'welcome',
+    });
+    expect(grant).toMatchObject({ amount: 5, remaining: 5, status: 'active' });
+    const { balances } = await client.credits.balances.query({ organizationId: organization.id });
+    expect(balances).toEqual([expect.objectContaining({ available: 15, allocated: 10 })]);
+    const page = await client.credits.ledger.query({ organizationId: organization.id, limit: 1 });
+    expect(page.entries).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
+
+    const refused = await rejection(
+      client.credits.grants.create.mutate({
+        organizationId: organization.id,
+        amount: 1_000,
+        reason: 'too much',
+      }),
+    );
+    expect(refused.data?.appCode).toBe('insufficient_pool_credits');
+
+    const exported = await rejection(
+      client.credits.exportLedger.query({ organizationId: organization.id }),
+    );
+    // A stream over tRPC needs a streaming link; the batch link gets a clear 415, not a 500.
+    expect(exported.data?.httpStatus).toBe(415);
+    expect(exported.message).toContain('httpBatchStreamLink');
+  });
+});
