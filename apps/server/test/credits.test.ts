@@ -308,7 +308,7 @@ describe('void and expiry changes', () => {
         body: { reason: 'x' },
       }),
       422,
-      'allocation_not_a_grant',
+      'not_a_grant',
     );
   });
 
@@ -426,6 +426,49 @@ describe('amendments', () => {
       body: { amount: -5, reason: 'Backfilled usage' },
     });
     expect(response.body.balance).toMatchObject({ available: 0, used: 5, overage: 2 });
+  });
+});
+
+describe('corrections and caps across renewals', () => {
+  it('a trial renewal fits the room the cap leaves beside unexpired grants', async () => {
+    const partner = await server.createPartner({ billingMode: 'external' });
+    const id = await organization(partner, {
+      tier: 'trial',
+      initialCredits: 100,
+      creditAllowance: 500,
+    });
+    expect((await grant(partner, id, { amount: 300, reason: 'no expiry' })).status).toBe(201);
+    at('2030-04-01T00:00:00Z');
+    expect(await balance(partner, id)).toMatchObject({
+      available: 500,
+      allocated: 200,
+      renewalShortfall: 300,
+    });
+    const [renewal] = (await ok('GET', `${credits(id)}/ledger?type=renewal`, partner.apiKey))
+      .entries;
+    expect(renewal.reason).toBe('Allowance of 500, cut to 200 by the trial cap');
+  });
+
+  it('a suspended organization can still be corrected, and an amendment is not a grant', async () => {
+    const partner = await server.createPartner({ billingMode: 'external' });
+    const id = await organization(partner, { initialCredits: 100 });
+    await consume(partner, id, 20);
+    await ok('PUT', `${ORGS}/${id}/status`, partner.apiKey, { enabled: false });
+    const amend = (amount: number) =>
+      ok('POST', `${credits(id)}/amendments`, partner.apiKey, { amount, reason: 'audit' });
+    expect((await amend(-10)).balance).toMatchObject({ available: 70, used: 30 });
+    expect((await amend(5)).balance).toMatchObject({ available: 75, used: 25 });
+    const amended = (await ok('GET', `${credits(id)}/grants`, partner.apiKey)).grants.find(
+      (g: { kind: string }) => g.kind === 'amendment',
+    );
+    expectError(
+      await server.request('POST', `${credits(id)}/grants/${amended.id}/void`, {
+        apiKey: partner.apiKey,
+        body: { reason: 'undo' },
+      }),
+      422,
+      'not_a_grant',
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  capRoom,
   checkPoolTotal,
   planAllocation,
   renewalGrant,
@@ -171,5 +172,19 @@ describe('planAllocation for an organization that is not active', () => {
       ok: true,
       value: 20,
     });
+  });
+});
+
+describe('renewalGrant with the trial cap', () => {
+  // prettier-ignore
+  it.each([
+    { name: 'paid: no cap', mode: 'external', allowance: 500, poolLeft: 0, room: capRoom('paid', 300), expected: 500 },
+    { name: 'trial: room beside held grants', mode: 'external', allowance: 500, poolLeft: 0, room: capRoom('trial', 300), expected: 200 },
+    { name: 'trial: nothing held', mode: 'credit_pool', allowance: 500, poolLeft: 1000, room: capRoom('trial', 0), expected: 500 },
+    { name: 'trial: the pool is the tighter limit', mode: 'credit_pool', allowance: 500, poolLeft: 100, room: capRoom('trial', 300), expected: 100 },
+    { name: 'trial: already at the cap', mode: 'usage_based', allowance: 500, poolLeft: 0, room: capRoom('trial', 500), expected: 0 },
+    { name: 'trial: over the cap (held from before)', mode: 'usage_based', allowance: 500, poolLeft: 0, room: capRoom('trial', 700), expected: 0 },
+  ] as const)('$name', ({ mode, allowance, poolLeft, room, expected }) => {
+    expect(renewalGrant(mode, allowance, poolLeft, room)).toBe(expected);
   });
 });

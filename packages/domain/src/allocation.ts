@@ -66,8 +66,21 @@ export function checkPoolTotal(newTotal: number, allocated: number): RuleResult<
 
 /**
  * A new organization period re-grants its allowance. In `credit_pool` mode it comes from
- * what the pool has left, so it may be cut short: the caller records why.
+ * what the pool has left, and a trial organization's grant fits the room its cap leaves beside
+ * the credits it still holds; so it may be cut short, and the caller records why.
  */
-export function renewalGrant(mode: BillingMode, allowance: number, poolLeft: number): number {
-  return drawsFromPool(mode) ? Math.max(0, Math.min(allowance, poolLeft)) : allowance;
+export function renewalGrant(
+  mode: BillingMode,
+  allowance: number,
+  poolLeft: number,
+  capRoom = Infinity,
+): number {
+  const fromPool = drawsFromPool(mode) ? Math.min(allowance, poolLeft) : allowance;
+  return Math.max(0, Math.min(fromPool, capRoom));
+}
+
+/** How many more credits a tier lets an organization holding `held` unexpired credits take. */
+export function capRoom(tier: Tier, held: number): number {
+  const cap = creditCap(tier);
+  return cap === null ? Infinity : Math.max(0, cap - held);
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_PRIORITY,
   drawsFromPool,
   EXPIRING_SOON_DAYS,
+  GRANT_KINDS,
   planAllocation,
   type Balance,
   type CreateAmendmentInput,
@@ -333,10 +334,14 @@ async function lockGrant(
       code: 'grant_expired',
       message: 'This grant has expired; nothing of it can change.',
     });
-  if (block.kind === 'allocation' || block.kind === 'renewal' || block.kind === 'pool') {
+  // Allocated credits follow the period, and an amendment is corrected by another amendment.
+  if (!GRANT_KINDS.some((kind) => kind === block.kind)) {
     throw refused({
-      code: 'allocation_not_a_grant',
-      message: 'Allocated credits follow the period; change them with PUT .../credits instead.',
+      code: 'not_a_grant',
+      message:
+        block.kind === 'amendment'
+          ? 'An amendment is corrected by another amendment, not voided.'
+          : 'Allocated credits follow the period; change them with PUT .../credits instead.',
     });
   }
   return { desk, block };

@@ -8,6 +8,7 @@ import {
   type Tx,
 } from '@allot/db';
 import {
+  capRoom,
   DEFAULT_CREDIT_TYPE,
   drawsFromPool,
   periodContaining,
@@ -121,15 +122,26 @@ async function renewOrganizations(
   const pool = find(null, 'pool');
   const poolBlocks = pooled ? await spendableBlocks(trx, pool.id, now) : [];
   let poolLeft = poolBlocks.reduce((sum, b) => sum + b.remaining, 0);
+  const held = await heldByTrials(trx, due, find, now);
   const renewals = due.map((org) => {
+    const period = periodContaining(now, cycleOf(org));
     // Suspended and canceled organizations start the period empty: nothing is drawn for them.
-    const grant =
-      org.status === 'active'
-        ? renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft)
-        : 0;
+    if (org.status !== 'active') return { org, period, grant: 0, shortfall: 0, reason: null };
+    const room = capRoom(org.tier, held.get(org.id) ?? 0);
+    const grant = renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft, room);
+    const cause = grant === room ? 'the trial cap' : 'what the pool had left';
     if (pooled) poolLeft -= grant;
-    const shortfall = org.status === 'active' ? org.credit_allowance - grant : 0;
-    return { org, period: periodContaining(now, cycleOf(org)), grant, shortfall };
+    const shortfall = org.credit_allowance - grant;
+    return {
+      org,
+      period,
+      grant,
+      shortfall,
+      reason:
+        shortfall > 0
+          ? `Allowance of ${org.credit_allowance}, cut to ${grant} by ${cause}`
+          : 'Allowance for the period',
+    };
   });
   const granted = renewals.filter((r) => r.grant > 0);
   const blocks = await insertBlocks(
@@ -140,10 +152,7 @@ async function renewOrganizations(
       amount: r.grant,
       effectiveAt: r.period.start,
       expiresAt: r.period.end,
-      reason:
-        r.shortfall > 0
-          ? `Allowance of ${r.org.credit_allowance}; the pool had ${r.grant} left`
-          : 'Allowance for the period',
+      reason: r.reason,
     })),
     now,
   );
@@ -185,6 +194,31 @@ async function renewOrganizations(
       ${renewals.map((r) => r.period.start)}::timestamptz[],
       ${renewals.map((r) => r.period.end)}::timestamptz[]) AS v(id, period_start, period_end)
     WHERE o.id = v.id`.execute(trx);
+}
+
+/**
+ * The unexpired credits each due trial organization still holds (after this renewal's
+ * expirations): the trial cap leaves its renewal only the room beside them.
+ */
+async function heldByTrials(
+  trx: Tx,
+  due: OrganizationRow[],
+  accountOf: (organizationId: string, kind: string) => { id: string },
+  now: Date,
+): Promise<Map<string, number>> {
+  const trials = due.filter((org) => org.tier === 'trial' && org.status === 'active');
+  if (trials.length === 0) return new Map();
+  const accounts = new Map(trials.map((org) => [accountOf(org.id, 'organization').id, org.id]));
+  const rows = await trx
+    .selectFrom('blocks')
+    .select(['account_id', (eb) => eb.fn.sum<string>('remaining').as('held')])
+    .where('account_id', 'in', [...accounts.keys()])
+    .where('remaining', '>', 0)
+    .where('voided_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .groupBy('account_id')
+    .execute();
+  return new Map(rows.map((row) => [accounts.get(row.account_id)!, Number(row.held)]));
 }
 
 /**

@@ -269,7 +269,10 @@ BEGIN
       overage := v_prior.overage; RETURN;
     END IF;
   END IF;
-  IF v_status <> 'active' THEN outcome := 'organization_inactive'; RETURN; END IF;
+  -- A suspended organization consumes nothing; an amendment (a partner's correction) still applies.
+  IF v_status <> 'active' AND p_entry_type = 'decrement' THEN
+    outcome := 'organization_inactive'; RETURN;
+  END IF;
   IF v_period_end <= p_now THEN outcome := 'renewal_due'; RETURN; END IF;
 
   SELECT coalesce(sum(remaining), 0) INTO available FROM blocks
