@@ -199,6 +199,8 @@ describe('GET /partner/billing/usage', () => {
       periodEnd: '2030-04-01T00:00:00.000Z',
       creditsConsumed: 0,
       overage: 0,
+      creditsGranted: 0,
+      creditsExpired: 0,
       identifications: 0,
       organizations: [],
     });
@@ -234,6 +236,9 @@ describe('GET /partner/billing/usage', () => {
       periodEnd: '2030-04-01T00:00:00.000Z',
       creditsConsumed: 4,
       overage: 0,
+      creditsGranted: 0,
+      // February's allocations, unspent, lapsed at March's renewal: Large's 99 and Idle's 100.
+      creditsExpired: 199,
       identifications: 5,
       organizations: [
         { organizationId: large.id, name: 'Large', creditsConsumed: 3, overage: 0 },
@@ -248,6 +253,9 @@ describe('GET /partner/billing/usage', () => {
       periodEnd: '2030-05-01T00:00:00.000Z',
       creditsConsumed: 1,
       overage: 0,
+      creditsGranted: 0,
+      // March's, at April's: Large's 97 and Idle's 100 (Small is billed quarterly).
+      creditsExpired: 197,
       identifications: 1,
       organizations: [{ organizationId: small.id, name: 'Small', creditsConsumed: 1, overage: 0 }],
     });
@@ -464,6 +472,8 @@ describe('overage (usage_based)', () => {
       periodEnd: '2030-04-01T00:00:00.000Z',
       creditsConsumed: 145,
       overage: 35,
+      creditsGranted: 0,
+      creditsExpired: 0,
       identifications: 4,
       organizations: [
         { organizationId: over.id, name: 'Overrun', creditsConsumed: 135, overage: 35 },
@@ -661,5 +671,34 @@ describe('period renewal when the pool cannot cover every allowance', () => {
         creditsUsed: 0,
       });
     }
+  });
+});
+
+describe('grants and expiry in /partner/billing/usage', () => {
+  it('counts what was granted this period and what of it expired unused', async () => {
+    const { apiKey } = await server.createPartner({ billingMode: 'external' });
+    const org = await createOrg(apiKey, { name: 'Promo', tier: 'paid' });
+    const granted = await server.request('POST', `${ORGS}/${org.id}/credits/grants`, {
+      apiKey,
+      body: { amount: 30, expiresAt: '2030-03-20T00:00:00Z', reason: 'spring promotion' },
+    });
+    expect(granted.status).toBe(201);
+    const used = await server.request('POST', `${ORGS}/${org.id}/credits/consumptions`, {
+      apiKey,
+      body: { amount: 10 },
+    });
+    expect(used.status).toBe(201);
+    expect(await get(apiKey, '/partner/billing/usage')).toMatchObject({
+      creditsConsumed: 10,
+      creditsGranted: 30,
+      creditsExpired: 0,
+    });
+    // Past the expiry, with nothing having swept it: the report writes the lapse down itself.
+    now = new Date('2030-03-25T00:00:00.000Z');
+    expect(await get(apiKey, '/partner/billing/usage')).toMatchObject({
+      creditsConsumed: 10,
+      creditsGranted: 30,
+      creditsExpired: 20,
+    });
   });
 });

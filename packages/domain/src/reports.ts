@@ -43,6 +43,10 @@ export const billingUsageSchema = z.object({
   periodEnd: isoDateTimeSchema,
   creditsConsumed: z.int().describe('Credits consumed this period, net of amendments'),
   overage: z.int().describe('Of which consumed past zero (usage_based)'),
+  creditsGranted: z
+    .int()
+    .describe('Credits granted to organizations this period (not allocations)'),
+  creditsExpired: z.int().describe("Organizations' credits that expired unused this period"),
   identifications: z.int(),
   organizations: z.array(
     z.object({

@@ -10,6 +10,7 @@ import { badRequest, notFound } from '../errors.ts';
 import { spendable } from './ledger/blocks.ts';
 import { poolState } from './ledger/pool.ts';
 import { refreshPeriods } from './periods.ts';
+import { expireDueCredits } from './upkeep.ts';
 
 async function currentPartner(db: Db | Tx, partnerId: string, now: Date) {
   await refreshPeriods(db, partnerId, now);
@@ -23,21 +24,21 @@ async function currentPartner(db: Db | Tx, partnerId: string, now: Date) {
 }
 
 /**
- * Credits consumed in `[from, until)`, read from the ledger: what flowed into the consumption
- * sinks (consumptions and amendments, net), and of it what was overage; per organization.
+ * What moved through a partner's organizations in `[from, until)`, read from the ledger and
+ * grouped by organization: consumed (what flowed into the consumption sinks: consumptions and
+ * amendments, net), of it overage, granted (grants and top-ups) and expired.
  */
-function consumedBy(db: Db | Tx, partnerId: string, from: Date, until: Date) {
+function movementsBy(db: Db | Tx, partnerId: string, from: Date, until: Date) {
+  const total = (filter: string) =>
+    sql<string>`coalesce(sum(amount) FILTER (WHERE ${sql.raw(filter)}), 0)`;
   return db
     .selectFrom('entries')
-    .select((eb) => [
+    .select([
       'organization_id',
-      sql<string>`coalesce(sum(amount) FILTER (WHERE account_kind = 'consumption'), 0)`.as(
-        'consumed',
-      ),
-      sql<string>`coalesce(sum(amount) FILTER (WHERE account_kind = 'organization'), 0)`.as(
-        'overage',
-      ),
-      eb.fn.countAll().as('n'),
+      total(`account_kind = 'consumption'`).as('consumed'),
+      total(`account_kind = 'organization' AND type = 'overage'`).as('overage'),
+      total(`account_kind = 'organization' AND type = 'increment'`).as('granted'),
+      sql<string>`-${total(`account_kind = 'organization' AND type = 'expiration'`)}`.as('expired'),
     ])
     .where('partner_id', '=', partnerId)
     .where('credit_type', '=', DEFAULT_CREDIT_TYPE)
@@ -46,7 +47,10 @@ function consumedBy(db: Db | Tx, partnerId: string, from: Date, until: Date) {
     .where((eb) =>
       eb.or([
         eb('account_kind', '=', 'consumption'),
-        eb.and([eb('account_kind', '=', 'organization'), eb('type', '=', 'overage')]),
+        eb.and([
+          eb('account_kind', '=', 'organization'),
+          eb('type', 'in', ['overage', 'increment', 'expiration']),
+        ]),
       ]),
     )
     .groupBy('organization_id');
@@ -54,7 +58,7 @@ function consumedBy(db: Db | Tx, partnerId: string, from: Date, until: Date) {
 
 async function consumption(db: Db | Tx, partnerId: string, from: Date, until: Date) {
   const [rows, events] = await Promise.all([
-    consumedBy(db, partnerId, from, until).execute(),
+    movementsBy(db, partnerId, from, until).execute(),
     db
       .selectFrom('identifications')
       .select((eb) => eb.fn.countAll<string>().as('events'))
@@ -63,9 +67,13 @@ async function consumption(db: Db | Tx, partnerId: string, from: Date, until: Da
       .where('identified_at', '<', until)
       .executeTakeFirstOrThrow(),
   ]);
+  const sum = (pick: (row: (typeof rows)[number]) => string) =>
+    rows.reduce((total, row) => total + Number(pick(row)), 0);
   return {
-    credits: rows.reduce((sum, r) => sum + Number(r.consumed), 0),
-    overage: rows.reduce((sum, r) => sum + Number(r.overage), 0),
+    credits: sum((r) => r.consumed),
+    overage: sum((r) => r.overage),
+    granted: sum((r) => r.granted),
+    expired: sum((r) => r.expired),
     events: Number(events.events),
   };
 }
@@ -113,18 +121,23 @@ export async function getBilling(db: Db | Tx, partnerId: string, now: Date) {
   };
 }
 
-/** Consumption in the partner's current billing period, in total and per organization that consumed. */
+/**
+ * Consumption in the partner's current billing period, in total and per organization that
+ * consumed, with what was granted and what expired (lapsed credits are written down first).
+ */
 export async function getBillingUsage(db: Db | Tx, partnerId: string, now: Date) {
   const partner = await currentPartner(db, partnerId, now);
+  await expireDueCredits(db, now, { partnerId });
   const from = partner.pool_period_start;
   const until = partner.pool_period_end;
   const [total, perOrganization] = await Promise.all([
     consumption(db, partnerId, from, until),
     db
-      .with('used', () => consumedBy(db, partnerId, from, until))
+      .with('used', () => movementsBy(db, partnerId, from, until))
       .selectFrom('used')
       .innerJoin('organizations as o', 'o.id', 'used.organization_id')
       .select(['o.id', 'o.name', 'used.consumed', 'used.overage'])
+      .where(sql<boolean>`used.consumed::bigint <> 0`)
       .orderBy(sql`used.consumed::bigint`, 'desc')
       .orderBy('o.id')
       .execute(),
@@ -134,6 +147,8 @@ export async function getBillingUsage(db: Db | Tx, partnerId: string, now: Date)
     periodEnd: until.toISOString(),
     creditsConsumed: total.credits,
     overage: total.overage,
+    creditsGranted: total.granted,
+    creditsExpired: total.expired,
     identifications: total.events,
     organizations: perOrganization.map((row) => ({
       organizationId: row.id,

@@ -1,4 +1,4 @@
-import { inTransaction, type Db } from '@allot/db';
+import { inTransaction, type Db, type Tx } from '@allot/db';
 import { lockAccounts } from './ledger/accounts.ts';
 import { expireBlocks } from './ledger/expiry.ts';
 import { postTransfers } from './ledger/post.ts';
@@ -11,7 +11,7 @@ import { lockPartner, periodEnded } from './periods.ts';
  */
 
 /** Partners with a pool or an organization whose period has ended by `now`. */
-async function partnersDue(db: Db, now: Date): Promise<string[]> {
+async function partnersDue(db: Db | Tx, now: Date): Promise<string[]> {
   const rows = await db
     .selectFrom('partners')
     .select('id')
@@ -25,26 +25,30 @@ async function partnersDue(db: Db, now: Date): Promise<string[]> {
  * Renews every period that has ended, one partner per transaction (set-based within it).
  * Idempotent: a second run for the same `now` finds nothing due. Returns the partners renewed.
  */
-export async function renewDuePeriods(db: Db, now: Date): Promise<number> {
+export async function renewDuePeriods(db: Db | Tx, now: Date): Promise<number> {
   const due = await partnersDue(db, now);
   for (const partnerId of due) await inTransaction(db, (trx) => lockPartner(trx, partnerId, now));
   return due.length;
 }
 
 /**
- * Writes the expiration entries of credits that expired by `now`, one partner per
- * transaction, at most `limit` blocks per call. Returns how many blocks it expired.
+ * Writes the expiration entries of credits that expired by `now` (of one partner, or of all),
+ * one partner per transaction, at most `limit` blocks per call. Returns how many it expired.
  */
-export async function expireDueCredits(db: Db, now: Date, limit = 10_000): Promise<number> {
-  const rows = await db
+export async function expireDueCredits(
+  db: Db | Tx,
+  now: Date,
+  options: { partnerId?: string; limit?: number } = {},
+): Promise<number> {
+  let query = db
     .selectFrom('blocks')
     .innerJoin('accounts', 'accounts.id', 'blocks.account_id')
     .select(['accounts.partner_id', 'accounts.organization_id', 'blocks.account_id'])
     .where('blocks.remaining', '>', 0)
     .where('blocks.expires_at', '<=', now)
-    .where('blocks.voided_at', 'is', null)
-    .limit(limit)
-    .execute();
+    .where('blocks.voided_at', 'is', null);
+  if (options.partnerId) query = query.where('accounts.partner_id', '=', options.partnerId);
+  const rows = await query.limit(options.limit ?? 10_000).execute();
   const byPartner = new Map<string, typeof rows>();
   for (const row of rows)
     byPartner.set(row.partner_id, [...(byPartner.get(row.partner_id) ?? []), row]);

@@ -111,7 +111,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       CONSTRAINT entries_account_sequence_key UNIQUE (account_id, sequence)
     )`.execute(db);
   // The ledgers partners read (their pool and their organizations), in entry order; and the
-  // consumption that reports sum over a time range.
+  // movements that reports sum over a time range (consumption, overage, grants, expiry).
   await sql`
     CREATE INDEX entries_partner_ledger_idx ON entries (partner_id, id)
       WHERE account_kind IN ('pool', 'organization')`.execute(db);
@@ -120,7 +120,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       WHERE account_kind = 'organization'`.execute(db);
   await sql`
     CREATE INDEX entries_partner_consumption_idx ON entries (partner_id, created_at)
-      WHERE account_kind = 'consumption' OR type = 'overage'`.execute(db);
+      WHERE account_kind = 'consumption' OR type IN ('overage', 'increment', 'expiration')`.execute(
+    db,
+  );
 
   // One row per consumption: the idempotency record (a retry with the same key returns it)
   // and what usage reports count.
