@@ -178,12 +178,12 @@ export interface EntriesTable {
   created_at: Timestamp;
 }
 
+/** A keyed consumption, kept so that a retry with its key replays it. */
 export interface ConsumptionsTable {
-  id: Generated<number>;
   partner_id: string;
   organization_id: string;
   credit_type: string;
-  idempotency_key: string | null;
+  idempotency_key: string;
   amount: number;
   overage: number;
   reference: string | null;

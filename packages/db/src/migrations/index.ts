@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026-11-21-0001-foundation.ts';
 import * as ledger from './2026-11-21-0002-ledger.ts';
+import * as ledgerHotPath from './2026-11-21-0003-ledger-hot-path.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-foundation': foundation,
   '2026-11-21-0002-ledger': ledger,
+  '2026-11-21-0003-ledger-hot-path': ledgerHotPath,
 };
