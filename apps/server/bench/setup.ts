@@ -1,4 +1,6 @@
+import type { Clock } from '@allot/api';
 import { createDb, migrateToLatest, useEmbeddedPostgres, withDatabase } from '@allot/db';
+import type { BillingMode } from '@allot/domain';
 import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -6,11 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer } from '../src/app.ts';
 
+export interface BenchOptions {
+  /** The partner's billing mode; credit_pool unless told. */
+  billingMode?: BillingMode;
+  /** The server's clock (a bench moves it forward to cross period boundaries). */
+  clock?: Clock;
+}
+
 /**
  * A fresh embedded PostgreSQL, the real server on a random loopback port, and one partner
- * (credit_pool, monthly) to measure with.
+ * (credit_pool unless told, monthly) to measure with.
  */
-export async function startBench(poolCredits: number) {
+export async function startBench(poolCredits: number, options: BenchOptions = {}) {
   const operatorToken = randomBytes(16).toString('hex');
   const dir = await mkdtemp(join(tmpdir(), 'allot-bench-'));
   await chmod(dir, 0o755);
@@ -25,6 +34,7 @@ export async function startBench(poolCredits: number) {
     publicUrl: 'http://localhost',
     operatorToken,
     rateLimitPerMinute: 1_000_000,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -36,7 +46,7 @@ export async function startBench(poolCredits: number) {
       headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         name: 'Bench',
-        billingMode: 'credit_pool',
+        billingMode: options.billingMode ?? 'credit_pool',
         billingPeriod: 'monthly',
         poolCredits,
       }),
