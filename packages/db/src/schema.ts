@@ -129,6 +129,8 @@ export interface BlocksTable {
   kind: BlockKind;
   amount: Credits;
   remaining: Credits;
+  /** remaining = 0, stored by PostgreSQL: the live-blocks index leaves spent blocks out. */
+  spent: ColumnType<boolean, never, never>;
   priority: number;
   effective_at: Timestamp;
   expires_at: Timestamp | null;

@@ -75,7 +75,7 @@ async function holdings(trx: Tx, account: AccountRow, now: Date) {
         AND kind IN ('allocation', 'renewal')), 0)::bigint`.as('allocationRemaining'),
     ])
     .where('account_id', '=', account.id)
-    .where('remaining', '>', 0)
+    .where('spent', '=', false)
     .executeTakeFirstOrThrow();
   return row;
 }

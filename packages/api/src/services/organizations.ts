@@ -63,7 +63,7 @@ function withCredits(db: Db | Tx, now: Date) {
       sql<number>`coalesce(a.period_credited, 0)`.as('credits_allocated'),
       sql<number>`coalesce(a.period_consumed, 0)`.as('credits_consumed'),
       sql<number>`(SELECT coalesce(sum(b.remaining), 0)::bigint FROM blocks b
-        WHERE b.account_id = a.id AND b.remaining > 0 AND b.voided_at IS NULL
+        WHERE b.account_id = a.id AND NOT b.spent AND b.voided_at IS NULL
           AND b.effective_at <= ${now} AND (b.expires_at IS NULL OR b.expires_at > ${now}))`.as(
         'credits_available',
       ),
@@ -318,7 +318,7 @@ export async function setOrganizationBilling(
     .updateTable('blocks')
     .set({ expires_at: period.end })
     .where('kind', 'in', ['allocation', 'renewal', 'amendment'])
-    .where('remaining', '>', 0)
+    .where('spent', '=', false)
     .where('expires_at', '=', row.period_end)
     .where('account_id', 'in', (eb) =>
       eb.selectFrom('accounts').select('id').where('organization_id', '=', row.id),

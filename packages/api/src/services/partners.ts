@@ -101,7 +101,7 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
     .updateTable('blocks')
     .set({ expires_at: period.end })
     .where('account_id', '=', books.pool.id)
-    .where('remaining', '>', 0)
+    .where('spent', '=', false)
     .where('expires_at', '=', partner.pool_period_end)
     .execute();
   const row = await trx

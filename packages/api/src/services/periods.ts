@@ -102,13 +102,14 @@ async function renewOrganizations(
   const ids = due.map((org) => org.id);
   await openAccounts(trx, partner.id, ids, DEFAULT_CREDIT_TYPE);
   const accounts = await lockAccounts(trx, partner.id, ids, null);
+  // Keyed by owner and kind, in the default credit type: looked up once per organization.
+  const byOwner = new Map(
+    accounts
+      .filter((a) => a.credit_type === DEFAULT_CREDIT_TYPE)
+      .map((a) => [`${a.organization_id ?? ''}/${a.kind}`, a]),
+  );
   const find = (organizationId: string | null, kind: string) =>
-    accounts.find(
-      (a) =>
-        a.organization_id === organizationId &&
-        a.kind === kind &&
-        a.credit_type === DEFAULT_CREDIT_TYPE,
-    )!;
+    byOwner.get(`${organizationId ?? ''}/${kind}`)!;
   const organizationAccounts = accounts.filter(
     (a) => a.organization_id !== null && a.kind === 'organization',
   );
@@ -213,7 +214,7 @@ async function heldByTrials(
     .selectFrom('blocks')
     .select(['account_id', (eb) => eb.fn.sum<string>('remaining').as('held')])
     .where('account_id', 'in', [...accounts.keys()])
-    .where('remaining', '>', 0)
+    .where('spent', '=', false)
     .where('voided_at', 'is', null)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .groupBy('account_id')

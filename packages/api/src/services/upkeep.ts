@@ -44,7 +44,7 @@ export async function expireDueCredits(
     .selectFrom('blocks')
     .innerJoin('accounts', 'accounts.id', 'blocks.account_id')
     .select(['accounts.partner_id', 'accounts.organization_id', 'blocks.account_id'])
-    .where('blocks.remaining', '>', 0)
+    .where('blocks.spent', '=', false)
     .where('blocks.expires_at', '<=', now)
     .where('blocks.voided_at', 'is', null);
   if (options.partnerId) query = query.where('accounts.partner_id', '=', options.partnerId);

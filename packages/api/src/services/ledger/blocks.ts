@@ -9,7 +9,8 @@ import { newId } from '../../ids.ts';
  */
 export const spendable = (now: Date) => (eb: ExpressionBuilder<Database, 'blocks'>) =>
   eb.and([
-    eb('blocks.remaining', '>', 0),
+    // `spent` is remaining = 0, the column the live-blocks index is partial on.
+    eb('blocks.spent', '=', false),
     eb('blocks.voided_at', 'is', null),
     eb('blocks.effective_at', '<=', now),
     eb.or([eb('blocks.expires_at', 'is', null), eb('blocks.expires_at', '>', now)]),
@@ -117,7 +118,7 @@ export async function insertBlocks(
   now: Date,
 ): Promise<BlockRow[]> {
   if (blocks.length === 0) return [];
-  const rows: BlockRow[] = blocks.map((b) => ({
+  const rows = blocks.map((b) => ({
     id: newId(),
     account_id: b.accountId,
     kind: b.kind,
@@ -138,7 +139,7 @@ export async function insertBlocks(
       .values(rows.slice(i, i + 5_000))
       .execute();
   }
-  return rows;
+  return rows.map((row) => ({ ...row, spent: false }));
 }
 
 export function toGrant(row: BlockRow, creditType: string, now: Date): Grant {

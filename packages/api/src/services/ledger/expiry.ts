@@ -19,10 +19,12 @@ export async function expireBlocks(
     SELECT b.id, b.account_id, b.remaining, s.id AS sink
     FROM blocks b
     JOIN accounts a ON a.id = b.account_id
+    -- The owner's expiry sink. (Owner: the organization, or the partner for its own accounts;
+    -- an equality, so the join is a hash join, not a comparison of every pair.)
     JOIN accounts s ON s.partner_id = a.partner_id
-      AND s.organization_id IS NOT DISTINCT FROM a.organization_id
+      AND coalesce(s.organization_id, s.partner_id) = coalesce(a.organization_id, a.partner_id)
       AND s.kind = 'expiry' AND s.credit_type = a.credit_type
-    WHERE b.account_id = ANY(${accountIds}::uuid[]) AND b.remaining > 0
+    WHERE b.account_id = ANY(${accountIds}::uuid[]) AND NOT b.spent
       AND b.voided_at IS NULL AND b.expires_at <= ${now}
     ORDER BY b.account_id, b.expires_at, b.id`.execute(trx);
   await setRemaining(
