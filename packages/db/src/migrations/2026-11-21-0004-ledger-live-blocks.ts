@@ -226,6 +226,4 @@ BEGIN
 END
 $fn$`;
 
-export async function down(): Promise<void> {
-  throw new Error('The ledger hot-path migration is not reversible; restore from a backup.');
-}
+// No `down`: dropped columns and records cannot be restored; restore a backup instead.
