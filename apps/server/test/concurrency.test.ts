@@ -86,7 +86,9 @@ describe('allocations under concurrency', () => {
       ),
     );
     for (const [i, r] of results.entries()) {
-      expect(r.status, `target ${targets[i]}`).toBe((targets[i] as number) > 500 ? 422 : 200);
+      expect(r.status, `target ${targets[i]}: ${JSON.stringify(r.body)}`).toBe(
+        (targets[i] as number) > 500 ? 422 : 200,
+      );
     }
     const org = await server.request('GET', `/partner/organizations/${id}`, { apiKey });
     const billing = await server.request('GET', '/partner/billing', { apiKey });

@@ -429,6 +429,27 @@ describe('amendments', () => {
   });
 });
 
+describe('requests whose clocks disagree', () => {
+  it('a request that read the clock a moment before another still sees its allocation', async () => {
+    // Concurrent requests read the clock before they wait for the partner's lock, so one that
+    // runs second may carry the earlier instant. Period credits count from the period's start.
+    const partner = await server.createPartner({ poolCredits: 500 });
+    const id = await organization(partner);
+    at('2030-03-15T12:00:01.000Z');
+    await ok('PUT', `${ORGS}/${id}/credits`, partner.apiKey, { credits: 300 });
+    at('2030-03-15T12:00:00.000Z');
+    const lowered = await server.request('PUT', `${ORGS}/${id}/credits`, {
+      apiKey: partner.apiKey,
+      body: { credits: 148 },
+    });
+    expect(lowered.status, JSON.stringify(lowered.body)).toBe(200);
+    expect(await billing(partner)).toMatchObject({
+      creditsAllocated: 148,
+      creditsUnallocated: 352,
+    });
+  });
+});
+
 describe('corrections and caps across renewals', () => {
   it('a trial renewal fits the room the cap leaves beside unexpired grants', async () => {
     const partner = await server.createPartner({ billingMode: 'external' });

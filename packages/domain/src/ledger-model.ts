@@ -296,7 +296,12 @@ export class LedgerModel {
       if (!capped.ok) return refusal(capped);
       const credited = this.credit(
         org,
-        { kind: 'allocation', amount: delta, effectiveAt: this.clock, expiresAt: org.period.end },
+        {
+          kind: 'allocation',
+          amount: delta,
+          effectiveAt: org.period.start,
+          expiresAt: org.period.end,
+        },
         'allocation',
       );
       if (!credited.ok) return refusal(credited);
@@ -436,7 +441,7 @@ export class LedgerModel {
         account: account.key,
         kind: 'amendment',
         amount,
-        effectiveAt: this.clock,
+        effectiveAt: org.period.start,
         expiresAt: org.period.end,
       });
       this.post([
@@ -611,7 +616,7 @@ export class LedgerModel {
         account: pool.key,
         kind: 'pool',
         amount: total,
-        effectiveAt: this.clock,
+        effectiveAt: period.start,
         expiresAt: period.end,
       });
       this.post([
@@ -831,7 +836,7 @@ export class LedgerModel {
           account: poolKey,
           kind: 'pool',
           amount: left,
-          effectiveAt: this.clock,
+          effectiveAt: this.poolPeriodNow.start,
           expiresAt: this.poolPeriodNow.end,
         });
       }

@@ -50,7 +50,7 @@ export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Dat
     .executeTakeFirstOrThrow();
   const books = await lockPartnerBooks(trx, row.id, DEFAULT_CREDIT_TYPE);
   const total = drawsFromPool(input.billingMode) ? input.poolCredits : 0;
-  const fill = { current: 0, total, periodEnd: period.end, reason: 'Pool for the period' };
+  const fill = { current: 0, total, period, reason: 'Pool for the period' };
   await postTransfers(trx, await resizePool(trx, books, fill, 'renewal', now), now);
   const { apiKey } = await createApiKey(trx, row.id);
   return { partner: toPartner(row), apiKey };
@@ -92,7 +92,7 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
   const change = {
     current: pool.total,
     total,
-    periodEnd: period.end,
+    period,
     reason: 'Pool changed by the operator',
   };
   await postTransfers(trx, await resizePool(trx, books, change, 'amendment', now), now);

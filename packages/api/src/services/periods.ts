@@ -74,7 +74,7 @@ async function refreshPool(trx: Tx, partner: PartnerRow, now: Date): Promise<Par
   const refill = await resizePool(
     trx,
     books,
-    { current: 0, total, periodEnd: period.end, reason: 'Pool refreshed for the period' },
+    { current: 0, total, period, reason: 'Pool refreshed for the period' },
     'renewal',
     now,
   );

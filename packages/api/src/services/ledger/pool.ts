@@ -1,4 +1,5 @@
 import type { AccountRow, Db, Tx } from '@allot/db';
+import type { Period } from '@allot/domain';
 import { sql } from 'kysely';
 import type { Books } from './accounts.ts';
 import { drawFrom, insertBlocks, spendable, spendableBlocks } from './blocks.ts';
@@ -22,13 +23,13 @@ export async function poolState(db: Db | Tx, pool: AccountRow, now: Date): Promi
 
 /**
  * Brings this period's pool from `current` credits to `total`: issues the difference as a block
- * that lapses at the period's end, or takes it back to the issuance account (the caller checked
+ * of the period (effective from its start, lapsing at its end), or takes it back to the issuance account (the caller checked
  * that the pool holds it). Records `total` as the period's pool; returns the transfers to post.
  */
 export async function resizePool(
   trx: Tx,
   books: Books['partner'],
-  change: { current: number; total: number; periodEnd: Date; reason: string },
+  change: { current: number; total: number; period: Period; reason: string },
   type: 'renewal' | 'amendment',
   now: Date,
 ): Promise<Transfer[]> {
@@ -46,8 +47,9 @@ export async function resizePool(
           accountId: books.pool.id,
           kind: 'pool',
           amount: delta,
-          effectiveAt: now,
-          expiresAt: change.periodEnd,
+          // The period's credits, whenever within it they arrive.
+          effectiveAt: change.period.start,
+          expiresAt: change.period.end,
           reason: change.reason,
         },
       ],
