@@ -16,6 +16,8 @@ export interface Config {
   operatorToken: string | undefined;
   logLevel: string;
   rateLimitPerMinute: number;
+  /** Run the job worker inside this process (`ALLOT_WORKER=off` leaves it to `pnpm worker`). */
+  worker: boolean;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -42,5 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env.ALLOT_RATE_LIMIT_PER_MINUTE,
       3000,
     ),
+    worker: (env.ALLOT_WORKER ?? 'on') !== 'off',
   };
 }

@@ -4,6 +4,8 @@ import type { Config } from './config.ts';
 
 export interface OpenDatabase {
   db: Db;
+  /** The connection string, for what opens connections of its own (the job worker). */
+  url: string;
   /** Where it came from, for the start banner (without the password). */
   description: string;
   close: () => Promise<void>;
@@ -23,7 +25,12 @@ export async function openDatabase(
     const db = createDb({ url: config.databaseUrl, max: pool });
     await migrateToLatest(db);
     const url = new URL(config.databaseUrl);
-    return { db, description: `${url.host}${url.pathname}`, close: () => db.destroy() };
+    return {
+      db,
+      url: config.databaseUrl,
+      description: `${url.host}${url.pathname}`,
+      close: () => db.destroy(),
+    };
   }
   const server = await useEmbeddedPostgres(config.dataDir);
   const admin = createDb({ url: server.url, max: 1 });
@@ -42,10 +49,12 @@ export async function openDatabase(
       });
   }
   await admin.destroy();
-  const db = createDb({ url: withDatabase(server.url, DATABASE_NAME), max: pool });
+  const url = withDatabase(server.url, DATABASE_NAME);
+  const db = createDb({ url, max: pool });
   await migrateToLatest(db);
   return {
     db,
+    url,
     description: `embedded PostgreSQL in ${config.dataDir}`,
     close: async () => {
       await db.destroy();

@@ -2,6 +2,7 @@ import { buildServer } from './app.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './database.ts';
 import { resolveOperatorToken } from './operator-token.ts';
+import { startWorker } from './worker.ts';
 
 const config = loadConfig();
 const database = await openDatabase(config);
@@ -14,9 +15,14 @@ const app = await buildServer({
   rateLimitPerMinute: config.rateLimitPerMinute,
 });
 
+const worker = config.worker
+  ? await startWorker({ db: database.db, databaseUrl: database.url })
+  : null;
+
 async function shutdown(signal: string) {
   app.log.info(`${signal}: shutting down`);
   await app.close();
+  await worker?.stop();
   await database.close();
   process.exit(0);
 }
@@ -31,6 +37,7 @@ console.log(
     `  database      ${database.description}`,
     `  REST API      ${config.publicUrl}/api/v1   (OpenAPI: /api/v1/openapi.json, docs: /docs)`,
     `  tRPC          ${config.publicUrl}/trpc`,
+    `  job worker    ${worker ? 'in this process' : 'off here (ALLOT_WORKER=off; run pnpm worker)'}`,
     `  operator token ${operator.source === 'ALLOT_OPERATOR_TOKEN' ? '(from ALLOT_OPERATOR_TOKEN)' : `${operator.token}  (stored in ${operator.source})`}`,
     '',
   ].join('\n'),

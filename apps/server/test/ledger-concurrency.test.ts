@@ -33,6 +33,8 @@ async function startProcess(databaseUrl: string): Promise<{ url: string; child: 
       ALLOT_RATE_LIMIT_PER_MINUTE: '1000000',
       DATABASE_POOL_SIZE: '8',
       LOG_LEVEL: 'warn',
+      // The job worker is tested on its own (worker.test.ts).
+      ALLOT_WORKER: 'off',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

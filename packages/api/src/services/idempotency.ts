@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { inTransaction, type Tx } from '@allot/db';
+import { inTransaction, type Db, type Tx } from '@allot/db';
 import { createHash } from 'node:crypto';
 import type { Context } from '../context.ts';
 import { badRequest, conflict } from '../errors.ts';
@@ -104,4 +104,13 @@ export async function once<T>(
       .execute();
     return result;
   });
+}
+
+/** Deletes keys past their window (a key is forgotten on use anyway; this keeps the table small). */
+export async function forgetIdempotencyKeys(db: Db | Tx, now: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('idempotency_keys')
+    .where('created_at', '<=', new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -10,3 +10,4 @@ export * from './pixel.ts';
 export * from './upkeep.ts';
 export * from './visitors.ts';
 export { consumeCredits, type ConsumeInput } from './ledger/consume.ts';
+export { forgetIdempotencyKeys } from './idempotency.ts';

@@ -1,0 +1,78 @@
+import { services, type Clock } from '@allot/api';
+import type { Db } from '@allot/db';
+import { run, type Runner, type TaskList } from 'graphile-worker';
+import pg from 'pg';
+
+/**
+ * Background work on graphile-worker (a PostgreSQL job queue: several workers are safe, jobs
+ * survive a restart). None of it is needed for correctness, every read and write renews what
+ * it touches first; it keeps the first request of a period fast and the tables tidy. Every
+ * task is idempotent: run twice, or killed halfway and retried, it leaves the state one clean
+ * run leaves.
+ */
+export function taskList(db: Db, clock: Clock): TaskList {
+  return {
+    /** Renews every pool and organization period that has ended. */
+    renew_periods: async () => {
+      await services.renewDuePeriods(db, clock());
+    },
+    /** Writes down the expiration of credits that lapsed (they were unspendable already). */
+    expire_credits: async () => {
+      // In batches, so one run never holds a long transaction; the next run takes the rest.
+      await services.expireDueCredits(db, clock());
+    },
+    /** Forgets request idempotency keys past their window. */
+    forget_idempotency_keys: async () => {
+      await services.forgetIdempotencyKeys(db, clock());
+    },
+  };
+}
+
+/** When each task runs: minute by minute, so a period start is renewed within a minute. */
+export const CRONTAB = [
+  '* * * * * renew_periods ?max=1',
+  '*/5 * * * * expire_credits ?max=1',
+  '17 * * * * forget_idempotency_keys ?max=1',
+].join('\n');
+
+export interface WorkerOptions {
+  db: Db;
+  /** The database's connection string: the worker holds connections of its own. */
+  databaseUrl: string;
+  clock?: Clock;
+  concurrency?: number;
+  /** The schedule; defaults to CRONTAB. */
+  crontab?: string;
+}
+
+export interface Worker {
+  runner: Runner;
+  /** Stops taking jobs, waits for the running ones, then closes the worker's connections. */
+  stop: () => Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const concurrency = options.concurrency ?? 2;
+  // The worker's own pool, with an error listener: a connection the server ends (a restart, a
+  // failover) is replaced instead of ending the process.
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 2 });
+  const lost = (error: Error) =>
+    console.error('job worker: PostgreSQL connection lost:', error.message);
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
+  const runner = await run({
+    pgPool: pool,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: 1_000,
+    taskList: taskList(options.db, options.clock ?? (() => new Date())),
+    crontab: options.crontab ?? CRONTAB,
+  });
+  return {
+    runner,
+    stop: async () => {
+      await runner.stop();
+      await pool.end();
+    },
+  };
+}

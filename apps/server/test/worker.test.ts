@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorker, type Worker } from '../src/worker.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+
+let now = new Date('2030-03-15T12:00:00.000Z');
+let server: TestServer;
+let worker: Worker;
+beforeAll(async () => {
+  server = await startTestServer({ now: () => now });
+  // The real schedule, so a malformed crontab fails here; the tests add their jobs themselves.
+  worker = await startWorker({
+    db: server.db,
+    databaseUrl: server.databaseUrl,
+    clock: () => now,
+    concurrency: 1,
+  });
+}, 60_000);
+afterAll(async () => {
+  await worker.stop();
+  await server.close();
+});
+
+/** Queues a task and waits until the worker has run it. */
+async function runJob(task: string): Promise<void> {
+  const { runner } = worker;
+  const job = await runner.addJob(task, {});
+  await new Promise<void>((resolve, reject) => {
+    const done = ({ job: finished }: { job: { id: string } }) => {
+      if (finished.id !== job.id) return;
+      runner.events.off('job:success', done);
+      resolve();
+    };
+    runner.events.on('job:success', done);
+    runner.events.once('job:error', ({ error }) => reject(error as Error));
+  });
+}
+
+const ORGS = '/partner/organizations';
+
+const entryCount = async (organizationId: string) =>
+  Number(
+    (
+      await server.db
+        .selectFrom('entries')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe('the job worker (graphile-worker on the real database)', () => {
+  it('renew_periods renews a period ahead of traffic, and running it again changes nothing', async () => {
+    now = new Date('2030-03-15T12:00:00.000Z');
+    const { apiKey } = await server.createPartner({ poolCredits: 1000 });
+    const created = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'Ahead', tier: 'paid', initialCredits: 100, creditAllowance: 100 },
+    });
+    const id = created.body.organization.id as string;
+
+    now = new Date('2030-04-01T00:00:00.000Z');
+    await runJob('renew_periods');
+    // Read the row itself: no request has renewed anything lazily.
+    const row = await server.db
+      .selectFrom('organizations')
+      .select('period_start')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.period_start.toISOString()).toBe('2030-04-01T00:00:00.000Z');
+    const written = await entryCount(id);
+    await runJob('renew_periods');
+    expect(await entryCount(id)).toBe(written);
+  });
+
+  it('expire_credits writes down lapsed credits once', async () => {
+    now = new Date('2030-04-02T00:00:00.000Z');
+    const { apiKey } = await server.createPartner({ billingMode: 'external' });
+    const created = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'Lapse', tier: 'paid' },
+    });
+    const id = created.body.organization.id as string;
+    const grant = await server.request('POST', `${ORGS}/${id}/credits/grants`, {
+      apiKey,
+      body: { amount: 12, expiresAt: '2030-04-03T00:00:00Z', reason: 'short promotion' },
+    });
+    expect(grant.status).toBe(201);
+
+    now = new Date('2030-04-04T00:00:00.000Z');
+    await runJob('expire_credits');
+    await runJob('expire_credits');
+    const expirations = await server.db
+      .selectFrom('entries')
+      .select(['amount', 'account_kind'])
+      .where('block_id', '=', grant.body.grant.id)
+      .where('type', '=', 'expiration')
+      .orderBy('account_kind')
+      .execute();
+    // Once, though the task ran twice: the organization's leg (the sink's names no block).
+    expect(expirations).toEqual([{ amount: -12, account_kind: 'organization' }]);
+  });
+
+  it('forget_idempotency_keys deletes keys past their 24 hours only', async () => {
+    now = new Date('2030-04-10T00:00:00.000Z');
+    await server.db
+      .insertInto('idempotency_keys')
+      .values([
+        {
+          scope: 'operator',
+          key: 'old',
+          fingerprint: 'f',
+          response: '{}',
+          created_at: new Date('2030-04-08T00:00:00Z'),
+        },
+        {
+          scope: 'operator',
+          key: 'recent',
+          fingerprint: 'f',
+          response: '{}',
+          created_at: new Date('2030-04-09T12:00:00Z'),
+        },
+      ])
+      .execute();
+    await runJob('forget_idempotency_keys');
+    const left = await server.db.selectFrom('idempotency_keys').select('key').execute();
+    expect(left.map((row) => row.key)).toEqual(['recent']);
+  });
+});
