@@ -317,9 +317,12 @@ async function lockGrant(
   partnerId: string,
   now: Date,
 ) {
+  // The lock order of every ledger write: partner, organization (a 404 for another partner's),
+  // then the grant's accounts.
+  const partner = await lockPartner(trx, partnerId, now);
   await lockOrganization(trx, partnerId, input.organizationId);
   const creditType = await findGrant(trx, input.organizationId, input.grantId);
-  const desk = await openDesk(trx, partnerId, input.organizationId, creditType, now);
+  const desk = await openDesk(trx, partnerId, input.organizationId, creditType, now, partner);
   const block = await trx
     .selectFrom('blocks')
     .selectAll()
