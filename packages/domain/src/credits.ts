@@ -248,6 +248,8 @@ export const consumeCreditsInput = z.strictObject({
     .describe('What the credits paid for, e.g. an event id'),
 });
 
+export type ConsumeCreditsInput = z.infer<typeof consumeCreditsInput>;
+
 export const consumptionSchema = z.object({
   consumption: z.object({
     creditType: z.string(),

@@ -6,7 +6,6 @@ import {
   amendmentResultSchema,
   createGrantInput,
   creditTypeListSchema,
-  DEFAULT_CREDIT_TYPE,
   grantEnvelope,
   grantListSchema,
   ledgerPageSchema,
@@ -19,7 +18,6 @@ import {
   setGrantExpiryInput,
   voidGrantInput,
 } from '@allot/domain';
-import { refused } from '../errors.ts';
 import { listCreditTypes } from '../services/credit-types.ts';
 import {
   createAmendment,
@@ -30,8 +28,7 @@ import {
   voidGrant,
 } from '../services/credits.ts';
 import { once } from '../services/idempotency.ts';
-import { requireOrganization } from '../services/organization-access.ts';
-import { consumeCredits } from '../services/ledger/consume.ts';
+import { consumeForPartner } from '../services/ledger/consume.ts';
 import { exportEntries, listEntries } from '../services/ledger-entries.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
@@ -89,39 +86,15 @@ export const creditsRouter = router({
   consume: partnerProcedure
     .input(consumeCreditsInput)
     .output(consumptionSchema)
-    .mutation(async ({ ctx, input }) => {
-      await requireOrganization(ctx.db, ctx.partnerId, input.organizationId);
-      const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
-      const result = await consumeCredits(
+    .mutation(({ ctx, input }) =>
+      consumeForPartner(
         ctx.db,
-        {
-          organizationId: input.organizationId,
-          creditType,
-          amount: input.amount,
-          idempotencyKey: ctx.credentials.idempotencyKey ?? null,
-          reference: input.reference ?? null,
-        },
+        ctx.partnerId,
+        input,
+        ctx.credentials.idempotencyKey ?? null,
         ctx.clock(),
-      );
-      if (!result.granted) {
-        throw refused({
-          code: result.reason ?? 'insufficient_credits',
-          message:
-            result.reason === 'organization_inactive'
-              ? 'The organization is not active; its credits cannot be consumed.'
-              : `The organization has fewer than ${input.amount} ${creditType} credits available.`,
-        });
-      }
-      return {
-        consumption: {
-          creditType,
-          amount: result.charged + result.overage,
-          charged: result.charged,
-          overage: result.overage,
-          replayed: result.replayed,
-        },
-      };
-    }),
+      ),
+    ),
 
   ledger: partnerProcedure
     .input(organizationLedgerInput)

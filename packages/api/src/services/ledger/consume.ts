@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db, type EntryType, type Tx } from '@allot/db';
-import { DEFAULT_CREDIT_TYPE, type ConsumeResult } from '@allot/domain';
-import { notFound } from '../../errors.ts';
+import { DEFAULT_CREDIT_TYPE, type ConsumeCreditsInput, type ConsumeResult } from '@allot/domain';
+import { notFound, refused } from '../../errors.ts';
+import { requireOrganization } from '../organization-access.ts';
 import { refreshPeriods } from '../periods.ts';
 import { openAccounts, requireCreditType } from './accounts.ts';
 
@@ -104,6 +105,50 @@ export async function consumeCredits(
     }
   }
   throw new Error('consumeCredits: the organization could not be brought up to date');
+}
+
+/**
+ * A partner consuming its organization's credits (`POST .../consumptions`): 404 for another
+ * partner's organization, 422 when the credits are not granted. The key is the consumption's own.
+ */
+export async function consumeForPartner(
+  db: Db | Tx,
+  partnerId: string,
+  input: ConsumeCreditsInput,
+  idempotencyKey: string | null,
+  now: Date,
+) {
+  await requireOrganization(db, partnerId, input.organizationId);
+  const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
+  const result = await consumeCredits(
+    db,
+    {
+      organizationId: input.organizationId,
+      creditType,
+      amount: input.amount,
+      idempotencyKey,
+      reference: input.reference ?? null,
+    },
+    now,
+  );
+  if (!result.granted) {
+    throw refused({
+      code: result.reason ?? 'insufficient_credits',
+      message:
+        result.reason === 'organization_inactive'
+          ? 'The organization is not active; its credits cannot be consumed.'
+          : `The organization has fewer than ${input.amount} ${creditType} credits available.`,
+    });
+  }
+  return {
+    consumption: {
+      creditType,
+      amount: result.charged + result.overage,
+      charged: result.charged,
+      overage: result.overage,
+      replayed: result.replayed,
+    },
+  };
 }
 
 async function partnerOf(db: Db | Tx, organizationId: string): Promise<string> {
