@@ -16,6 +16,7 @@ import { conflict, notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { allocate, openDesk } from './credits.ts';
 import { lockAccounts, openAccounts } from './ledger/accounts.ts';
+import { spendable } from './ledger/blocks.ts';
 import { lockOrganization } from './organization-access.ts';
 import { cycleOf, lockPartner, refreshPeriods } from './periods.ts';
 
@@ -59,14 +60,19 @@ function withCredits(db: Db | Tx, now: Date) {
         .on('a.credit_type', '=', DEFAULT_CREDIT_TYPE),
     )
     .selectAll('o')
-    .select([
+    .select((eb) => [
       sql<number>`coalesce(a.period_credited, 0)`.as('credits_allocated'),
       sql<number>`coalesce(a.period_consumed, 0)`.as('credits_consumed'),
-      sql<number>`(SELECT coalesce(sum(b.remaining), 0)::bigint FROM blocks b
-        WHERE b.account_id = a.id AND NOT b.spent AND b.voided_at IS NULL
-          AND b.effective_at <= ${now} AND (b.expires_at IS NULL OR b.expires_at > ${now}))`.as(
-        'credits_available',
-      ),
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom('blocks')
+            .select(sql<number>`sum(remaining)::bigint`.as('v'))
+            .whereRef('blocks.account_id', '=', 'a.id')
+            .where(spendable(now)),
+          sql<number>`0`,
+        )
+        .as('credits_available'),
     ]);
 }
 
