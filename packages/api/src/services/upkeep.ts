@@ -50,8 +50,11 @@ export async function expireDueCredits(
   if (options.partnerId) query = query.where('accounts.partner_id', '=', options.partnerId);
   const rows = await query.limit(options.limit ?? 10_000).execute();
   const byPartner = new Map<string, typeof rows>();
-  for (const row of rows)
-    byPartner.set(row.partner_id, [...(byPartner.get(row.partner_id) ?? []), row]);
+  for (const row of rows) {
+    const blocks = byPartner.get(row.partner_id) ?? [];
+    blocks.push(row);
+    byPartner.set(row.partner_id, blocks);
+  }
   let expired = 0;
   for (const [partnerId, blocks] of byPartner) {
     expired += await inTransaction(db, async (trx) => {
