@@ -165,7 +165,7 @@ export async function getOrganization(
 
 /**
  * Creates an organization with its accounts. Its first allocation (`initialCredits`) is drawn
- * under the same rules as any later allocation; its allowance defaults to the same amount.
+ * under the same rules as every later allocation; its allowance defaults to the same amount.
  */
 export async function createOrganization(
   trx: Tx,
