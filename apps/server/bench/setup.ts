@@ -1,4 +1,4 @@
-import type { Clock } from '@allot/api';
+import type { Clock, IdentityResolver } from '@allot/api';
 import { createDb, migrateToLatest, useEmbeddedPostgres, withDatabase } from '@allot/db';
 import type { BillingMode } from '@allot/domain';
 import { sql } from 'kysely';
@@ -13,6 +13,8 @@ export interface BenchOptions {
   billingMode?: BillingMode;
   /** The server's clock (a bench moves it forward to cross period boundaries). */
   clock?: Clock;
+  /** Who the pixel's visitors are; nobody unless told. */
+  identity?: IdentityResolver;
 }
 
 /**
@@ -34,11 +36,15 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
     publicUrl: 'http://localhost',
     operatorToken,
     rateLimitPerMinute: 1_000_000,
+    pixelRateLimitPerIp: 100_000_000,
+    pixelRateLimitPerKey: 100_000_000,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1`;
+  const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const base = `${origin}/api/v1`;
 
   const created = (await (
     await fetch(`${base}/operator/partners`, {
@@ -66,6 +72,9 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
 
   return {
     db,
+    origin,
+    base,
+    apiKey: created.apiKey,
     partnerId: created.partner.id,
     timeRequest,
     close: async () => {

@@ -2,10 +2,13 @@ import {
   appRouter,
   createCaller,
   createContextFactory,
+  createNoIdentityResolver,
   credentialsFromHeaders,
   type Clock,
+  type IdentityResolver,
 } from '@allot/api';
 import type { Db } from '@allot/db';
+import { buildPixel } from '@allot/pixel/build';
 import { errorBody, registerRest } from '@allot/rest';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -14,6 +17,7 @@ import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/a
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
+import { registerPixelRoutes } from './pixel-routes.ts';
 
 export interface ServerOptions {
   db: Db;
@@ -23,6 +27,13 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Requests per minute per caller (API key, operator, or IP without credentials). */
   rateLimitPerMinute?: number;
+  /** Proxies whose X-Forwarded-For gives the client IP (Fastify's `trustProxy`); none by default. */
+  trustProxy?: string[] | false;
+  /** Who is behind a visitor's IP; by default nobody is known, so no visit is identified. */
+  identity?: IdentityResolver;
+  /** Pixel events per minute per pixel key and per client IP. */
+  pixelRateLimitPerKey?: number;
+  pixelRateLimitPerIp?: number;
 }
 
 /** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
@@ -38,6 +49,16 @@ function rateLimitKey(request: {
 }
 
 export const VERSION = '0.1.0';
+
+let built: Promise<string> | undefined;
+/** The embed script, minified once per process on first request. */
+function pixelScript(): Promise<string> {
+  built ??= buildPixel().catch((error: unknown) => {
+    built = undefined;
+    throw error;
+  });
+  return built;
+}
 
 const statusCodes: Record<number, string> = {
   400: 'invalid_request',
@@ -55,6 +76,7 @@ export async function buildServer(options: ServerOptions) {
     // tRPC batches put every procedure name in the path.
     routerOptions: { maxParamLength: 5000 },
     bodyLimit: 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
   });
   const contextFor = createContextFactory({
     db: options.db,
@@ -104,6 +126,15 @@ export async function buildServer(options: ServerOptions) {
           statusCode: 429,
         },
       ),
+  });
+
+  registerPixelRoutes(app, {
+    db: options.db,
+    clock: options.clock ?? (() => new Date()),
+    identity: options.identity ?? createNoIdentityResolver(),
+    script: pixelScript,
+    rateLimitPerKey: options.pixelRateLimitPerKey ?? 6000,
+    rateLimitPerIp: options.pixelRateLimitPerIp ?? 300,
   });
 
   await app.register(fastifyTRPCPlugin, {

@@ -18,6 +18,27 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Run the job worker inside this process (`ALLOT_WORKER=off` leaves it to `pnpm worker`). */
   worker: boolean;
+  /** Which proxies' X-Forwarded-For to believe (addresses or CIDRs); none by default. */
+  trustProxy: string[] | false;
+  /** Identity source: a JSON Lines dataset, unless `identityUrl` names an enrichment service. */
+  identityDataset: string;
+  identityUrl: string | undefined;
+  identityTimeoutMs: number;
+  /** Pixel events per minute per pixel key, and per client IP. */
+  pixelRateLimitPerKey: number;
+  pixelRateLimitPerIp: number;
+}
+
+/**
+ * `ALLOT_TRUST_PROXY=127.0.0.1,10.0.0.0/8`: the proxies in front of the server (`loopback`,
+ * `uniquelocal` work too). The client IP is then the last X-Forwarded-For address they did not add.
+ */
+function trustProxy(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value.trim() === '') return false;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -45,5 +66,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       3000,
     ),
     worker: (env.ALLOT_WORKER ?? 'on') !== 'off',
+    trustProxy: trustProxy(env.ALLOT_TRUST_PROXY),
+    identityDataset: resolve(
+      env.ALLOT_IDENTITY_DATASET || join(repoRoot, 'apps/server/data/demo-identities.jsonl'),
+    ),
+    identityUrl: env.ALLOT_IDENTITY_URL || undefined,
+    identityTimeoutMs: integer('ALLOT_IDENTITY_TIMEOUT_MS', env.ALLOT_IDENTITY_TIMEOUT_MS, 300),
+    pixelRateLimitPerKey: integer(
+      'ALLOT_PIXEL_RATE_LIMIT_PER_KEY',
+      env.ALLOT_PIXEL_RATE_LIMIT_PER_KEY,
+      6000,
+    ),
+    pixelRateLimitPerIp: integer(
+      'ALLOT_PIXEL_RATE_LIMIT_PER_IP',
+      env.ALLOT_PIXEL_RATE_LIMIT_PER_IP,
+      300,
+    ),
   };
 }

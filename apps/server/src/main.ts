@@ -1,3 +1,4 @@
+import { createIdentityResolver } from '@allot/api';
 import { buildServer } from './app.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './database.ts';
@@ -7,12 +8,21 @@ import { startWorker } from './worker.ts';
 const config = loadConfig();
 const database = await openDatabase(config);
 const operator = await resolveOperatorToken(config);
+const identity = await createIdentityResolver({
+  ...(config.identityUrl ? { url: config.identityUrl } : { dataset: config.identityDataset }),
+  timeoutMs: config.identityTimeoutMs,
+  log: console,
+});
 const app = await buildServer({
   db: database.db,
   publicUrl: config.publicUrl,
   operatorToken: operator.token,
   logger: { level: config.logLevel },
   rateLimitPerMinute: config.rateLimitPerMinute,
+  trustProxy: config.trustProxy,
+  identity,
+  pixelRateLimitPerKey: config.pixelRateLimitPerKey,
+  pixelRateLimitPerIp: config.pixelRateLimitPerIp,
 });
 
 const worker = config.worker
@@ -23,6 +33,7 @@ async function shutdown(signal: string) {
   app.log.info(`${signal}: shutting down`);
   await app.close();
   await worker?.stop();
+  await identity.close();
   await database.close();
   process.exit(0);
 }
@@ -37,6 +48,7 @@ console.log(
     `  database      ${database.description}`,
     `  REST API      ${config.publicUrl}/api/v1   (OpenAPI: /api/v1/openapi.json, docs: /docs)`,
     `  tRPC          ${config.publicUrl}/trpc`,
+    `  identities    ${config.identityUrl ?? config.identityDataset}`,
     `  job worker    ${worker ? 'in this process' : 'off here (ALLOT_WORKER=off; run pnpm worker)'}`,
     `  operator token ${operator.source === 'ALLOT_OPERATOR_TOKEN' ? '(from ALLOT_OPERATOR_TOKEN)' : `${operator.token}  (stored in ${operator.source})`}`,
     '',

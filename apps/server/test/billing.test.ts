@@ -56,6 +56,7 @@ async function identify(
       organization_id: organizationId,
       first_seen_at: when,
       last_seen_at: when,
+      client_id: visitorId,
     })
     .execute();
   await server.db
@@ -67,6 +68,7 @@ async function identify(
       visitor_id: visitorId,
       credits,
       identified_at: when,
+      period_start: when,
     })
     .execute();
   if (credits === 0) return null;
@@ -279,6 +281,7 @@ describe('GET /partner/usage', () => {
       totalQuantity: 2,
       totalEvents: 3,
       totalOverage: 0,
+      pixelEvents: 0,
     });
   });
 
@@ -300,6 +303,7 @@ describe('GET /partner/usage', () => {
       totalQuantity: 3,
       totalEvents: 4,
       totalOverage: 0,
+      pixelEvents: 0,
     });
     expect(
       await get(apiKey, '/partner/usage?startDate=2030-02-10&endDate=2030-02-10'),
@@ -314,6 +318,7 @@ describe('GET /partner/usage', () => {
       totalQuantity: 5,
       totalEvents: 6,
       totalOverage: 0,
+      pixelEvents: 0,
     });
     // Another partner's key sees none of it.
     const other = await server.createPartner();
@@ -399,6 +404,7 @@ describe('GET /partner/analytics', () => {
       totalOrganizations: 0,
       activeOrganizations: 0,
       totalIdentifications: 0,
+      pixelEvents: 0,
       creditsRemaining: 0,
       creditsUsed: 0,
     });
@@ -408,6 +414,7 @@ describe('GET /partner/analytics', () => {
       totalOrganizations: 4,
       activeOrganizations: 2,
       totalIdentifications: 4,
+      pixelEvents: 0,
       // (300 - 120) + (200 - 200) + 50 + 0
       creditsRemaining: 230,
       creditsUsed: 320,
@@ -486,6 +493,7 @@ describe('overage (usage_based)', () => {
       totalQuantity: 145,
       totalEvents: 4,
       totalOverage: 35,
+      pixelEvents: 0,
     });
     expect((await get(apiKey, `${ORGS}/${over.id}`)).organization).toMatchObject({
       credits: 100,

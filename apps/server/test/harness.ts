@@ -1,6 +1,8 @@
 import { createTestDatabase } from '@allot/db/testing';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import type { IdentityResolver } from '@allot/api';
+import { createServer } from 'node:net';
 import { buildServer } from '../src/app.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -92,19 +94,42 @@ export interface TestServerOptions {
   /** The server's clock; tests move it to cross billing periods. */
   now?: () => Date;
   rateLimitPerMinute?: number;
+  identity?: IdentityResolver;
+  trustProxy?: string[];
+  pixelRateLimitPerIp?: number;
+  pixelRateLimitPerKey?: number;
+  /** Script tags and OpenAPI name the server's real address instead of https://allot.test. */
+  selfPublicUrl?: boolean;
+}
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
 
 /** The real server over real HTTP on 127.0.0.1, on a database of its own. */
 export async function startTestServer(options: TestServerOptions = {}) {
   const database = await createTestDatabase();
+  const port = options.selfPublicUrl ? await freePort() : 0;
   const app = await buildServer({
     db: database.db,
-    publicUrl: 'https://allot.test',
+    publicUrl: options.selfPublicUrl ? `http://127.0.0.1:${port}` : 'https://allot.test',
     operatorToken: OPERATOR_TOKEN,
     ...(options.now ? { clock: options.now } : {}),
     ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    pixelRateLimitPerIp: options.pixelRateLimitPerIp ?? 100_000,
+    pixelRateLimitPerKey: options.pixelRateLimitPerKey ?? 100_000,
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');
   const url = `http://127.0.0.1:${address.port}`;
@@ -148,8 +173,20 @@ export async function startTestServer(options: TestServerOptions = {}) {
     return response.body as { partner: { id: string }; apiKey: string };
   }
 
+  /** Posts one pixel event as the script does: JSON in a text/plain body. */
+  async function collect(event: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${url}/collect`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+      body: typeof event === 'string' ? event : JSON.stringify(event),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+  }
+
   return {
     url,
+    collect,
     db: database.db,
     /** The test database's URL, for processes of their own (the CLI). */
     databaseUrl: database.url,

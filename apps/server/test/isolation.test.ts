@@ -30,7 +30,11 @@ const requests: Record<string, { body?: Record<string, unknown>; query?: string 
   'organizations.setCredits': { body: { credits: 1 } },
   'pixel.get': {},
   'pixel.update': { body: { allowedReferrers: ['https://evil.example'] } },
-  'visitors.list': { query: 'page=1&limit=5' },
+  'visitors.list': { query: 'page=1&limit=5&icpMatched=false' },
+  'icp.list': {},
+  'icp.create': { body: { name: 'Stolen', rules: { countries: ['US'] } } },
+  'icp.update': { body: { name: 'Hijacked', rules: {} } },
+  'icp.remove': {},
   'credits.balances': {},
   'credits.grants.create': { body: { amount: 5, reason: 'stolen', kind: 'purchased' } },
   'credits.grants.list': { query: 'status=active' },
@@ -46,17 +50,19 @@ const organizationRoutes = routes.filter(
   (route) => route.auth === 'partner' && route.path.includes(':organizationId'),
 );
 
-/** An organization and one grant of it: what an organization route's path can name. */
+/** An organization, one grant and one ICP profile of it: what an organization route's path can name. */
 interface Target {
   organizationId: string;
   grantId: string;
+  icpId: string;
 }
 
 const pathFor = (route: RestRoute, target: Target) => {
   const query = requests[route.operationId]?.query;
   const path = route.path
     .replace(':organizationId', target.organizationId)
-    .replace(':grantId', target.grantId);
+    .replace(':grantId', target.grantId)
+    .replace(':icpId', target.icpId);
   return `${path}${query ? `?${query}` : ''}`;
 };
 
@@ -77,6 +83,7 @@ async function snapshot(apiKey: string, organizationId: string) {
     organization: await read(`${ORGS}/${organizationId}`),
     pixel: await read(`${ORGS}/${organizationId}/pixel`),
     visitors: await read(`${ORGS}/${organizationId}/visitors`),
+    icp: await read(`${ORGS}/${organizationId}/icp`),
     balances: await read(`${ORGS}/${organizationId}/credits`),
     grants: await read(`${ORGS}/${organizationId}/credits/grants`),
     ledger: await read(`${ORGS}/${organizationId}/credits/ledger`),
@@ -116,6 +123,7 @@ async function organizationOfA(): Promise<Target> {
       email: 'lead@a-client.example',
       first_seen_at: seen,
       last_seen_at: seen,
+      client_id: 'lead-visitor',
     })
     .execute();
   const granted = await server.request('POST', `${ORGS}/${id}/credits/grants`, {
@@ -123,7 +131,16 @@ async function organizationOfA(): Promise<Target> {
     body: { amount: 20, reason: 'welcome', expiresAt: '2098-01-01T00:00:00Z' },
   });
   expect(granted.status).toBe(201);
-  return { organizationId: id, grantId: granted.body.grant.id as string };
+  const profile = await server.request('POST', `${ORGS}/${id}/icp`, {
+    apiKey: a.apiKey,
+    body: { name: 'Enterprise', rules: { employeeCount: { min: 1000 } } },
+  });
+  expect(profile.status).toBe(201);
+  return {
+    organizationId: id,
+    grantId: granted.body.grant.id as string,
+    icpId: profile.body.profile.id as string,
+  };
 }
 
 beforeAll(async () => {
@@ -161,6 +178,7 @@ describe('the route table', () => {
           ...body,
           organizationId: randomUUID(),
           ...(route.path.includes(':grantId') ? { grantId: randomUUID() } : {}),
+          ...(route.path.includes(':icpId') ? { icpId: randomUUID() } : {}),
         }).success,
       ).toBe(true);
     },
@@ -183,11 +201,7 @@ describe("partner B addressing partner A's organization", () => {
       expect(foreign.status, JSON.stringify(foreign.body)).toBe(404);
       expect(foreign.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
       // Indistinguishable from an id that does not exist at all: nothing leaks.
-      const missing = await send(
-        route,
-        { organizationId: randomUUID(), grantId: target.grantId },
-        b.apiKey,
-      );
+      const missing = await send(route, { ...target, organizationId: randomUUID() }, b.apiKey);
       expect(missing.status).toBe(404);
       expect(missing.body).toEqual(foreign.body);
       expect(JSON.stringify(foreign.body)).not.toContain(id);

@@ -1,67 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
-
-const serverDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** The server as deployed: its own process, sharing the test database with the others. */
-async function startProcess(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(join(serverDir, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-    cwd: serverDir,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ALLOT_OPERATOR_TOKEN: OPERATOR_TOKEN,
-      ALLOT_RATE_LIMIT_PER_MINUTE: '1000000',
-      DATABASE_POOL_SIZE: '8',
-      LOG_LEVEL: 'warn',
-      // The job worker is tested on its own (worker.test.ts).
-      ALLOT_WORKER: 'off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Allot is running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/api/v1`, child };
-}
+import { startTestServer, type TestServer } from './harness.ts';
+import { startServerProcess, type ServerProcess } from './processes.ts';
 
 let server: TestServer;
-let processes: { url: string; child: ChildProcess }[] = [];
+let processes: ServerProcess[] = [];
 beforeAll(async () => {
   server = await startTestServer();
   processes = await Promise.all([
-    startProcess(server.databaseUrl),
-    startProcess(server.databaseUrl),
+    startServerProcess(server.databaseUrl),
+    startServerProcess(server.databaseUrl),
   ]);
 }, 60_000);
 afterAll(async () => {

@@ -26,7 +26,12 @@ describe('GET /partner/organizations/{id}/pixel', () => {
     const { apiKey, org } = await partnerWithOrg();
     const response = await server.request('GET', `${ORGS}/${org.id}/pixel`, { apiKey });
     expect(response.status).toBe(200);
-    expect(Object.keys(response.body).sort()).toEqual(['allowedReferrers', 'apiKey', 'scriptTag']);
+    expect(Object.keys(response.body).sort()).toEqual([
+      'allowedReferrers',
+      'apiKey',
+      'lastEventAt',
+      'scriptTag',
+    ]);
     const { apiKey: pixelKey, allowedReferrers, scriptTag } = response.body;
     expect(pixelKey).toMatch(/^\S{10,}$/);
     // The pixel key is public and distinct from the partner's secret key.
@@ -215,6 +220,7 @@ describe('GET /partner/organizations/{id}/visitors', () => {
       company_name: i % 3 === 0 ? 'Acme Inc' : null,
       first_seen_at: new Date(base),
       last_seen_at: new Date(base + i * 60_000),
+      client_id: `client-${i}`,
     }));
     const neighbours = Array.from({ length: 3 }, (_, i) => ({
       id: randomUUID(),
@@ -226,6 +232,7 @@ describe('GET /partner/organizations/{id}/visitors', () => {
       company_name: null,
       first_seen_at: new Date(base),
       last_seen_at: new Date(base + 3_600_000 + i),
+      client_id: `neighbour-${i}`,
     }));
     await server.db
       .insertInto('visitors')
@@ -260,7 +267,18 @@ describe('GET /partner/organizations/{id}/visitors', () => {
       firstName: first.first_name,
       lastName: first.last_name,
       companyName: first.company_name,
+      companyDomain: null,
+      industry: null,
+      employeeCount: null,
+      country: null,
+      identified: false,
+      icpMatch: { matched: false, profiles: [] },
+      pageViews: 0,
+      sessions: 0,
+      engagedSeconds: 0,
+      firstSeenAt: first.first_seen_at.toISOString(),
       lastSeenAt: first.last_seen_at.toISOString(),
+      topPages: [],
     });
 
     const beyond = await server.request('GET', `${ORGS}/${org.id}/visitors?page=4&limit=10`, {

@@ -13,6 +13,13 @@ export type {
   ServiceContext,
 } from './context.ts';
 export * as services from './services/index.ts';
+export * as identity from './services/identity/index.ts';
+export {
+  createDatasetResolver,
+  createIdentityResolver,
+  createNoIdentityResolver,
+  type IdentityResolver,
+} from './services/identity/index.ts';
 
 /** Builds contexts for one deployment; each request adds only what the caller presented. */
 export function createContextFactory(options: ContextOptions): ContextFactory {

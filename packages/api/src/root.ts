@@ -1,5 +1,6 @@
 import { billingRouter } from './routers/billing.ts';
 import { creditsRouter } from './routers/credits.ts';
+import { icpRouter } from './routers/icp.ts';
 import { operatorRouter } from './routers/operator.ts';
 import { organizationsRouter } from './routers/organizations.ts';
 import { pixelRouter } from './routers/pixel.ts';
@@ -10,6 +11,7 @@ export const appRouter = router({
   organizations: organizationsRouter,
   pixel: pixelRouter,
   visitors: visitorsRouter,
+  icp: icpRouter,
   billing: billingRouter,
   credits: creditsRouter,
   operator: operatorRouter,

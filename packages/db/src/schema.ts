@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { BillingMode, BillingPeriod, OrganizationStatus, Tier } from '@allot/domain';
+import type { BillingMode, BillingPeriod, IcpRules, OrganizationStatus, Tier } from '@allot/domain';
 
 /** timestamptz: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -68,6 +68,24 @@ export interface VisitorsTable {
   company_name: string | null;
   first_seen_at: Timestamp;
   last_seen_at: Timestamp;
+  /** The pixel's first-party visitor id, unique per organization. */
+  client_id: string;
+  company_domain: string | null;
+  industry: string | null;
+  employee_count: number | null;
+  revenue: number | null;
+  country: string | null;
+  title: string | null;
+  linkedin_url: string | null;
+  identified_at: Timestamp | null;
+  /** The organization period the visitor was last identified (and charged) in. */
+  identified_period_start: Timestamp | null;
+  icp_profile_ids: ColumnType<string[], string[] | undefined, string[]>;
+  page_views: Generated<number>;
+  sessions: Generated<number>;
+  engaged_seconds: Generated<number>;
+  /** Views per path, at most MAX_TRACKED_PAGES paths. */
+  pages: ColumnType<Record<string, number>, string | undefined, string>;
 }
 
 export interface IdentificationsTable {
@@ -77,6 +95,28 @@ export interface IdentificationsTable {
   visitor_id: string;
   credits: Credits;
   identified_at: Timestamp;
+  period_start: Timestamp;
+}
+
+export interface IcpProfilesTable {
+  id: string;
+  partner_id: string;
+  organization_id: string;
+  name: string;
+  rules: ColumnType<IcpRules, string, string>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface PixelDailyTable {
+  organization_id: string;
+  partner_id: string;
+  day: ColumnType<string, string, string>;
+  /** Counters are spread over a few rows per day (see PIXEL_COUNTER_SHARDS), summed on read. */
+  shard: number;
+  events: Generated<number>;
+  refused: Generated<number>;
+  last_event_at: Timestamp | null;
 }
 
 export interface IdempotencyKeysTable {
@@ -192,6 +232,59 @@ export interface ConsumptionsTable {
   created_at: Timestamp;
 }
 
+/** The outbox: every event a partner can receive, written with the change it describes. */
+export interface EventsTable {
+  id: string;
+  partner_id: string;
+  organization_id: string | null;
+  type: string;
+  data: ColumnType<Record<string, unknown>, string, never>;
+  /** For events that must exist once (a usage batch): a second insert with it is a no-op. */
+  dedupe_key: string | null;
+  created_at: CreatedAt;
+}
+
+/** Thresholds: `{credits: n}` or `{percent: p}` (of the period's allocation). */
+export type BalanceThreshold = { credits: number } | { percent: number };
+
+export interface BalanceAlertsTable {
+  organization_id: string;
+  credit_type: string;
+  partner_id: string;
+  thresholds: ColumnType<BalanceThreshold[], string, string>;
+  updated_at: Timestamp;
+}
+
+export interface AutoTopUpRulesTable {
+  organization_id: string;
+  credit_type: string;
+  partner_id: string;
+  threshold: Credits;
+  amount: Credits;
+  max_per_period: number;
+  expires_after_days: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AutoTopUpsTable {
+  id: string;
+  partner_id: string;
+  organization_id: string;
+  credit_type: string;
+  threshold: Credits;
+  amount: Credits;
+  max_per_period: number;
+  expires_after_days: number | null;
+  /** The balance at commit of the transaction that crossed the threshold. */
+  balance: Credits;
+  status: 'pending' | 'applied' | 'failed';
+  reason: string | null;
+  grant_id: string | null;
+  created_at: CreatedAt;
+  processed_at: Timestamp | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   api_keys: ApiKeysTable;
@@ -205,6 +298,12 @@ export interface Database {
   block_expiry_changes: BlockExpiryChangesTable;
   entries: EntriesTable;
   consumptions: ConsumptionsTable;
+  icp_profiles: IcpProfilesTable;
+  pixel_daily: PixelDailyTable;
+  events: EventsTable;
+  balance_alerts: BalanceAlertsTable;
+  auto_top_up_rules: AutoTopUpRulesTable;
+  auto_top_ups: AutoTopUpsTable;
 }
 
 export type PartnerRow = Selectable<PartnersTable>;

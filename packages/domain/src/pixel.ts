@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { idSchema } from './common.ts';
+import { idSchema, isoDateTimeSchema } from './common.ts';
 import { referrerPatternSchema } from './referrers.ts';
 
 export const pixelConfigSchema = z.object({
   apiKey: z.string(),
   allowedReferrers: z.array(z.string()),
   scriptTag: z.string(),
+  lastEventAt: isoDateTimeSchema
+    .nullable()
+    .describe('When the pixel last delivered an accepted event, to confirm an install'),
 });
 
 export const updatePixelInput = z.strictObject({

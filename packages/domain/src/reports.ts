@@ -72,6 +72,9 @@ export const usageSummarySchema = z.object({
   totalQuantity: z.int().describe('Credits consumed in the range, net of amendments'),
   totalEvents: z.int().describe('Identifications in the range'),
   totalOverage: z.int().describe('Of totalQuantity, consumed past zero (usage_based)'),
+  pixelEvents: z
+    .int()
+    .describe('Pixel events (page views, engagement, identify) accepted in the range'),
 });
 
 export const analyticsSchema = z.object({
@@ -80,6 +83,7 @@ export const analyticsSchema = z.object({
   totalOrganizations: z.int(),
   activeOrganizations: z.int(),
   totalIdentifications: z.int(),
+  pixelEvents: z.int().describe('Pixel events accepted in the range'),
   creditsRemaining: z
     .int()
     .describe("Sum over organizations of their current period's remaining credits"),

@@ -1,11 +1,28 @@
 import { z } from 'zod';
 import { idSchema, isoDateTimeSchema, pageSchema, pageSizeSchema } from './common.ts';
 
+/** Query-string booleans: `true`/`false` from REST, real booleans from tRPC. */
+const booleanFilter = z
+  .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+  .optional();
+
 export const listVisitorsInput = z.strictObject({
   organizationId: idSchema,
   page: pageSchema.default(1).describe('Page number, from 1'),
   limit: pageSizeSchema.default(20).describe('Visitors per page, 1-100'),
+  identified: booleanFilter.describe('Only visitors identified (true) or not (false)'),
+  icpMatched: booleanFilter.describe(
+    'Only visitors matching an ICP profile (true) or none (false)',
+  ),
 });
+
+export type ListVisitorsInput = z.infer<typeof listVisitorsInput>;
+
+/** A session ends after this long without an event from the visitor. */
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
+
+/** How many of a visitor's most viewed pages a listing shows. */
+export const TOP_PAGES = 5;
 
 export const visitorStatisticSchema = z.object({
   visitorId: idSchema,
@@ -13,7 +30,23 @@ export const visitorStatisticSchema = z.object({
   firstName: z.string().nullable(),
   lastName: z.string().nullable(),
   companyName: z.string().nullable(),
+  companyDomain: z.string().nullable(),
+  industry: z.string().nullable(),
+  employeeCount: z.int().nullable(),
+  country: z.string().nullable(),
+  identified: z
+    .boolean()
+    .describe('Whether the visitor has been identified: a company (B2B) or a person (B2C)'),
+  icpMatch: z.object({
+    matched: z.boolean(),
+    profiles: z.array(z.string()).describe('Names of the ICP profiles the visitor matches'),
+  }),
+  pageViews: z.int(),
+  sessions: z.int().describe('Visits separated by 30 minutes without activity'),
+  engagedSeconds: z.int().describe('Seconds the pages were visible'),
+  firstSeenAt: isoDateTimeSchema,
   lastSeenAt: isoDateTimeSchema,
+  topPages: z.array(z.object({ path: z.string(), views: z.int() })),
 });
 
 export const visitorListSchema = z.object({

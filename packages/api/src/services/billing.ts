@@ -56,6 +56,18 @@ function movementsBy(db: Db | Tx, partnerId: string, from: Date, until: Date) {
     .groupBy('organization_id');
 }
 
+/** Pixel events accepted in `[from, until)`, counted per UTC day (ranges here are whole days). */
+async function pixelEvents(db: Db | Tx, partnerId: string, from: Date, until: Date) {
+  const row = await db
+    .selectFrom('pixel_daily')
+    .select(sql<string>`coalesce(sum(events), 0)`.as('events'))
+    .where('partner_id', '=', partnerId)
+    .where('day', '>=', from.toISOString().slice(0, 10))
+    .where('day', '<', until.toISOString().slice(0, 10))
+    .executeTakeFirstOrThrow();
+  return Number(row.events);
+}
+
 async function consumption(db: Db | Tx, partnerId: string, from: Date, until: Date) {
   const [rows, events] = await Promise.all([
     movementsBy(db, partnerId, from, until).execute(),
@@ -166,13 +178,17 @@ export async function getUsageSummary(
   now: Date,
 ) {
   const range = dateRange(input, now);
-  const used = await consumption(db, partnerId, range.from, range.until);
+  const [used, events] = await Promise.all([
+    consumption(db, partnerId, range.from, range.until),
+    pixelEvents(db, partnerId, range.from, range.until),
+  ]);
   return {
     startDate: range.startDate,
     endDate: range.endDate,
     totalQuantity: used.credits,
     totalEvents: used.events,
     totalOverage: used.overage,
+    pixelEvents: events,
   };
 }
 
@@ -184,7 +200,7 @@ export async function getAnalytics(
 ) {
   const range = dateRange(input, now);
   await refreshPeriods(db, partnerId, now);
-  const [organizations, credits, used] = await Promise.all([
+  const [organizations, credits, used, events] = await Promise.all([
     db
       .selectFrom('organizations')
       .select((eb) => [
@@ -216,6 +232,7 @@ export async function getAnalytics(
       .where('a.credit_type', '=', DEFAULT_CREDIT_TYPE)
       .executeTakeFirstOrThrow(),
     consumption(db, partnerId, range.from, range.until),
+    pixelEvents(db, partnerId, range.from, range.until),
   ]);
   return {
     startDate: range.startDate,
@@ -223,6 +240,7 @@ export async function getAnalytics(
     totalOrganizations: Number(organizations.total),
     activeOrganizations: Number(organizations.active),
     totalIdentifications: used.events,
+    pixelEvents: events,
     creditsRemaining: Number(credits.remaining),
     creditsUsed: Number(credits.used),
   };

@@ -2,6 +2,8 @@ export * from './api-keys.ts';
 export * from './billing.ts';
 export * from './credit-types.ts';
 export * from './credits.ts';
+export * from './icp.ts';
+export * from './ingest.ts';
 export * from './ledger-entries.ts';
 export * from './organizations.ts';
 export * from './partners.ts';

@@ -4,11 +4,15 @@ import { notFound } from '../errors.ts';
 
 const pixelColumns = ['pixel_key', 'allowed_referrers'] as const;
 
-function toPixelConfig(row: { pixel_key: string; allowed_referrers: string[] }, publicUrl: string) {
+function toPixelConfig(
+  row: { pixel_key: string; allowed_referrers: string[]; last_event_at: Date | null },
+  publicUrl: string,
+) {
   return {
     apiKey: row.pixel_key,
     allowedReferrers: row.allowed_referrers,
     scriptTag: scriptTag(publicUrl, row.pixel_key),
+    lastEventAt: row.last_event_at?.toISOString() ?? null,
   };
 }
 
@@ -21,11 +25,28 @@ export async function getPixelConfig(
   const row = await db
     .selectFrom('organizations')
     .select(pixelColumns)
+    .select((eb) =>
+      eb
+        .selectFrom('pixel_daily')
+        .select((inner) => inner.fn.max('last_event_at').as('last'))
+        .whereRef('pixel_daily.organization_id', '=', 'organizations.id')
+        .as('last_event_at'),
+    )
     .where('id', '=', organizationId)
     .where('partner_id', '=', partnerId)
     .executeTakeFirst();
   if (!row) throw notFound('Organization');
   return toPixelConfig(row, publicUrl);
+}
+
+/** Whether `/script.js` serves the script for this key: only an active organization's pixel runs. */
+export async function pixelKeyActive(db: Db | Tx, pixelKey: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('status')
+    .where('pixel_key', '=', pixelKey)
+    .executeTakeFirst();
+  return row?.status === 'active';
 }
 
 /** Replaces the allowed referrers (already validated and normalised by the domain schema). */

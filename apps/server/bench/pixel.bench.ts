@@ -1,0 +1,137 @@
+/**
+ * `pnpm bench`: the pixel's ingest path (`POST /collect`), against one embedded PostgreSQL.
+ *
+ * Events per second at 8 concurrent clients, each event a real HTTP request through the whole
+ * path (key and origin checks, the visitor upsert, the daily counter):
+ * - `repeat visitor`: page views of visitors already identified this period (no credit);
+ * - `new visitor`: every event a new visitor that the dataset resolves, so each one is identified
+ *   and charged one credit through the ledger;
+ * - baseline, `GET /health`: an HTTP round trip with one `SELECT 1`, the floor of any request.
+ *
+ * Cases run for a bounded time in several rounds, interleaved, so a noisy neighbour hurts each
+ * alike; the table shows medians.
+ */
+import { createDatasetResolver } from '@allot/api';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, p95, startBench } from './setup.ts';
+
+const CLIENTS = Number(process.env.BENCH_PIXEL_CLIENTS ?? 8);
+const SECONDS = Number(process.env.BENCH_PIXEL_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_PIXEL_ROUNDS ?? 3);
+const SITE = 'https://shop.example';
+
+const dir = await mkdtemp(join(tmpdir(), 'allot-pixel-bench-'));
+const dataset = join(dir, 'identities.jsonl');
+await writeFile(
+  dataset,
+  `${JSON.stringify({ cidr: '127.0.0.0/8', company: { name: 'Loopback Ltd' } })}\n`,
+);
+const identity = (await createDatasetResolver(dataset)).resolver;
+const bench = await startBench(0, { billingMode: 'external', identity });
+
+interface Answer {
+  organization?: { id: string };
+  apiKey?: string;
+}
+
+async function call(path: string, init: RequestInit = {}): Promise<Answer> {
+  const response = await fetch(`${bench.base}${path}`, {
+    ...init,
+    headers: {
+      'x-partner-api-key': bench.apiKey,
+      'content-type': 'application/json',
+      ...(init.headers as Record<string, string>),
+    },
+  });
+  const body = (await response.json()) as Answer;
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+const org = await call('/partner/organizations', {
+  method: 'POST',
+  body: JSON.stringify({ name: 'Shop', tier: 'paid', initialCredits: 1_000_000_000 }),
+});
+const orgId = org.organization!.id;
+await call(`/partner/organizations/${orgId}/pixel`, {
+  method: 'PUT',
+  body: JSON.stringify({ allowedReferrers: [SITE] }),
+});
+const pixelKey = (await call(`/partner/organizations/${orgId}/pixel`)).apiKey!;
+
+let sequence = 0;
+const REPEAT_VISITORS = 1_000;
+
+async function collect(visitor: string) {
+  const response = await fetch(`${bench.origin}/collect`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain;charset=UTF-8', origin: SITE },
+    body: JSON.stringify({ k: pixelKey, v: visitor, e: 'pageview', u: `${SITE}/pricing` }),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 202) throw new Error(`collect: ${response.status}`);
+}
+
+const cases: Record<string, () => Promise<void>> = {
+  'GET /health (baseline)': async () => {
+    const response = await fetch(`${bench.origin}/health`);
+    await response.arrayBuffer();
+  },
+  'collect, repeat visitor': () => collect(`repeat-visitor-${(sequence += 1) % REPEAT_VISITORS}`),
+  'collect, new visitor': () => collect(`new-visitor-${(sequence += 1)}`),
+};
+
+// The repeat visitors are identified once, before measuring.
+for (let i = 0; i < REPEAT_VISITORS; i += 1) await collect(`repeat-visitor-${i}`);
+
+/** `CLIENTS` loops calling `operation` until the time is up; events per second and latencies. */
+async function run(operation: () => Promise<void>) {
+  const latencies: number[] = [];
+  const until = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < until) {
+        const start = performance.now();
+        await operation();
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
+  return { rate: latencies.length / SECONDS, latencies };
+}
+
+const results = new Map<string, { rates: number[]; latencies: number[] }>();
+const names = Object.keys(cases);
+for (let round = 0; round < ROUNDS; round += 1) {
+  const order = names.map((_, i) => names[(i + round) % names.length]!);
+  for (const name of order) {
+    const { rate, latencies } = await run(cases[name]!);
+    const entry = results.get(name) ?? { rates: [], latencies: [] };
+    entry.rates.push(rate);
+    entry.latencies.push(...latencies);
+    results.set(name, entry);
+  }
+}
+
+const baseline = median(results.get(names[0]!)!.rates);
+console.log(
+  `\npixel ingest, ${CLIENTS} concurrent clients over HTTP, ${ROUNDS} rounds of ${SECONDS} s per case, interleaved; medians\n`,
+);
+console.table(
+  names.map((name) => {
+    const { rates, latencies } = results.get(name)!;
+    return {
+      case: name,
+      'requests/s': Math.round(median(rates)),
+      'vs baseline': `${((median(rates) / baseline) * 100).toFixed(0)}%`,
+      'median ms': median(latencies).toFixed(2),
+      'p95 ms': p95(latencies).toFixed(2),
+    };
+  }),
+);
+
+await identity.close();
+await bench.close();
+await rm(dir, { recursive: true, force: true });

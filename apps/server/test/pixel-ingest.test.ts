@@ -1,0 +1,520 @@
+import { createDatasetResolver, type IdentityResolver } from '@allot/api';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './harness.ts';
+
+// A real dataset file, loaded by the real dataset adapter: who is behind which addresses.
+const DATASET = [
+  {
+    cidr: '203.0.113.0/24',
+    company: {
+      name: 'Acme Corp',
+      domain: 'acme.example',
+      industry: 'Software',
+      employeeCount: 250,
+      revenue: 50_000_000,
+      country: 'US',
+    },
+  },
+  {
+    cidr: '198.51.100.0/24',
+    company: {
+      name: 'Globex',
+      domain: 'eu.globex.example',
+      industry: 'Manufacturing',
+      employeeCount: 5000,
+      revenue: 900_000_000,
+      country: 'DE',
+    },
+  },
+  {
+    cidr: '192.0.2.0/24',
+    company: { name: 'Initech', domain: 'initech.example', industry: 'Software', country: 'US' },
+    person: { email: 'jane@initech.example', firstName: 'Jane', lastName: 'Doe', title: 'CTO' },
+  },
+];
+const ACME_IP = '203.0.113.10';
+const GLOBEX_IP = '198.51.100.20';
+const INITECH_IP = '192.0.2.30';
+const UNKNOWN_IP = '10.9.8.7';
+const SITE = 'https://www.client.example';
+
+let dir: string;
+let identity: IdentityResolver;
+let server: TestServer;
+let now = new Date('2030-03-10T12:00:00.000Z');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'allot-identities-'));
+  const path = join(dir, 'identities.jsonl');
+  writeFileSync(path, DATASET.map((line) => JSON.stringify(line)).join('\n'));
+  identity = (await createDatasetResolver(path)).resolver;
+  // Events carry their visitor's address in X-Forwarded-For, trusted from the loopback proxy.
+  server = await startTestServer({ identity, trustProxy: ['127.0.0.1'], now: () => now });
+});
+afterAll(async () => {
+  await server.close();
+  await identity.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ORGS = '/partner/organizations';
+
+interface Site {
+  apiKey: string;
+  partnerId: string;
+  orgId: string;
+  pixelKey: string;
+}
+
+async function site(
+  org: Record<string, unknown> = {},
+  partner: Record<string, unknown> = {},
+): Promise<Site> {
+  const created = await server.createPartner({ poolCredits: 1000, ...partner });
+  const response = await server.request('POST', ORGS, {
+    apiKey: created.apiKey,
+    body: { name: 'Client', tier: 'paid', initialCredits: 10, ...org },
+  });
+  expect(response.status).toBe(201);
+  const orgId = response.body.organization.id as string;
+  await server.request('PUT', `${ORGS}/${orgId}/pixel`, {
+    apiKey: created.apiKey,
+    body: { allowedReferrers: [SITE, 'https://*.client.example'] },
+  });
+  const pixel = await server.request('GET', `${ORGS}/${orgId}/pixel`, { apiKey: created.apiKey });
+  return {
+    apiKey: created.apiKey,
+    partnerId: created.partner.id,
+    orgId,
+    pixelKey: pixel.body.apiKey,
+  };
+}
+
+function send(
+  s: Site,
+  visitor: string,
+  ip: string,
+  event: Record<string, unknown> = {},
+  origin = SITE,
+) {
+  return server.collect(
+    { k: s.pixelKey, v: visitor, e: 'pageview', u: `${origin}/pricing`, ...event },
+    { origin, 'x-forwarded-for': ip },
+  );
+}
+
+async function visitors(s: Site, query = '') {
+  const response = await server.request('GET', `${ORGS}/${s.orgId}/visitors${query}`, {
+    apiKey: s.apiKey,
+  });
+  expect(response.status).toBe(200);
+  return response.body as { visitorsCount: number; visitorStatistics: Record<string, any>[] };
+}
+
+async function balance(s: Site) {
+  const response = await server.request('GET', `${ORGS}/${s.orgId}/credits`, { apiKey: s.apiKey });
+  return response.body.balances[0] as { available: number; used: number; overage: number };
+}
+
+async function rowsOf(table: 'visitors' | 'identifications' | 'pixel_daily', orgId: string) {
+  return server.db.selectFrom(table).selectAll().where('organization_id', '=', orgId).execute();
+}
+
+describe('GET /script.js', () => {
+  it("serves an active organization's script, cacheable with an ETag", async () => {
+    const s = await site();
+    const response = await fetch(`${server.url}/script.js?key=${s.pixelKey}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    const body = await response.text();
+    expect(body.length).toBeGreaterThan(200);
+    expect(body).toContain('/collect');
+    const etag = response.headers.get('etag')!;
+    expect(etag).toMatch(/^".+"$/);
+
+    const again = await fetch(`${server.url}/script.js?key=${s.pixelKey}`, {
+      headers: { 'if-none-match': etag },
+    });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
+  it('answers an empty 200 for an unknown, missing, suspended or canceled key, and serves again once re-enabled', async () => {
+    const s = await site();
+    const script = async (query: string) => {
+      const response = await fetch(`${server.url}/script.js${query}`);
+      return { status: response.status, body: await response.text() };
+    };
+    expect(await script('?key=nope')).toEqual({ status: 200, body: '' });
+    expect(await script('')).toEqual({ status: 200, body: '' });
+
+    const enable = (enabled: boolean) =>
+      server.request('PUT', `${ORGS}/${s.orgId}/status`, { apiKey: s.apiKey, body: { enabled } });
+    expect((await enable(false)).status).toBe(200);
+    expect(await script(`?key=${s.pixelKey}`)).toEqual({ status: 200, body: '' });
+    await enable(true);
+    expect((await script(`?key=${s.pixelKey}`)).body).not.toBe('');
+    expect(
+      (await server.request('DELETE', `${ORGS}/${s.orgId}`, { apiKey: s.apiKey })).status,
+    ).toBe(204);
+    expect(await script(`?key=${s.pixelKey}`)).toEqual({ status: 200, body: '' });
+  });
+});
+
+describe('POST /collect: refusals write no visitor data', () => {
+  it('answers 400 for a body that is not JSON or not an event, and 413 past 4 KB', async () => {
+    const s = await site();
+    expect((await server.collect('not json', { origin: SITE })).status).toBe(400);
+    const invalid = await server.collect(
+      { k: s.pixelKey, v: 'short', e: 'click', u: 'javascript:alert(1)' },
+      { origin: SITE },
+    );
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('invalid_request');
+    expect(invalid.body.error.details.map((issue: { path: string[] }) => issue.path[0])).toEqual(
+      expect.arrayContaining(['v', 'e', 'u']),
+    );
+    const huge = await server.collect(
+      { k: s.pixelKey, v: 'visitor-0001', e: 'pageview', u: `${SITE}/${'a'.repeat(5000)}` },
+      { origin: SITE },
+    );
+    expect(huge.status).toBe(413);
+    expect(await rowsOf('visitors', s.orgId)).toEqual([]);
+  });
+
+  it('refuses an unknown key, a foreign origin, a missing origin and a disabled organization', async () => {
+    const s = await site();
+    const unknown = await server.collect(
+      { k: 'no-such-key', v: 'visitor-0001', e: 'pageview', u: `${SITE}/` },
+      { origin: SITE, 'x-forwarded-for': ACME_IP },
+    );
+    expect(unknown.status).toBe(404);
+
+    for (const origin of ['https://client.example.evil.io', 'http://www.client.example']) {
+      const foreign = await send(s, 'visitor-0001', ACME_IP, {}, origin);
+      expect(foreign.status).toBe(422);
+      expect(foreign.body.error.code).toBe('referrer_not_allowed');
+    }
+    const anonymous = await server.collect(
+      { k: s.pixelKey, v: 'visitor-0001', e: 'pageview', u: `${SITE}/` },
+      { 'x-forwarded-for': ACME_IP },
+    );
+    expect(anonymous.status).toBe(422);
+
+    await server.request('PUT', `${ORGS}/${s.orgId}/status`, {
+      apiKey: s.apiKey,
+      body: { enabled: false },
+    });
+    const suspended = await send(s, 'visitor-0001', ACME_IP);
+    expect(suspended.status).toBe(422);
+    expect(suspended.body.error.code).toBe('organization_inactive');
+
+    expect(await rowsOf('visitors', s.orgId)).toEqual([]);
+    expect(await rowsOf('identifications', s.orgId)).toEqual([]);
+    expect((await balance(s)).used).toBe(0);
+    // Counted, not stored.
+    const counters = await rowsOf('pixel_daily', s.orgId);
+    const total = (pick: (row: (typeof counters)[number]) => number) =>
+      counters.reduce((sum, row) => sum + pick(row), 0);
+    expect([total((row) => row.events), total((row) => row.refused)]).toEqual([0, 4]);
+  });
+
+  it('takes the origin from the Referer when there is no Origin, and matches subdomain wildcards', async () => {
+    const s = await site();
+    const viaReferer = await server.collect(
+      { k: s.pixelKey, v: 'visitor-0001', e: 'pageview', u: 'https://shop.client.example/cart' },
+      { referer: 'https://shop.client.example/cart?x=1', 'x-forwarded-for': UNKNOWN_IP },
+    );
+    expect(viaReferer.status).toBe(202);
+    expect((await visitors(s)).visitorsCount).toBe(1);
+  });
+});
+
+describe('POST /collect: identification and credits', () => {
+  it('identifies a B2B visitor once per period: one credit however many page views and events', async () => {
+    const s = await site();
+    expect((await send(s, 'visitor-acme-1', ACME_IP)).status).toBe(202);
+    for (const path of ['/pricing', '/docs', '/pricing'])
+      expect((await send(s, 'visitor-acme-1', ACME_IP, { u: `${SITE}${path}` })).status).toBe(202);
+    expect(
+      (await send(s, 'visitor-acme-1', ACME_IP, { e: 'engage', s: 42, u: `${SITE}/pricing` }))
+        .status,
+    ).toBe(202);
+
+    expect(await balance(s)).toMatchObject({ available: 9, used: 1 });
+    const list = await visitors(s);
+    expect(list.visitorsCount).toBe(1);
+    expect(list.visitorStatistics[0]).toEqual({
+      visitorId: expect.any(String),
+      email: null,
+      firstName: null,
+      lastName: null,
+      companyName: 'Acme Corp',
+      companyDomain: 'acme.example',
+      industry: 'Software',
+      employeeCount: 250,
+      country: 'US',
+      identified: true,
+      icpMatch: { matched: false, profiles: [] },
+      pageViews: 4,
+      sessions: 1,
+      engagedSeconds: 42,
+      firstSeenAt: now.toISOString(),
+      lastSeenAt: now.toISOString(),
+      topPages: [
+        { path: '/pricing', views: 3 },
+        { path: '/docs', views: 1 },
+      ],
+    });
+    expect(await rowsOf('identifications', s.orgId)).toHaveLength(1);
+    const pixel = await server.request('GET', `${ORGS}/${s.orgId}/pixel`, { apiKey: s.apiKey });
+    expect(pixel.body.lastEventAt).toBe(now.toISOString());
+  });
+
+  it('costs nothing for an unresolvable visitor, who is still recorded', async () => {
+    const s = await site();
+    expect((await send(s, 'visitor-nobody-1', UNKNOWN_IP)).status).toBe(202);
+    expect((await send(s, 'visitor-nobody-1', UNKNOWN_IP)).status).toBe(202);
+    expect((await balance(s)).used).toBe(0);
+    const [visitor] = (await visitors(s)).visitorStatistics;
+    expect(visitor).toMatchObject({ identified: false, companyName: null, pageViews: 2 });
+  });
+
+  it('counts a new session after 30 idle minutes, not before', async () => {
+    const s = await site();
+    const start = now;
+    try {
+      await send(s, 'visitor-sessions', UNKNOWN_IP);
+      now = new Date(start.getTime() + 29 * 60_000);
+      await send(s, 'visitor-sessions', UNKNOWN_IP);
+      now = new Date(now.getTime() + 31 * 60_000);
+      await send(s, 'visitor-sessions', UNKNOWN_IP);
+      // Engagement after a pause extends the visit; it does not start a session.
+      now = new Date(now.getTime() + 40 * 60_000);
+      await send(s, 'visitor-sessions', UNKNOWN_IP, { e: 'engage', s: 5 });
+      const [visitor] = (await visitors(s)).visitorStatistics;
+      expect(visitor).toMatchObject({ sessions: 2, pageViews: 3, engagedSeconds: 5 });
+      expect(visitor!.firstSeenAt).toBe(start.toISOString());
+      expect(visitor!.lastSeenAt).toBe(now.toISOString());
+    } finally {
+      now = start;
+    }
+  });
+
+  it('charges a visitor again in the next period, once', async () => {
+    const s = await site();
+    const start = now;
+    try {
+      await send(s, 'visitor-periods', ACME_IP);
+      now = new Date('2030-04-02T09:00:00.000Z');
+      await send(s, 'visitor-periods', ACME_IP);
+      await send(s, 'visitor-periods', ACME_IP);
+      const identifications = await rowsOf('identifications', s.orgId);
+      expect(identifications.map((row) => row.period_start.toISOString()).sort()).toEqual([
+        '2030-03-01T00:00:00.000Z',
+        '2030-04-01T00:00:00.000Z',
+      ]);
+      // April's allowance of 10, one spent.
+      expect(await balance(s)).toMatchObject({ available: 9, used: 1 });
+    } finally {
+      now = start;
+    }
+  });
+
+  it('records the visit unidentified when the organization has no credits left', async () => {
+    const s = await site({ initialCredits: 1 });
+    await send(s, 'visitor-first', ACME_IP);
+    await send(s, 'visitor-second', GLOBEX_IP);
+    const list = await visitors(s);
+    expect(list.visitorsCount).toBe(2);
+    const byCompany = list.visitorStatistics.map((v) => [v.companyName, v.identified]);
+    expect(byCompany).toEqual(
+      expect.arrayContaining([
+        ['Acme Corp', true],
+        [null, false],
+      ]),
+    );
+    expect(await balance(s)).toMatchObject({ available: 0, used: 1 });
+    expect(await rowsOf('identifications', s.orgId)).toHaveLength(1);
+
+    const filtered = await visitors(s, '?identified=false');
+    expect(filtered.visitorsCount).toBe(1);
+    expect(filtered.visitorStatistics[0]!.identified).toBe(false);
+    expect((await visitors(s, '?identified=true')).visitorsCount).toBe(1);
+  });
+
+  it('keeps identifying past zero as overage in usage_based mode', async () => {
+    const s = await site({ initialCredits: 0 }, { billingMode: 'usage_based' });
+    await send(s, 'visitor-over-1', ACME_IP);
+    await send(s, 'visitor-over-2', GLOBEX_IP);
+    expect(await balance(s)).toMatchObject({ available: 0, overage: 2 });
+    expect((await visitors(s, '?identified=true')).visitorsCount).toBe(2);
+    const usage = await server.request('GET', '/partner/billing/usage', { apiKey: s.apiKey });
+    expect(usage.body).toMatchObject({ identifications: 2, overage: 2 });
+  });
+
+  it('gives B2C organizations the person, from the dataset or from identify', async () => {
+    const s = await site({ productType: 'B2C' });
+    await send(s, 'visitor-jane', INITECH_IP);
+    await send(s, 'visitor-anon', UNKNOWN_IP);
+    expect((await balance(s)).used).toBe(1);
+    await send(s, 'visitor-anon', UNKNOWN_IP, { e: 'identify', m: 'sam@shop.example' });
+    expect((await balance(s)).used).toBe(2);
+
+    const list = await visitors(s);
+    const jane = list.visitorStatistics.find((v) => v.email === 'jane@initech.example');
+    expect(jane).toMatchObject({ firstName: 'Jane', lastName: 'Doe', companyName: null });
+    const sam = list.visitorStatistics.find((v) => v.email === 'sam@shop.example');
+    expect(sam).toMatchObject({ identified: true, pageViews: 1 });
+  });
+
+  it('never stores an email handed over on a B2B site', async () => {
+    const s = await site();
+    await send(s, 'visitor-b2b', UNKNOWN_IP, { e: 'identify', m: 'someone@corp.example' });
+    const [visitor] = (await visitors(s)).visitorStatistics;
+    expect(visitor).toMatchObject({ email: null, identified: false });
+    expect((await balance(s)).used).toBe(0);
+  });
+
+  it("counts pixel events and identifications in the partner's usage and analytics", async () => {
+    const s = await site();
+    await send(s, 'visitor-usage-1', ACME_IP);
+    await send(s, 'visitor-usage-1', ACME_IP);
+    await send(s, 'visitor-usage-2', UNKNOWN_IP);
+    const usage = await server.request('GET', '/partner/usage', { apiKey: s.apiKey });
+    expect(usage.body).toMatchObject({ totalQuantity: 1, totalEvents: 1, pixelEvents: 3 });
+    const analytics = await server.request('GET', '/partner/analytics', { apiKey: s.apiKey });
+    expect(analytics.body).toMatchObject({ totalIdentifications: 1, pixelEvents: 3 });
+  });
+});
+
+describe('ICP profiles', () => {
+  const icpPath = (s: Site) => `${ORGS}/${s.orgId}/icp`;
+
+  it('matches identified visitors, filters by match, and recomputes when profiles change', async () => {
+    const s = await site();
+    await send(s, 'visitor-icp-acme', ACME_IP);
+    await send(s, 'visitor-icp-globex', GLOBEX_IP);
+    await send(s, 'visitor-icp-none', UNKNOWN_IP);
+
+    const created = await server.request('POST', icpPath(s), {
+      apiKey: s.apiKey,
+      body: {
+        name: 'Mid-market software',
+        rules: { industries: ['software'], employeeCount: { min: 100, max: 1000 } },
+      },
+    });
+    expect(created.status).toBe(201);
+    const profile = created.body.profile;
+    expect(profile).toMatchObject({ name: 'Mid-market software', organizationId: s.orgId });
+
+    // Existing visitors were matched when the profile was added.
+    const matched = await visitors(s, '?icpMatched=true');
+    expect(matched.visitorStatistics.map((v) => [v.companyName, v.icpMatch])).toEqual([
+      ['Acme Corp', { matched: true, profiles: ['Mid-market software'] }],
+    ]);
+    expect((await visitors(s, '?icpMatched=false')).visitorsCount).toBe(2);
+
+    // A second profile by domain (subdomains match); a new visitor is matched on identification.
+    await server.request('POST', icpPath(s), {
+      apiKey: s.apiKey,
+      body: { name: 'Globex group', rules: { domains: ['globex.example'], countries: ['de'] } },
+    });
+    expect((await visitors(s, '?icpMatched=true')).visitorsCount).toBe(2);
+
+    // Changing a profile's rules recomputes; deleting one removes its matches.
+    const updated = await server.request('PUT', `${icpPath(s)}/${profile.id}`, {
+      apiKey: s.apiKey,
+      body: {
+        name: 'Large software',
+        rules: { industries: ['Software'], employeeCount: { min: 1000 } },
+      },
+    });
+    expect(updated.status).toBe(200);
+    expect(
+      (await visitors(s, '?icpMatched=true')).visitorStatistics.map((v) => v.companyName),
+    ).toEqual(['Globex']);
+    const globexProfile = (await server.request('GET', icpPath(s), { apiKey: s.apiKey })).body
+      .profiles[1];
+    expect(
+      (await server.request('DELETE', `${icpPath(s)}/${globexProfile.id}`, { apiKey: s.apiKey }))
+        .status,
+    ).toBe(204);
+    expect((await visitors(s, '?icpMatched=true')).visitorsCount).toBe(0);
+    const list = await server.request('GET', icpPath(s), { apiKey: s.apiKey });
+    expect(list.body.profiles.map((p: { name: string }) => p.name)).toEqual(['Large software']);
+  });
+
+  it('refuses invalid rules, a duplicate name, and another partner’s organization', async () => {
+    const s = await site();
+    const invalid = await server.request('POST', icpPath(s), {
+      apiKey: s.apiKey,
+      body: { name: 'Bad', rules: { employeeCount: { min: 10, max: 5 }, colour: 'red' } },
+    });
+    expect(invalid.status).toBe(400);
+    await server.request('POST', icpPath(s), {
+      apiKey: s.apiKey,
+      body: { name: 'Enterprise', rules: {} },
+    });
+    const duplicate = await server.request('POST', icpPath(s), {
+      apiKey: s.apiKey,
+      body: { name: 'enterprise', rules: { countries: ['US'] } },
+    });
+    expect(duplicate.status).toBe(422);
+    expect(duplicate.body.error.code).toBe('icp_name_taken');
+
+    const other = await site();
+    expect((await server.request('GET', icpPath(s), { apiKey: other.apiKey })).status).toBe(404);
+    const profiles = (await server.request('GET', icpPath(s), { apiKey: s.apiKey })).body.profiles;
+    expect(
+      (
+        await server.request('DELETE', `${icpPath(other)}/${profiles[0].id}`, {
+          apiKey: other.apiKey,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await server.request('GET', icpPath(s), { apiKey: s.apiKey })).body.profiles,
+    ).toHaveLength(1);
+  });
+});
+
+describe('POST /collect: rate limits', () => {
+  it('limits events per client IP and per pixel key', async () => {
+    const limited = await startTestServer({
+      identity,
+      trustProxy: ['127.0.0.1'],
+      pixelRateLimitPerIp: 3,
+      pixelRateLimitPerKey: 5,
+    });
+    try {
+      const { apiKey } = await limited.createPartner();
+      const org = await limited.request('POST', ORGS, { apiKey, body: { name: 'Busy' } });
+      const orgId = org.body.organization.id;
+      await limited.request('PUT', `${ORGS}/${orgId}/pixel`, {
+        apiKey,
+        body: { allowedReferrers: [SITE] },
+      });
+      const pixelKey = (await limited.request('GET', `${ORGS}/${orgId}/pixel`, { apiKey })).body
+        .apiKey;
+      const event = (ip: string) =>
+        limited.collect(
+          { k: pixelKey, v: 'visitor-limited', e: 'pageview', u: `${SITE}/` },
+          { origin: SITE, 'x-forwarded-for': ip },
+        );
+      const fromOne = [];
+      for (let i = 0; i < 4; i += 1) fromOne.push((await event('10.0.0.1')).status);
+      expect(fromOne).toEqual([202, 202, 202, 429]);
+      // Other addresses, same key: the key's budget of 5 runs out.
+      const fromMany = [];
+      for (let i = 2; i < 6; i += 1) fromMany.push((await event(`10.0.0.${i}`)).status);
+      expect(fromMany).toEqual([202, 202, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

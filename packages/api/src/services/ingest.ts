@@ -1,0 +1,261 @@
+import { sql } from 'kysely';
+import { inTransaction, type Db, type Tx } from '@allot/db';
+import {
+  matchingProfiles,
+  originAllowed,
+  periodContaining,
+  SESSION_IDLE_MS,
+  type Identity,
+  type IngestEvent,
+  type OrganizationStatus,
+} from '@allot/domain';
+import { newId } from '../ids.ts';
+import { profilesOf } from './icp.ts';
+import type { IdentityResolver } from './identity/resolver.ts';
+import { consumeCredits } from './ledger/consume.ts';
+
+/** Where an event came from, as the transport saw it. */
+export interface EventSource {
+  ip: string;
+  userAgent: string | null;
+  /** The request's Origin, or the origin of its Referer; null when it sent neither. */
+  origin: string | null;
+}
+
+export type IngestOutcome =
+  | { accepted: true; identified: boolean }
+  | { accepted: false; reason: 'unknown_key' | 'organization_inactive' | 'referrer_not_allowed' };
+
+/** A visitor's views are kept for this many distinct paths; later new paths are not counted. */
+export const MAX_TRACKED_PAGES = 100;
+const MAX_PATH_LENGTH = 300;
+
+interface PixelOrganization {
+  id: string;
+  partner_id: string;
+  status: OrganizationStatus;
+  product_type: 'B2B' | 'B2C';
+  allowed_referrers: string[];
+  billing_period: 'monthly' | 'quarterly' | 'annually';
+  billing_day_of_month: number;
+  billing_anchor: Date;
+}
+
+function organizationByKey(db: Db, key: string): Promise<PixelOrganization | undefined> {
+  return db
+    .selectFrom('organizations')
+    .select([
+      'id',
+      'partner_id',
+      'status',
+      'product_type',
+      'allowed_referrers',
+      'billing_period',
+      'billing_day_of_month',
+      'billing_anchor',
+    ])
+    .where('pixel_key', '=', key)
+    .executeTakeFirst();
+}
+
+const utcDay = (now: Date) => now.toISOString().slice(0, 10);
+
+/**
+ * Rows per organization and day that events are counted on, one picked at random per event: an
+ * event's transaction holds its counter row until it commits, so a single row would make every
+ * event of a busy site wait for the previous one's commit.
+ */
+export const PIXEL_COUNTER_SHARDS = 16;
+
+/** Counts an event per organization and day; refusals are counted, never stored. */
+async function countEvent(db: Db | Tx, org: PixelOrganization, now: Date, refused: boolean) {
+  await db
+    .insertInto('pixel_daily')
+    .values({
+      organization_id: org.id,
+      partner_id: org.partner_id,
+      day: utcDay(now),
+      shard: Math.floor(Math.random() * PIXEL_COUNTER_SHARDS),
+      events: refused ? 0 : 1,
+      refused: refused ? 1 : 0,
+      last_event_at: refused ? null : now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['organization_id', 'day', 'shard']).doUpdateSet({
+        events: sql`pixel_daily.events + excluded.events`,
+        refused: sql`pixel_daily.refused + excluded.refused`,
+        last_event_at: sql`coalesce(excluded.last_event_at, pixel_daily.last_event_at)`,
+      }),
+    )
+    .execute();
+}
+
+function pathOf(url: string): string {
+  return new URL(url).pathname.slice(0, MAX_PATH_LENGTH);
+}
+
+/** What identifies a visitor for this organization: the company (B2B) or the person (B2C). */
+async function resolveIdentity(
+  resolver: IdentityResolver,
+  org: PixelOrganization,
+  event: IngestEvent,
+  source: EventSource,
+): Promise<Identity | null> {
+  if (org.product_type === 'B2C' && event.e === 'identify' && event.m)
+    return { person: { email: event.m } };
+  const identity = await resolver.resolve(source.ip, source.userAgent);
+  if (org.product_type === 'B2B') return identity?.company ? { company: identity.company } : null;
+  return identity?.person ? { person: identity.person } : null;
+}
+
+/** Records the visit: a new visitor or one more event on a known one. Returns the row, locked. */
+async function upsertVisitor(trx: Tx, org: PixelOrganization, event: IngestEvent, now: Date) {
+  const pageview = event.e === 'pageview';
+  const path = pageview ? pathOf(event.u) : null;
+  return await sql<{ id: string; identified_period_start: Date | null }>`
+    INSERT INTO visitors AS v (id, partner_id, organization_id, client_id, first_seen_at,
+      last_seen_at, page_views, sessions, engaged_seconds, pages)
+    VALUES (${newId()}, ${org.partner_id}, ${org.id}, ${event.v}, ${now}, ${now},
+      ${pageview ? 1 : 0}, 1, ${event.s ?? 0},
+      CASE WHEN ${path}::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(${path}::text, 1) END)
+    ON CONFLICT (organization_id, client_id) DO UPDATE SET
+      last_seen_at = greatest(v.last_seen_at, excluded.last_seen_at),
+      -- A page view after ${sql.lit(SESSION_IDLE_MS / 60_000)} idle minutes starts a new session.
+      sessions = v.sessions + (${pageview}::boolean
+        AND excluded.last_seen_at - v.last_seen_at > ${`${SESSION_IDLE_MS} milliseconds`}::interval)::int,
+      page_views = v.page_views + excluded.page_views,
+      engaged_seconds = v.engaged_seconds + excluded.engaged_seconds,
+      pages = CASE
+        WHEN ${path}::text IS NULL THEN v.pages
+        WHEN v.pages ? ${path}::text OR (SELECT count(*) FROM jsonb_object_keys(v.pages)) < ${MAX_TRACKED_PAGES}
+          THEN jsonb_set(v.pages, ARRAY[${path}::text],
+            to_jsonb(coalesce((v.pages ->> ${path}::text)::bigint, 0) + 1))
+        ELSE v.pages END
+    RETURNING v.id, v.identified_period_start`
+    .execute(trx)
+    .then((result) => result.rows[0]!);
+}
+
+/** Charges the identification (at most once per visitor and period) and stores the identity. */
+async function identify(
+  trx: Tx,
+  org: PixelOrganization,
+  visitorId: string,
+  identity: Identity,
+  periodStart: Date,
+  now: Date,
+): Promise<boolean> {
+  const result = await consumeCredits(
+    trx,
+    {
+      organizationId: org.id,
+      // The natural key: a retry, a second process or a replayed event can never charge twice.
+      idempotencyKey: `identification:${visitorId}:${periodStart.toISOString()}`,
+      reference: `visitor:${visitorId}`,
+    },
+    now,
+  );
+  // Without credits (outside usage_based) the visit stays recorded, unidentified.
+  if (!result.granted) return false;
+
+  const { company, person } = identity;
+  const profiles = company ? await profilesOf(trx, org.id) : [];
+  await trx
+    .updateTable('visitors')
+    .set({
+      identified_at: now,
+      identified_period_start: periodStart,
+      ...(company && {
+        company_name: company.name,
+        company_domain: company.domain ?? null,
+        industry: company.industry ?? null,
+        employee_count: company.employeeCount ?? null,
+        revenue: company.revenue ?? null,
+        country: company.country ?? null,
+        icp_profile_ids: matchingProfiles(profiles, company),
+      }),
+      ...(person && {
+        email: person.email ?? null,
+        first_name: person.firstName ?? null,
+        last_name: person.lastName ?? null,
+        title: person.title ?? null,
+        linkedin_url: person.linkedinUrl ?? null,
+      }),
+    })
+    .where('id', '=', visitorId)
+    .execute();
+  await trx
+    .insertInto('identifications')
+    .values({
+      id: newId(),
+      partner_id: org.partner_id,
+      organization_id: org.id,
+      visitor_id: visitorId,
+      credits: result.charged + result.overage,
+      identified_at: now,
+      period_start: periodStart,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  return true;
+}
+
+const identifiedIn = (periodStart: Date, identifiedPeriod: Date | null | undefined) =>
+  identifiedPeriod != null && identifiedPeriod.getTime() >= periodStart.getTime();
+
+/**
+ * One pixel event: checks the key, the organization's status and the page's origin, records the
+ * visit and engagement, and identifies a visitor not yet identified this period, charging one
+ * credit. Refusals write no visitor data. Identity is resolved before the transaction opens, so a
+ * slow identity source never holds a row lock.
+ */
+export async function ingestEvent(
+  db: Db,
+  resolver: IdentityResolver,
+  event: IngestEvent,
+  source: EventSource,
+  now: Date,
+): Promise<IngestOutcome> {
+  const org = await organizationByKey(db, event.k);
+  if (!org) return { accepted: false, reason: 'unknown_key' };
+  if (org.status !== 'active') {
+    await countEvent(db, org, now, true);
+    return { accepted: false, reason: 'organization_inactive' };
+  }
+  if (source.origin === null || !originAllowed(source.origin, org.allowed_referrers)) {
+    await countEvent(db, org, now, true);
+    return { accepted: false, reason: 'referrer_not_allowed' };
+  }
+
+  const period = periodContaining(now, {
+    period: org.billing_period,
+    dayOfMonth: org.billing_day_of_month,
+    anchor: org.billing_anchor,
+  });
+  const known = await db
+    .selectFrom('visitors')
+    .select('identified_period_start')
+    .where('organization_id', '=', org.id)
+    .where('client_id', '=', event.v)
+    .executeTakeFirst();
+  const identity = identifiedIn(period.start, known?.identified_period_start)
+    ? null
+    : await resolveIdentity(resolver, org, event, source);
+
+  return await inTransaction(db, async (trx) => {
+    const visitor = await upsertVisitor(trx, org, event, now);
+    // Decided again under the visitor's row lock: a concurrent event may have identified it.
+    const identified =
+      identity !== null &&
+      !identifiedIn(period.start, visitor.identified_period_start) &&
+      (await identify(trx, org, visitor.id, identity, period.start, now));
+    if (org.product_type === 'B2C' && event.e === 'identify' && event.m && !identified)
+      await trx
+        .updateTable('visitors')
+        .set({ email: event.m })
+        .where('id', '=', visitor.id)
+        .execute();
+    await countEvent(trx, org, now, false);
+    return { accepted: true, identified };
+  });
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { idSchema, isoDateTimeSchema } from './common.ts';
+
+/**
+ * Every event a partner can receive, with the version of its payload. A payload only grows:
+ * a field is never removed or changed in meaning within a version.
+ */
+export const EVENT_TYPES = [
+  'organization.created',
+  'organization.updated',
+  'organization.status_changed',
+  'credits.granted',
+  'credits.allocated',
+  'credits.voided',
+  'credits.expired',
+  'credit_balance.dropped',
+  'credit_balance.depleted',
+  'credit_balance.recovered',
+  'usage.recorded',
+  'billing_period.renewed',
+  'auto_top_up.applied',
+  'auto_top_up.failed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const eventTypeSchema = z.enum(EVENT_TYPES);
+
+/** What `POST /partner/webhooks/{id}/test` sends; it goes to that endpoint only. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+export const EVENT_VERSION = 1;
+
+const organizationRef = {
+  organizationId: idSchema,
+};
+
+const balance = {
+  ...organizationRef,
+  creditType: z.string(),
+  balance: z.int().describe('The balance after the change'),
+  previousBalance: z.int().describe('The balance before the transaction that crossed'),
+};
+
+/** The `data` of each event type (version 1). */
+export const eventDataSchemas = {
+  'organization.created': z.object({
+    ...organizationRef,
+    name: z.string(),
+    externalId: z.string().nullable(),
+    tier: z.string(),
+    productType: z.string(),
+    status: z.string(),
+  }),
+  'organization.updated': z.object({
+    ...organizationRef,
+    changed: z.array(z.string()).describe('Fields that changed'),
+  }),
+  'organization.status_changed': z.object({
+    ...organizationRef,
+    status: z.string(),
+    previousStatus: z.string(),
+  }),
+  'credits.granted': z.object({
+    ...organizationRef,
+    grantId: idSchema,
+    creditType: z.string(),
+    amount: z.int(),
+    kind: z.string(),
+    expiresAt: isoDateTimeSchema.nullable(),
+    reason: z.string().nullable(),
+  }),
+  'credits.allocated': z.object({
+    ...organizationRef,
+    creditType: z.string(),
+    allocated: z.int().describe("The organization's allocation for the period, after the change"),
+    previousAllocated: z.int(),
+  }),
+  'credits.voided': z.object({
+    ...organizationRef,
+    grantId: idSchema,
+    creditType: z.string(),
+    amount: z.int().describe('Credits removed'),
+    reason: z.string(),
+  }),
+  'credits.expired': z.object({
+    ...organizationRef,
+    creditType: z.string(),
+    amount: z.int().describe('Credits written down as expired'),
+  }),
+  'credit_balance.dropped': z.object({
+    ...balance,
+    threshold: z.object({
+      credits: z.int().optional(),
+      percent: z.number().optional(),
+      level: z.int().describe('The threshold in credits when it was crossed'),
+    }),
+  }),
+  'credit_balance.depleted': z.object(balance),
+  'credit_balance.recovered': z.object(balance),
+  'usage.recorded': z.object({
+    ...organizationRef,
+    externalId: z.string().nullable(),
+    creditType: z.string(),
+    batchStart: isoDateTimeSchema.describe('The minute this batch covers, inclusive'),
+    batchEnd: isoDateTimeSchema.describe('Exclusive'),
+    identifications: z.int(),
+    credits: z.int().describe('Credits consumed by those identifications'),
+    overage: z.int(),
+  }),
+  'billing_period.renewed': z.object({
+    ...organizationRef,
+    periodStart: isoDateTimeSchema,
+    periodEnd: isoDateTimeSchema,
+    allowance: z.int(),
+    granted: z.int().describe('Of the allowance, what the pool could give'),
+  }),
+  'auto_top_up.applied': z.object({
+    ...organizationRef,
+    creditType: z.string(),
+    amount: z.int(),
+    grantId: idSchema,
+    threshold: z.int(),
+  }),
+  'auto_top_up.failed': z.object({
+    ...organizationRef,
+    creditType: z.string(),
+    amount: z.int(),
+    threshold: z.int(),
+    reason: z.enum(['insufficient_pool_credits', 'max_per_period_reached', 'trial_cap_exceeded', 'organization_inactive']),
+    message: z.string(),
+  }),
+} satisfies Record<EventType, z.ZodType>;
+
+/** The body of every webhook: the Standard Webhooks shape, plus the event's id and version. */
+export function eventEnvelopeSchema<T extends EventType>(type: T) {
+  return z.object({
+    id: idSchema.describe('The event id; also the webhook-id header, the same on every retry'),
+    type: z.literal(type),
+    version: z.literal(EVENT_VERSION),
+    timestamp: isoDateTimeSchema,
+    partnerId: idSchema,
+    data: eventDataSchemas[type],
+  });
+}
