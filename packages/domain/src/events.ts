@@ -125,7 +125,12 @@ export const eventDataSchemas = {
     creditType: z.string(),
     amount: z.int(),
     threshold: z.int(),
-    reason: z.enum(['insufficient_pool_credits', 'max_per_period_reached', 'trial_cap_exceeded', 'organization_inactive']),
+    reason: z.enum([
+      'insufficient_pool_credits',
+      'max_per_period_reached',
+      'trial_cap_exceeded',
+      'organization_inactive',
+    ]),
     message: z.string(),
   }),
 } satisfies Record<EventType, z.ZodType>;
