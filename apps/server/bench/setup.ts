@@ -28,7 +28,8 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
   const server = await useEmbeddedPostgres(dir);
   const admin = createDb({ url: server.url, max: 1 });
   await sql`CREATE DATABASE allot_bench`.execute(admin);
-  const db = createDb({ url: withDatabase(server.url, 'allot_bench'), max: 10 });
+  const databaseUrl = withDatabase(server.url, 'allot_bench');
+  const db = createDb({ url: databaseUrl, max: 10 });
   await migrateToLatest(db);
 
   const app = await buildServer({
@@ -72,6 +73,7 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
 
   return {
     db,
+    databaseUrl,
     origin,
     base,
     apiKey: created.apiKey,

@@ -34,6 +34,8 @@ export interface ServerOptions {
   /** Pixel events per minute per pixel key and per client IP. */
   pixelRateLimitPerKey?: number;
   pixelRateLimitPerIp?: number;
+  /** `ALLOT_ALLOW_HTTP_WEBHOOKS`: webhook URLs may be http to localhost, or private addresses. */
+  allowHttpWebhooks?: boolean;
 }
 
 /** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
@@ -83,6 +85,7 @@ export async function buildServer(options: ServerOptions) {
     publicUrl: options.publicUrl,
     operatorToken: options.operatorToken,
     ...(options.clock ? { clock: options.clock } : {}),
+    allowHttpWebhooks: options.allowHttpWebhooks ?? false,
   });
 
   // An empty JSON body (a DELETE sent with Content-Type: application/json) is no body, not an error.

@@ -1,3 +1,4 @@
+import { webhooks } from '@allot/api';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +28,11 @@ export interface Config {
   /** Pixel events per minute per pixel key, and per client IP. */
   pixelRateLimitPerKey: number;
   pixelRateLimitPerIp: number;
+  /** Webhooks may go over http to localhost and to private addresses (development and tests). */
+  allowHttpWebhooks: boolean;
+  /** The delay before each attempt of a webhook delivery, in ms; the first is 0. */
+  webhookRetrySchedule: readonly number[];
+  webhookTimeoutMs: number;
 }
 
 /**
@@ -82,5 +88,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env.ALLOT_PIXEL_RATE_LIMIT_PER_IP,
       300,
     ),
+    allowHttpWebhooks: env.ALLOT_ALLOW_HTTP_WEBHOOKS === '1',
+    webhookRetrySchedule: webhooks.parseRetrySchedule(env.ALLOT_WEBHOOK_RETRY_SCHEDULE),
+    webhookTimeoutMs: webhookTimeout(env.ALLOT_WEBHOOK_TIMEOUT_MS),
   };
+}
+
+/** At least 100 ms: a zero timeout would fail every attempt and disable every endpoint. */
+function webhookTimeout(value: string | undefined): number {
+  const ms = integer('ALLOT_WEBHOOK_TIMEOUT_MS', value, 10_000);
+  if (ms < 100) throw new Error(`ALLOT_WEBHOOK_TIMEOUT_MS must be at least 100, got "${value}"`);
+  return ms;
 }

@@ -3,6 +3,7 @@ import { buildServer } from './app.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './database.ts';
 import { resolveOperatorToken } from './operator-token.ts';
+import { webhookOptions } from './webhook-jobs.ts';
 import { startWorker } from './worker.ts';
 
 const config = loadConfig();
@@ -23,10 +24,15 @@ const app = await buildServer({
   identity,
   pixelRateLimitPerKey: config.pixelRateLimitPerKey,
   pixelRateLimitPerIp: config.pixelRateLimitPerIp,
+  allowHttpWebhooks: config.allowHttpWebhooks,
 });
 
 const worker = config.worker
-  ? await startWorker({ db: database.db, databaseUrl: database.url })
+  ? await startWorker({
+      db: database.db,
+      databaseUrl: database.url,
+      webhooks: webhookOptions(config),
+    })
   : null;
 
 async function shutdown(signal: string) {

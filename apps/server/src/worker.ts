@@ -2,6 +2,8 @@ import { services, type Clock } from '@allot/api';
 import type { Db } from '@allot/db';
 import { run, type Runner, type TaskList } from 'graphile-worker';
 import pg from 'pg';
+import { listen } from './listen.ts';
+import { webhookJobs, WEBHOOKS_CRONTAB, type WebhookWorkerOptions } from './webhook-jobs.ts';
 
 /**
  * Background work on graphile-worker (a PostgreSQL job queue: several workers are safe, jobs
@@ -25,6 +27,14 @@ export function taskList(db: Db, clock: Clock): TaskList {
     forget_idempotency_keys: async () => {
       await services.forgetIdempotencyKeys(db, clock());
     },
+    /** Applies the auto top-ups whose thresholds were crossed (each exactly once). */
+    apply_auto_top_ups: async () => {
+      await services.applyAutoTopUps(db, clock);
+    },
+    /** Emits `usage.recorded`, one batch per organization and minute with identifications. */
+    record_usage: async () => {
+      await services.recordUsage(db, clock());
+    },
   };
 }
 
@@ -33,6 +43,10 @@ export const CRONTAB = [
   '* * * * * renew_periods ?max=1',
   '*/5 * * * * expire_credits ?max=1',
   '17 * * * * forget_idempotency_keys ?max=1',
+  // A backstop: a crossing also wakes apply_auto_top_ups at once (see startWorker).
+  '* * * * * apply_auto_top_ups ?max=1',
+  '* * * * * record_usage ?max=1',
+  WEBHOOKS_CRONTAB,
 ].join('\n');
 
 export interface WorkerOptions {
@@ -43,6 +57,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** The schedule; defaults to CRONTAB. */
   crontab?: string;
+  /** Webhook delivery: network policy, retry schedule, timeout (see webhook-jobs.ts). */
+  webhooks?: WebhookWorkerOptions;
 }
 
 export interface Worker {
@@ -60,17 +76,37 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     console.error('job worker: PostgreSQL connection lost:', error.message);
   pool.on('error', lost);
   pool.on('connect', (client) => client.on('error', lost));
+  const webhookWork = webhookJobs(options.databaseUrl, options.webhooks);
   const runner = await run({
     pgPool: pool,
     concurrency,
     noHandleSignals: true,
     pollInterval: 1_000,
-    taskList: taskList(options.db, options.clock ?? (() => new Date())),
+    taskList: {
+      ...taskList(options.db, options.clock ?? (() => new Date())),
+      ...webhookWork.tasks,
+    },
     crontab: options.crontab ?? CRONTAB,
+  });
+  webhookWork.start(runner);
+  // A threshold crossing NOTIFYs at commit: the top-up is applied within a second, not at the
+  // next cron minute. One pending job at most (its key); the cron entry is the backstop.
+  const topUps = listen(options.databaseUrl, 'allot_auto_top_ups', () => {
+    runner
+      .addJob(
+        'apply_auto_top_ups',
+        {},
+        { jobKey: 'apply_auto_top_ups', jobKeyMode: 'preserve_run_at' },
+      )
+      .catch((error: Error) =>
+        console.error('job worker: cannot queue auto top-ups:', error.message),
+      );
   });
   return {
     runner,
     stop: async () => {
+      await topUps.close();
+      await webhookWork.stop();
       await runner.stop();
       await pool.end();
     },

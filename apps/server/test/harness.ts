@@ -100,6 +100,8 @@ export interface TestServerOptions {
   pixelRateLimitPerKey?: number;
   /** Script tags and OpenAPI name the server's real address instead of https://allot.test. */
   selfPublicUrl?: boolean;
+  /** Webhook endpoints may be http://127.0.0.1 receivers (`ALLOT_ALLOW_HTTP_WEBHOOKS`). */
+  allowHttpWebhooks?: boolean;
 }
 
 /** A port nothing listens on right now. */
@@ -128,6 +130,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     pixelRateLimitPerIp: options.pixelRateLimitPerIp ?? 100_000,
     pixelRateLimitPerKey: options.pixelRateLimitPerKey ?? 100_000,
+    allowHttpWebhooks: options.allowHttpWebhooks ?? false,
   });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();

@@ -35,6 +35,11 @@ const requests: Record<string, { body?: Record<string, unknown>; query?: string 
   'icp.create': { body: { name: 'Stolen', rules: { countries: ['US'] } } },
   'icp.update': { body: { name: 'Hijacked', rules: {} } },
   'icp.remove': {},
+  'balanceAlerts.list': {},
+  'balanceAlerts.set': { body: { thresholds: [{ credits: 5 }] } },
+  'autoTopUp.get': {},
+  'autoTopUp.set': { body: { threshold: 1, amount: 1, maxPerPeriod: 1 } },
+  'autoTopUp.remove': {},
   'credits.balances': {},
   'credits.grants.create': { body: { amount: 5, reason: 'stolen', kind: 'purchased' } },
   'credits.grants.list': { query: 'status=active' },
@@ -84,6 +89,8 @@ async function snapshot(apiKey: string, organizationId: string) {
     pixel: await read(`${ORGS}/${organizationId}/pixel`),
     visitors: await read(`${ORGS}/${organizationId}/visitors`),
     icp: await read(`${ORGS}/${organizationId}/icp`),
+    alerts: await read(`${ORGS}/${organizationId}/balance-alerts`),
+    autoTopUp: await read(`${ORGS}/${organizationId}/auto-top-up`),
     balances: await read(`${ORGS}/${organizationId}/credits`),
     grants: await read(`${ORGS}/${organizationId}/credits/grants`),
     ledger: await read(`${ORGS}/${organizationId}/credits/ledger`),
@@ -136,6 +143,11 @@ async function organizationOfA(): Promise<Target> {
     body: { name: 'Enterprise', rules: { employeeCount: { min: 1000 } } },
   });
   expect(profile.status).toBe(201);
+  const topUp = await server.request('PUT', `${ORGS}/${id}/auto-top-up`, {
+    apiKey: a.apiKey,
+    body: { threshold: 2, amount: 10, maxPerPeriod: 3 },
+  });
+  expect(topUp.status).toBe(200);
   return {
     organizationId: id,
     grantId: granted.body.grant.id as string,

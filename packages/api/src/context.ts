@@ -9,6 +9,8 @@ export interface ServiceContext {
   clock: Clock;
   /** Where clients reach this deployment; the pixel's script tag points here. */
   publicUrl: string;
+  /** `ALLOT_ALLOW_HTTP_WEBHOOKS`: webhook URLs may be http to localhost, or private addresses. */
+  allowHttpWebhooks: boolean;
 }
 
 /** What the caller presented. The transports fill it from headers; tests fill it directly. */
@@ -32,6 +34,7 @@ export interface ContextOptions {
   publicUrl: string;
   operatorToken: string | null;
   clock?: Clock;
+  allowHttpWebhooks?: boolean;
 }
 
 export type ContextFactory = (credentials: Credentials) => Context;

@@ -14,6 +14,7 @@ export type {
 } from './context.ts';
 export * as services from './services/index.ts';
 export * as identity from './services/identity/index.ts';
+export * as webhooks from './services/webhooks/index.ts';
 export {
   createDatasetResolver,
   createIdentityResolver,
@@ -29,6 +30,7 @@ export function createContextFactory(options: ContextOptions): ContextFactory {
     db: options.db,
     clock,
     publicUrl: options.publicUrl,
+    allowHttpWebhooks: options.allowHttpWebhooks ?? false,
     operatorTokenHash,
     credentials,
   });

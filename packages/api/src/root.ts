@@ -1,3 +1,4 @@
+import { autoTopUpRouter, balanceAlertsRouter } from './routers/alerts.ts';
 import { billingRouter } from './routers/billing.ts';
 import { creditsRouter } from './routers/credits.ts';
 import { icpRouter } from './routers/icp.ts';
@@ -5,6 +6,7 @@ import { operatorRouter } from './routers/operator.ts';
 import { organizationsRouter } from './routers/organizations.ts';
 import { pixelRouter } from './routers/pixel.ts';
 import { visitorsRouter } from './routers/visitors.ts';
+import { webhooksRouter } from './routers/webhooks.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -14,6 +16,9 @@ export const appRouter = router({
   icp: icpRouter,
   billing: billingRouter,
   credits: creditsRouter,
+  balanceAlerts: balanceAlertsRouter,
+  autoTopUp: autoTopUpRouter,
+  webhooks: webhooksRouter,
   operator: operatorRouter,
 });
 

@@ -150,6 +150,10 @@ export interface AccountsTable {
   period_consumed: Credits;
   period_overage: Credits;
   period_shortfall: Credits;
+  /** An organization account at zero since a `credit_balance.depleted` event. */
+  depleted: Generated<boolean>;
+  /** Has balance alerts or an auto top-up rule: every balance change is checked at commit. */
+  watched: Generated<boolean>;
   created_at: CreatedAt;
 }
 
@@ -285,6 +289,56 @@ export interface AutoTopUpsTable {
   processed_at: Timestamp | null;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  partner_id: string;
+  url: string;
+  description: string | null;
+  /** Event types sent here; empty means every type. */
+  event_types: ColumnType<string[], string[] | undefined, string[]>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Stored as is: the sender needs it to sign (see the migration). */
+  secret: string;
+  /** Why the endpoint was disabled automatically; null when enabled or disabled by the partner. */
+  disabled_reason: string | null;
+  /** When a delivery here last succeeded, to a few seconds (see services/webhooks/outcome.ts). */
+  last_success_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  partner_id: string;
+  endpoint_id: string;
+  event_id: string;
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined>;
+  /** Attempts since the delivery (or its last manual retry) began. */
+  attempts: ColumnType<number, number | undefined, number>;
+  /** When a pending delivery is next due ('infinity': parked while its endpoint is disabled). */
+  next_attempt_at: Timestamp | null;
+  /** Set while a worker holds the delivery; the claim's token. */
+  lease_until: Timestamp | null;
+  last_status_code: number | null;
+  failure_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempted_at: Timestamp;
+  /** Null when no response came (refused, timed out, blocked). */
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  /** The response body's first bytes. */
+  response_excerpt: string | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   api_keys: ApiKeysTable;
@@ -304,6 +358,9 @@ export interface Database {
   balance_alerts: BalanceAlertsTable;
   auto_top_up_rules: AutoTopUpRulesTable;
   auto_top_ups: AutoTopUpsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type PartnerRow = Selectable<PartnersTable>;

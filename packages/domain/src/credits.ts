@@ -69,7 +69,7 @@ export const costBasisSchema = z
   .regex(/^\d{1,12}(\.\d{1,8})?$/, 'a non-negative decimal string, e.g. "0.05"')
   .describe('Price paid per credit, as a decimal string (never a float)');
 
-const creditTypeField = creditTypeKeySchema
+export const creditTypeField = creditTypeKeySchema
   .optional()
   .describe('The credit type (default identification)');
 

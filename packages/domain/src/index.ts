@@ -1,3 +1,4 @@
+export * from './alerts.ts';
 export * from './allocation.ts';
 export * from './billing-modes.ts';
 export * from './blocks.ts';
@@ -15,3 +16,4 @@ export * from './referrers.ts';
 export * from './reports.ts';
 export * from './tiers.ts';
 export * from './visitors.ts';
+export * from './webhooks.ts';

@@ -1,3 +1,4 @@
+import { EVENT_TYPES, eventEnvelopeSchema } from '@allot/domain';
 import { z } from 'zod';
 import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
 
@@ -123,6 +124,46 @@ function operation(route: RestRoute) {
   };
 }
 
+const SIGNATURE_HEADERS = {
+  'webhook-id': 'The event id: the same on every retry, so a receiver can drop duplicates',
+  'webhook-timestamp': 'Seconds since the epoch when this attempt was signed',
+  'webhook-signature': 'v1,<base64 HMAC-SHA256 of `id.timestamp.body` with the endpoint secret>',
+};
+
+/** Every event type as an OpenAPI 3.1 webhook: what Allot POSTs to a partner's endpoints. */
+function webhooks() {
+  return Object.fromEntries(
+    EVENT_TYPES.map((type) => [
+      type,
+      {
+        post: {
+          operationId: `event.${type}`,
+          summary: `The ${type} event (version 1), signed per the Standard Webhooks specification`,
+          tags: ['Events'],
+          parameters: Object.entries(SIGNATURE_HEADERS).map(([name, description]) => ({
+            name,
+            in: 'header',
+            required: true,
+            description,
+            schema: { type: 'string' },
+          })),
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: jsonSchema(eventEnvelopeSchema(type), 'output') },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Any 2xx acknowledges the event; anything else is retried with backoff',
+            },
+          },
+        },
+      },
+    ]),
+  );
+}
+
 /** The OpenAPI 3.1 document, generated from the same zod contracts that validate requests. */
 export function openApiDocument(options: { serverUrl: string; version: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -147,5 +188,6 @@ export function openApiDocument(options: { serverUrl: string; version: string })
       schemas: { Error: errorSchema },
     },
     paths,
+    webhooks: webhooks(),
   };
 }

@@ -17,6 +17,7 @@ import {
   type VoidGrantInput,
 } from '@allot/domain';
 import { notFound, orRefuse, refused } from '../errors.ts';
+import { emitEvent } from './events.ts';
 import { lockBooks, requireCreditType, type Books } from './ledger/accounts.ts';
 import {
   drawFrom,
@@ -264,10 +265,24 @@ export async function allocate(trx: Tx, desk: Desk, target: number, now: Date): 
       .set({ period_credited: target })
       .where('id', '=', account.id)
       .execute();
+    await emitEvent(trx, {
+      partnerId: desk.partner.id,
+      organizationId: org.id,
+      type: 'credits.allocated',
+      data: {
+        organizationId: org.id,
+        creditType: desk.creditType,
+        allocated: target,
+        previousAllocated: account.period_credited,
+      },
+    });
   }
 }
 
-export async function createGrant(trx: Tx, partnerId: string, input: CreateGrantInput, now: Date) {
+/** A grant's input; the kinds a partner may name, or `top_up` when an auto top-up grants. */
+type GrantInput = Omit<CreateGrantInput, 'kind'> & { kind?: CreateGrantInput['kind'] | 'top_up' };
+
+export async function createGrant(trx: Tx, partnerId: string, input: GrantInput, now: Date) {
   const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
   const desk = await openDesk(trx, partnerId, input.organizationId, creditType, now);
   refuseIfCanceled(desk.org);
@@ -293,7 +308,22 @@ export async function createGrant(trx: Tx, partnerId: string, input: CreateGrant
     now,
   );
   await postTransfers(trx, transfers, now);
-  return { grant: toGrant(row, creditType, now) };
+  const grant = toGrant(row, creditType, now);
+  await emitEvent(trx, {
+    partnerId,
+    organizationId: input.organizationId,
+    type: 'credits.granted',
+    data: {
+      organizationId: input.organizationId,
+      grantId: grant.id,
+      creditType,
+      amount: grant.amount,
+      kind: grant.kind,
+      expiresAt: grant.expiresAt,
+      reason: grant.reason,
+    },
+  });
+  return { grant };
 }
 
 /** A block of this organization, with its credit type; 404 for anything else. */
@@ -363,6 +393,18 @@ export async function voidGrant(trx: Tx, partnerId: string, input: VoidGrantInpu
     );
   }
   const row = { ...block, remaining: 0, voided_at: now };
+  await emitEvent(trx, {
+    partnerId,
+    organizationId: input.organizationId,
+    type: 'credits.voided',
+    data: {
+      organizationId: input.organizationId,
+      grantId: block.id,
+      creditType: desk.creditType,
+      amount: block.remaining,
+      reason: input.reason,
+    },
+  });
   return { grant: toGrant(row, desk.creditType, now) };
 }
 

@@ -1,7 +1,9 @@
+export * from './alerts.ts';
 export * from './api-keys.ts';
 export * from './billing.ts';
 export * from './credit-types.ts';
 export * from './credits.ts';
+export * from './events.ts';
 export * from './icp.ts';
 export * from './ingest.ts';
 export * from './ledger-entries.ts';
@@ -10,6 +12,7 @@ export * from './partners.ts';
 export * from './periods.ts';
 export * from './pixel.ts';
 export * from './upkeep.ts';
+export * from './usage-events.ts';
 export * from './visitors.ts';
 export { consumeCredits, type ConsumeInput } from './ledger/consume.ts';
 export { forgetIdempotencyKeys } from './idempotency.ts';

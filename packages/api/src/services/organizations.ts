@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import { newPublicKey } from '../crypto.ts';
 import { conflict, notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { emitEvent, emitEvents, type NewEvent } from './events.ts';
 import { allocate, openDesk } from './credits.ts';
 import { lockAccounts, openAccounts } from './ledger/accounts.ts';
 import { spendable } from './ledger/blocks.ts';
@@ -101,15 +102,52 @@ async function guardExternalId<T>(write: Promise<T>): Promise<T> {
   }
 }
 
-async function save(trx: Tx, id: string, changes: OrganizationUpdate, now: Date) {
-  return guardExternalId(
+/** The API's names for the columns a partner can change, as `organization.updated` lists them. */
+const fieldNames: Partial<Record<keyof OrganizationRow, string>> = {
+  name: 'name',
+  external_id: 'externalId',
+  owner_user_id: 'ownerUserId',
+  metadata: 'metadata',
+  product_type: 'productType',
+  tier: 'tier',
+  billing_period: 'billingPeriod',
+  billing_day_of_month: 'billingDayOfMonth',
+  credit_allowance: 'creditAllowance',
+};
+
+/** Saves changes to an organization and emits what they amount to: an update, a status change. */
+async function save(trx: Tx, before: OrganizationRow, changes: OrganizationUpdate, now: Date) {
+  const after = await guardExternalId(
     trx
       .updateTable('organizations')
       .set({ ...changes, updated_at: now })
-      .where('id', '=', id)
+      .where('id', '=', before.id)
       .returningAll()
       .executeTakeFirstOrThrow(),
   );
+  const changed = Object.entries(fieldNames)
+    .filter(([column]) => {
+      const key = column as keyof OrganizationRow;
+      return JSON.stringify(before[key]) !== JSON.stringify(after[key]);
+    })
+    .map(([, name]) => name);
+  const events: NewEvent[] = [];
+  if (changed.length > 0)
+    events.push({
+      partnerId: after.partner_id,
+      organizationId: after.id,
+      type: 'organization.updated',
+      data: { organizationId: after.id, changed },
+    });
+  if (before.status !== after.status)
+    events.push({
+      partnerId: after.partner_id,
+      organizationId: after.id,
+      type: 'organization.status_changed',
+      data: { organizationId: after.id, status: after.status, previousStatus: before.status },
+    });
+  await emitEvents(trx, events);
+  return after;
 }
 
 export async function listOrganizations(
@@ -212,6 +250,19 @@ export async function createOrganization(
       .executeTakeFirstOrThrow(),
   );
   await openAccounts(trx, partnerId, [row.id], DEFAULT_CREDIT_TYPE);
+  await emitEvent(trx, {
+    partnerId,
+    organizationId: row.id,
+    type: 'organization.created',
+    data: {
+      organizationId: row.id,
+      name: row.name,
+      externalId: row.external_id,
+      tier: row.tier,
+      productType: row.product_type,
+      status: row.status,
+    },
+  });
   if (initialCredits > 0) {
     const desk = await openDesk(trx, partnerId, row.id, DEFAULT_CREDIT_TYPE, now, partner);
     await allocate(trx, desk, initialCredits, now);
@@ -233,7 +284,7 @@ export async function updateOrganization(
   if (input.ownerUserId !== undefined) changes.owner_user_id = input.ownerUserId;
   if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
   if (input.productType !== undefined) changes.product_type = input.productType;
-  if (Object.keys(changes).length > 0) await save(trx, row.id, changes, now);
+  if (Object.keys(changes).length > 0) await save(trx, row, changes, now);
   if (input.credits !== undefined) {
     const desk = await openDesk(trx, partnerId, row.id, DEFAULT_CREDIT_TYPE, now, partner);
     await allocate(trx, desk, input.credits, now);
@@ -261,7 +312,7 @@ export async function removeOrganization(
   now: Date,
 ) {
   const row = await lockOrganization(trx, partnerId, organizationId);
-  if (row.status !== 'canceled') await save(trx, row.id, { status: 'canceled' }, now);
+  if (row.status !== 'canceled') await save(trx, row, { status: 'canceled' }, now);
 }
 
 /** `enabled: true` activates (and restores a canceled organization); `false` suspends an active one. */
@@ -274,7 +325,7 @@ export async function setOrganizationStatus(
 ) {
   const row = await lockOrganization(trx, partnerId, organizationId);
   const status = enabled ? 'active' : row.status === 'canceled' ? 'canceled' : 'suspended';
-  if (status !== row.status) await save(trx, row.id, { status }, now);
+  if (status !== row.status) await save(trx, row, { status }, now);
   return readOrganization(trx, partnerId, organizationId, now);
 }
 
@@ -294,7 +345,7 @@ export async function setOrganizationTier(
       Math.max(organization.credits, organization.creditsRemaining, row.credit_allowance),
     ),
   );
-  if (tier !== row.tier) await save(trx, row.id, { tier }, now);
+  if (tier !== row.tier) await save(trx, row, { tier }, now);
   return readOrganization(trx, partnerId, organizationId, now);
 }
 
@@ -317,7 +368,7 @@ export async function setOrganizationBilling(
   };
   orRefuse(checkTierChange(row.tier, next.credit_allowance));
   const period = periodContaining(now, cycleOf({ ...next, billing_anchor: row.billing_anchor }));
-  await save(trx, row.id, { ...next, period_start: period.start, period_end: period.end }, now);
+  await save(trx, row, { ...next, period_start: period.start, period_end: period.end }, now);
   // This period's allowance and allocation lapse at its new end.
   await lockAccounts(trx, partnerId, [row.id], null);
   await trx

@@ -20,6 +20,7 @@ import { lockAccounts, lockPartnerBooks, openAccounts } from './ledger/accounts.
 import { drawFrom, insertBlocks, spendableBlocks } from './ledger/blocks.ts';
 import { expireBlocks } from './ledger/expiry.ts';
 import { resizePool } from './ledger/pool.ts';
+import { emitEvents } from './events.ts';
 import { postTransfers, type Transfer } from './ledger/post.ts';
 
 /** The billing cycle of a partner or an organization row: both carry the same three columns. */
@@ -195,6 +196,21 @@ async function renewOrganizations(
       ${renewals.map((r) => r.period.start)}::timestamptz[],
       ${renewals.map((r) => r.period.end)}::timestamptz[]) AS v(id, period_start, period_end)
     WHERE o.id = v.id`.execute(trx);
+  await emitEvents(
+    trx,
+    renewals.map((r) => ({
+      partnerId: partner.id,
+      organizationId: r.org.id,
+      type: 'billing_period.renewed' as const,
+      data: {
+        organizationId: r.org.id,
+        periodStart: r.period.start.toISOString(),
+        periodEnd: r.period.end.toISOString(),
+        allowance: r.org.credit_allowance,
+        granted: r.grant,
+      },
+    })),
+  );
 }
 
 /**

@@ -75,13 +75,27 @@ export async function up(db: Kysely<any>): Promise<void> {
     db,
   );
 
+  // usage.recorded batches read the last hour of identifications of every partner.
+  await sql`CREATE INDEX identifications_time_idx ON identifications (identified_at)`.execute(db);
+
+  // `depleted`: set while an organization account sits at zero after a `depleted` event, so
+  // `recovered` fires when it comes back, and not when a new account first receives credits.
+  // `watched`: the account has balance alerts or an auto top-up rule. The trigger is queued for
+  // a watched account's every change, for any other only when its balance leaves or reaches
+  // zero, so the consume path of an organization without alerts pays nothing for them.
+  await sql`
+    ALTER TABLE accounts
+      ADD COLUMN depleted boolean NOT NULL DEFAULT false,
+      ADD COLUMN watched boolean NOT NULL DEFAULT false`.execute(db);
+
   await sql.raw(BALANCE_CROSSED).execute(db);
   await sql`
     CREATE CONSTRAINT TRIGGER ledger_balance_crossed
       AFTER UPDATE OF balance ON accounts
       DEFERRABLE INITIALLY DEFERRED
       FOR EACH ROW
-      WHEN (NEW.kind = 'organization' AND OLD.balance IS DISTINCT FROM NEW.balance)
+      WHEN (NEW.kind = 'organization' AND OLD.balance IS DISTINCT FROM NEW.balance
+        AND (NEW.watched OR OLD.balance <= 0 OR NEW.balance <= 0))
       EXECUTE FUNCTION ledger_balance_crossed()`.execute(db);
 }
 
@@ -89,11 +103,14 @@ const BALANCE_CROSSED = `
 CREATE FUNCTION ledger_balance_crossed() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   -- A transaction-local marker: the first queued update of this account in this transaction
-  -- carries the balance before it (OLD); later ones are skipped.
+  -- carries the balance before it (OLD); later ones are skipped. (For an account that is not
+  -- watched, the first queued update is the first to touch zero: its OLD may be later than the
+  -- transaction's start, which changes no zero crossing, the only thing checked for it.)
   v_marker text := 'allot.crossed_' || replace(NEW.id::text, '-', '_');
   v_before bigint := OLD.balance;
   v_after bigint;
   v_allocated bigint;
+  v_depleted boolean;
   v_threshold jsonb;
   v_level bigint;
   v_top_ups integer;
@@ -102,18 +119,21 @@ BEGIN
     RETURN NULL;
   END IF;
   PERFORM set_config(v_marker, '1', true);
-  SELECT balance, period_credited INTO v_after, v_allocated FROM accounts WHERE id = NEW.id;
+  SELECT balance, period_credited, depleted INTO v_after, v_allocated, v_depleted
+  FROM accounts WHERE id = NEW.id;
 
   IF v_before > 0 AND v_after <= 0 THEN
     INSERT INTO events (id, partner_id, organization_id, type, data)
     VALUES (gen_random_uuid(), NEW.partner_id, NEW.organization_id, 'credit_balance.depleted',
       jsonb_build_object('organizationId', NEW.organization_id, 'creditType', NEW.credit_type,
         'balance', v_after, 'previousBalance', v_before));
-  ELSIF v_before <= 0 AND v_after > 0 THEN
+    UPDATE accounts SET depleted = true WHERE id = NEW.id;
+  ELSIF v_depleted AND v_after > 0 THEN
     INSERT INTO events (id, partner_id, organization_id, type, data)
     VALUES (gen_random_uuid(), NEW.partner_id, NEW.organization_id, 'credit_balance.recovered',
       jsonb_build_object('organizationId', NEW.organization_id, 'creditType', NEW.credit_type,
         'balance', v_after, 'previousBalance', v_before));
+    UPDATE accounts SET depleted = false WHERE id = NEW.id;
   END IF;
 
   IF v_after < v_before THEN

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '@allot/db';
+import { emitEvents } from '../events.ts';
 import { setRemaining } from './blocks.ts';
 import type { Transfer } from './post.ts';
 
@@ -7,7 +8,8 @@ import type { Transfer } from './post.ts';
  * The expiration transfers for every block of these accounts that has expired by `now` with
  * credits left: each remainder moves to its owner's expiry sink. The blocks are emptied here;
  * the caller posts the transfers (with any others) after locking the accounts and their sinks.
- * Expired credits were already unspendable: this only writes down what happened.
+ * Expired credits were already unspendable: this only writes down what happened, and tells
+ * each organization's partner (`credits.expired`, one event per organization and credit type).
  */
 export async function expireBlocks(
   trx: Tx,
@@ -15,8 +17,17 @@ export async function expireBlocks(
   now: Date,
 ): Promise<Transfer[]> {
   if (accountIds.length === 0) return [];
-  const { rows } = await sql<{ id: string; account_id: string; remaining: number; sink: string }>`
-    SELECT b.id, b.account_id, b.remaining, s.id AS sink
+  const { rows } = await sql<{
+    id: string;
+    account_id: string;
+    remaining: number;
+    sink: string;
+    partner_id: string;
+    organization_id: string | null;
+    credit_type: string;
+  }>`
+    SELECT b.id, b.account_id, b.remaining, s.id AS sink, a.partner_id, a.organization_id,
+      a.credit_type
     FROM blocks b
     JOIN accounts a ON a.id = b.account_id
     -- The owner's expiry sink. (Owner: the organization, or the partner for its own accounts;
@@ -31,6 +42,31 @@ export async function expireBlocks(
     trx,
     rows.map((r) => ({ id: r.id, remaining: 0 })),
     { expired_at: now },
+  );
+  const expired = new Map<
+    string,
+    { partnerId: string; organizationId: string; creditType: string; amount: number }
+  >();
+  for (const row of rows) {
+    if (row.organization_id === null) continue;
+    const key = `${row.organization_id}/${row.credit_type}`;
+    const entry = expired.get(key) ?? {
+      partnerId: row.partner_id,
+      organizationId: row.organization_id,
+      creditType: row.credit_type,
+      amount: 0,
+    };
+    entry.amount += row.remaining;
+    expired.set(key, entry);
+  }
+  await emitEvents(
+    trx,
+    [...expired.values()].map(({ partnerId, organizationId, creditType, amount }) => ({
+      partnerId,
+      organizationId,
+      type: 'credits.expired' as const,
+      data: { organizationId, creditType, amount },
+    })),
   );
   return rows.map((r) => ({
     from: r.account_id,

@@ -1,0 +1,63 @@
+import pg from 'pg';
+
+export interface Listener {
+  close: () => Promise<void>;
+}
+
+/**
+ * LISTENs on a PostgreSQL channel on a connection of its own (a pooled one would lose the
+ * LISTEN when returned), reconnecting with backoff when the connection drops. `onNotify` runs on
+ * every notification and once after each (re)connection, since notifications sent while
+ * disconnected are lost: the caller then looks for work it may have missed.
+ */
+export function listen(
+  databaseUrl: string,
+  channel: string,
+  onNotify: () => void,
+  log: Pick<Console, 'error'> = console,
+): Listener {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let delay = 500;
+  let timer: NodeJS.Timeout | undefined;
+
+  const reconnect = (lost: pg.Client) => {
+    if (closed || client !== lost) return;
+    client = null;
+    lost.end().catch(() => {});
+    timer = setTimeout(() => void connect(), delay);
+    delay = Math.min(delay * 2, 30_000);
+  };
+
+  async function connect() {
+    if (closed) return;
+    const next = new pg.Client({ connectionString: databaseUrl });
+    client = next;
+    next.on('error', (error) => {
+      log.error(`LISTEN ${channel}: connection lost:`, error.message);
+      reconnect(next);
+    });
+    next.on('end', () => reconnect(next));
+    next.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      delay = 500;
+      onNotify();
+    } catch (error) {
+      log.error(`LISTEN ${channel}: cannot connect:`, (error as Error).message);
+      reconnect(next);
+    }
+  }
+
+  void connect();
+  return {
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      await client?.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import {
+  autoTopUpRuleEnvelope,
+  autoTopUpSchema,
+  autoTopUpTargetInput,
+  balanceAlertEnvelope,
+  balanceAlertListSchema,
+  organizationIdInput,
+  setAutoTopUpInput,
+  setBalanceAlertsInput,
+} from '@allot/domain';
+import {
+  deleteAutoTopUp,
+  getAutoTopUp,
+  listBalanceAlerts,
+  setAutoTopUp,
+  setBalanceAlerts,
+} from '../services/alerts.ts';
+import { once } from '../services/idempotency.ts';
+import { partnerProcedure, router } from '../trpc.ts';
+
+export const balanceAlertsRouter = router({
+  list: partnerProcedure
+    .input(organizationIdInput)
+    .output(balanceAlertListSchema)
+    .query(({ ctx, input }) => listBalanceAlerts(ctx.db, ctx.partnerId, input.organizationId)),
+
+  set: partnerProcedure
+    .input(setBalanceAlertsInput)
+    .output(balanceAlertEnvelope)
+    .mutation(({ ctx, input, path }) =>
+      once(ctx, path, input, (trx) => setBalanceAlerts(trx, ctx.partnerId, input, ctx.clock())),
+    ),
+});
+
+export const autoTopUpRouter = router({
+  get: partnerProcedure
+    .input(organizationIdInput)
+    .output(autoTopUpSchema)
+    .query(({ ctx, input }) => getAutoTopUp(ctx.db, ctx.partnerId, input.organizationId)),
+
+  set: partnerProcedure
+    .input(setAutoTopUpInput)
+    .output(autoTopUpRuleEnvelope)
+    .mutation(({ ctx, input, path }) =>
+      once(ctx, path, input, (trx) => setAutoTopUp(trx, ctx.partnerId, input, ctx.clock())),
+    ),
+
+  remove: partnerProcedure
+    .input(autoTopUpTargetInput)
+    .mutation(({ ctx, input, path }) =>
+      once(ctx, path, input, (trx) => deleteAutoTopUp(trx, ctx.partnerId, input)),
+    ),
+});
