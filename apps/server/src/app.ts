@@ -4,7 +4,10 @@ import {
   createContextFactory,
   createNoIdentityResolver,
   credentialsFromHeaders,
+  SESSION_COOKIE,
   type Clock,
+  type LoginThrottleOptions,
+  type SessionCookie,
   type IdentityResolver,
 } from '@allot/api';
 import type { Db } from '@allot/db';
@@ -14,7 +17,12 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import { registerPixelRoutes } from './pixel-routes.ts';
@@ -34,6 +42,8 @@ export interface ServerOptions {
   /** Pixel events per minute per pixel key and per client IP. */
   pixelRateLimitPerKey?: number;
   pixelRateLimitPerIp?: number;
+  /** Failed sign-ins allowed per email and per address in a window. */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 /** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
@@ -46,6 +56,27 @@ function rateLimitKey(request: {
     return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
   if (typeof request.headers.authorization === 'string') return 'operator';
   return `ip:${request.ip}`;
+}
+
+/**
+ * The session cookie: HttpOnly (no script reads it), SameSite=Lax (no cross-site request but a
+ * top-level navigation carries it), Secure when the deployment is reached over https.
+ */
+function sessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  publicUrl: string,
+): SessionCookie {
+  const secure = request.protocol === 'https' || publicUrl.startsWith('https:');
+  const attributes = `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return {
+    set: (token, maxAgeSeconds) =>
+      void reply.header(
+        'set-cookie',
+        `${SESSION_COOKIE}=${token}; Max-Age=${maxAgeSeconds}; ${attributes}`,
+      ),
+    clear: () => void reply.header('set-cookie', `${SESSION_COOKIE}=; Max-Age=0; ${attributes}`),
+  };
 }
 
 export const VERSION = '0.1.0';
@@ -83,6 +114,7 @@ export async function buildServer(options: ServerOptions) {
     publicUrl: options.publicUrl,
     operatorToken: options.operatorToken,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   });
 
   // An empty JSON body (a DELETE sent with Content-Type: application/json) is no body, not an error.
@@ -141,7 +173,11 @@ export async function buildServer(options: ServerOptions) {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }) => contextFor(credentialsFromHeaders(req.headers)),
+      createContext: ({ req, res }) =>
+        contextFor(
+          { ...credentialsFromHeaders(req.headers), ip: req.ip },
+          sessionCookie(req, res, options.publicUrl),
+        ),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           app.log.error({ err: error, path }, 'tRPC procedure failed');

@@ -1,7 +1,7 @@
 import { createTestDatabase } from '@allot/db/testing';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { IdentityResolver } from '@allot/api';
+import type { IdentityResolver, LoginThrottleOptions } from '@allot/api';
 import { createServer } from 'node:net';
 import { buildServer } from '../src/app.ts';
 
@@ -100,6 +100,7 @@ export interface TestServerOptions {
   pixelRateLimitPerKey?: number;
   /** Script tags and OpenAPI name the server's real address instead of https://allot.test. */
   selfPublicUrl?: boolean;
+  loginThrottle?: LoginThrottleOptions;
 }
 
 /** A port nothing listens on right now. */
@@ -128,6 +129,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     pixelRateLimitPerIp: options.pixelRateLimitPerIp ?? 100_000,
     pixelRateLimitPerKey: options.pixelRateLimitPerKey ?? 100_000,
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();

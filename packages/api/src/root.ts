@@ -1,9 +1,12 @@
+import { apiKeysRouter } from './routers/api-keys.ts';
+import { authRouter } from './routers/auth.ts';
 import { billingRouter } from './routers/billing.ts';
 import { creditsRouter } from './routers/credits.ts';
 import { icpRouter } from './routers/icp.ts';
 import { operatorRouter } from './routers/operator.ts';
 import { organizationsRouter } from './routers/organizations.ts';
 import { pixelRouter } from './routers/pixel.ts';
+import { usersRouter } from './routers/users.ts';
 import { visitorsRouter } from './routers/visitors.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
@@ -15,6 +18,9 @@ export const appRouter = router({
   billing: billingRouter,
   credits: creditsRouter,
   operator: operatorRouter,
+  auth: authRouter,
+  users: usersRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 export * from './allocation.ts';
+export * from './api-keys.ts';
 export * from './billing-modes.ts';
 export * from './blocks.ts';
 export * from './common.ts';
@@ -14,4 +15,5 @@ export * from './pixel.ts';
 export * from './referrers.ts';
 export * from './reports.ts';
 export * from './tiers.ts';
+export * from './users.ts';
 export * from './visitors.ts';

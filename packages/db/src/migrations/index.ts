@@ -5,6 +5,7 @@ import * as ledgerHotPath from './2026-11-21-0003-ledger-hot-path.ts';
 import * as ledgerLiveBlocks from './2026-11-21-0004-ledger-live-blocks.ts';
 import * as visitors from './2026-11-21-0005-visitors.ts';
 import * as events from './2026-11-21-0006-events.ts';
+import * as users from './2026-11-21-0008-users.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0004-ledger-live-blocks': ledgerLiveBlocks,
   '2026-11-21-0005-visitors': visitors,
   '2026-11-21-0006-events': events,
+  '2026-11-21-0008-users': users,
 };
