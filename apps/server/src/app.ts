@@ -25,6 +25,7 @@ import Fastify, {
 } from 'fastify';
 import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
+import { registerAdminApp } from './admin-app.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
 
 export interface ServerOptions {
@@ -44,6 +45,8 @@ export interface ServerOptions {
   pixelRateLimitPerIp?: number;
   /** Failed sign-ins allowed per email and per address in a window. */
   loginThrottle?: LoginThrottleOptions;
+  /** The built admin app (apps/admin/dist) to serve at `/`; without it `/` says how to build it. */
+  adminDir?: string;
 }
 
 /** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
@@ -138,11 +141,14 @@ export async function buildServer(options: ServerOptions) {
       .code(status)
       .send(errorBody(statusCodes[status] ?? 'invalid_request', error.message));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  const admin = await registerAdminApp(app, options.adminDir);
+  app.setNotFoundHandler((request, reply) => {
+    // The admin app's own addresses (/organizations/...) are pages of the app.
+    if (admin.isPage(request)) return admin.sendPage(reply);
+    return reply
       .code(404)
-      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
 
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? 3000,

@@ -27,6 +27,8 @@ export interface Config {
   /** Pixel events per minute per pixel key, and per client IP. */
   pixelRateLimitPerKey: number;
   pixelRateLimitPerIp: number;
+  /** The built admin app served at `/`. */
+  adminDir: string;
 }
 
 /**
@@ -82,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env.ALLOT_PIXEL_RATE_LIMIT_PER_IP,
       300,
     ),
+    adminDir: resolve(env.ALLOT_ADMIN_DIR || join(repoRoot, 'apps/admin/dist')),
   };
 }

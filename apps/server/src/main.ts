@@ -23,6 +23,7 @@ const app = await buildServer({
   identity,
   pixelRateLimitPerKey: config.pixelRateLimitPerKey,
   pixelRateLimitPerIp: config.pixelRateLimitPerIp,
+  adminDir: config.adminDir,
 });
 
 const worker = config.worker
@@ -46,6 +47,7 @@ console.log(
     '',
     `Allot is running on ${config.publicUrl}`,
     `  database      ${database.description}`,
+    `  admin app     ${config.publicUrl}/`,
     `  REST API      ${config.publicUrl}/api/v1   (OpenAPI: /api/v1/openapi.json, docs: /docs)`,
     `  tRPC          ${config.publicUrl}/trpc`,
     `  identities    ${config.identityUrl ?? config.identityDataset}`,

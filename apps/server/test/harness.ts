@@ -2,6 +2,7 @@ import { createTestDatabase } from '@allot/db/testing';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { IdentityResolver, LoginThrottleOptions } from '@allot/api';
+import { ensureAdminBuild } from '@allot/admin/build';
 import { createServer } from 'node:net';
 import { buildServer } from '../src/app.ts';
 
@@ -101,6 +102,8 @@ export interface TestServerOptions {
   /** Script tags and OpenAPI name the server's real address instead of https://allot.test. */
   selfPublicUrl?: boolean;
   loginThrottle?: LoginThrottleOptions;
+  /** Serve the admin app at `/`, built first if its build is missing or stale. */
+  admin?: boolean;
 }
 
 /** A port nothing listens on right now. */
@@ -130,6 +133,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     pixelRateLimitPerIp: options.pixelRateLimitPerIp ?? 100_000,
     pixelRateLimitPerKey: options.pixelRateLimitPerKey ?? 100_000,
     ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+    ...(options.admin ? { adminDir: await ensureAdminBuild() } : {}),
   });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
