@@ -54,6 +54,8 @@ export async function openApp(harness: AdminHarness, path = '/') {
     viewport: { width: 1280, height: 800 },
     baseURL: harness.server.url,
   });
+  // Fail an action well inside the test's own timeout, so the report names the locator.
+  context.setDefaultTimeout(8000);
   const page: Page = await context.newPage();
   const errors: Error[] = [];
   page.on('pageerror', (error) => errors.push(error));

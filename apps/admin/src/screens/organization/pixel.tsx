@@ -124,7 +124,7 @@ export default function Pixel({ organization: o }: TabProps) {
           )}
         </section>
       </div>
-      <Referrers key={allowedReferrers.join(' ')} organizationId={o.id} saved={allowedReferrers} />
+      <Referrers organizationId={o.id} saved={allowedReferrers} />
     </div>
   );
 }
