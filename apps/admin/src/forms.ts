@@ -69,3 +69,19 @@ export const numberOrUndefined = (value: string) =>
 /** `YYYY-MM-DDTHH:mm` from a datetime-local input, taken as UTC, to an ISO instant. */
 export const instantOrUndefined = (value: string) =>
   value === '' ? undefined : `${value}${value.length === 16 ? ':00' : ''}Z`;
+
+/** The first error at `key` or inside it (`rules.industries` covers `rules.industries.0`). */
+export function errorAt(errors: FieldErrors, key: string): string | undefined {
+  if (errors[key]) return errors[key];
+  const inner = Object.keys(errors).find((candidate) => candidate.startsWith(`${key}.`));
+  return inner === undefined ? undefined : errors[inner];
+}
+
+/** A comma-separated list from a text input; empty means the rule is absent. */
+export const listOrUndefined = (value: string) => {
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length > 0 ? items : undefined;
+};
