@@ -48,4 +48,11 @@ if (!installIsCurrent()) {
   if (status !== 0) process.exit(status);
 }
 
+// The server serves the admin app's build: make one when it is missing or its sources changed,
+// so a fresh clone shows the app.
+if (task === 'start') {
+  const status = run(localPnpm, ['--filter', '@allot/admin', 'build']);
+  if (status !== 0) process.exit(status);
+}
+
 process.exit(run(localPnpm, [...tasks[task], ...process.argv.slice(3)]));

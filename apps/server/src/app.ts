@@ -4,7 +4,10 @@ import {
   createContextFactory,
   createNoIdentityResolver,
   credentialsFromHeaders,
+  SESSION_COOKIE,
   type Clock,
+  type LoginThrottleOptions,
+  type SessionCookie,
   type IdentityResolver,
 } from '@allot/api';
 import type { Db } from '@allot/db';
@@ -14,9 +17,15 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
+import { registerAdminApp } from './admin-app.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
 
 export interface ServerOptions {
@@ -36,6 +45,10 @@ export interface ServerOptions {
   pixelRateLimitPerIp?: number;
   /** `ALLOT_ALLOW_HTTP_WEBHOOKS`: webhook URLs may be http to localhost, or private addresses. */
   allowHttpWebhooks?: boolean;
+  /** Failed sign-ins allowed per email and per address in a window. */
+  loginThrottle?: LoginThrottleOptions;
+  /** The built admin app (apps/admin/dist) to serve at `/`; without it `/` says how to build it. */
+  adminDir?: string;
 }
 
 /** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
@@ -48,6 +61,27 @@ function rateLimitKey(request: {
     return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
   if (typeof request.headers.authorization === 'string') return 'operator';
   return `ip:${request.ip}`;
+}
+
+/**
+ * The session cookie: HttpOnly (no script reads it), SameSite=Lax (no cross-site request but a
+ * top-level navigation carries it), Secure when the deployment is reached over https.
+ */
+function sessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  publicUrl: string,
+): SessionCookie {
+  const secure = request.protocol === 'https' || publicUrl.startsWith('https:');
+  const attributes = `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return {
+    set: (token, maxAgeSeconds) =>
+      void reply.header(
+        'set-cookie',
+        `${SESSION_COOKIE}=${token}; Max-Age=${maxAgeSeconds}; ${attributes}`,
+      ),
+    clear: () => void reply.header('set-cookie', `${SESSION_COOKIE}=; Max-Age=0; ${attributes}`),
+  };
 }
 
 export const VERSION = '0.1.0';
@@ -86,6 +120,7 @@ export async function buildServer(options: ServerOptions) {
     operatorToken: options.operatorToken,
     ...(options.clock ? { clock: options.clock } : {}),
     allowHttpWebhooks: options.allowHttpWebhooks ?? false,
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   });
 
   // An empty JSON body (a DELETE sent with Content-Type: application/json) is no body, not an error.
@@ -109,11 +144,14 @@ export async function buildServer(options: ServerOptions) {
       .code(status)
       .send(errorBody(statusCodes[status] ?? 'invalid_request', error.message));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  const admin = await registerAdminApp(app, options.adminDir);
+  app.setNotFoundHandler((request, reply) => {
+    // The admin app's own addresses (/organizations/...) are pages of the app.
+    if (admin.isPage(request)) return admin.sendPage(reply);
+    return reply
       .code(404)
-      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
 
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? 3000,
@@ -144,7 +182,11 @@ export async function buildServer(options: ServerOptions) {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }) => contextFor(credentialsFromHeaders(req.headers)),
+      createContext: ({ req, res }) =>
+        contextFor(
+          { ...credentialsFromHeaders(req.headers), ip: req.ip },
+          sessionCookie(req, res, options.publicUrl),
+        ),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           app.log.error({ err: error, path }, 'tRPC procedure failed');

@@ -1,5 +1,13 @@
-import { services } from '@allot/api';
-import { createPartnerInput, partnerIdInput, revokeApiKeyInput } from '@allot/domain';
+import { AppError, services } from '@allot/api';
+import {
+  createPartnerInput,
+  emailSchema,
+  partnerIdInput,
+  passwordSchema,
+  revokeApiKeyInput,
+  userRoleSchema,
+} from '@allot/domain';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from './config.ts';
@@ -12,6 +20,9 @@ const usage = `Usage: pnpm allot <command> [options]
   partners list [--json]
   keys create --partner PARTNER_ID [--json]
   keys revoke --partner PARTNER_ID --key KEY_ID
+  users create --partner PARTNER_ID --email EMAIL [--role admin|member] [--password PASSWORD] [--json]
+                  (without --password: asks for one on a terminal, else generates one and prints it)
+  users list --partner PARTNER_ID [--json]
 
 Works against DATABASE_URL, or the embedded PostgreSQL in ALLOT_DATA_DIR (joining a running server's).`;
 
@@ -25,6 +36,9 @@ const { positionals, values } = parseArgs({
     pool: { type: 'string' },
     partner: { type: 'string' },
     key: { type: 'string' },
+    email: { type: 'string' },
+    role: { type: 'string' },
+    password: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -43,6 +57,22 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
 
 const print = (json: unknown, text: string) =>
   console.log(values.json ? JSON.stringify(json, null, 2) : text);
+
+/**
+ * The new user's password: --password, else typed at a terminal (an empty answer generates one),
+ * else generated. A generated one is printed, since nobody else will ever see it.
+ */
+async function newPassword(): Promise<{ password: string; generated: boolean }> {
+  if (values.password !== undefined)
+    return { password: parse(passwordSchema, values.password), generated: false };
+  if (process.stdin.isTTY && !values.json) {
+    const prompt = createInterface({ input: process.stdin, output: process.stdout });
+    const typed = await prompt.question('Password (empty to generate one): ');
+    prompt.close();
+    if (typed !== '') return { password: parse(passwordSchema, typed), generated: false };
+  }
+  return { password: services.generatePassword(), generated: true };
+}
 
 async function run(database: OpenDatabase, command: string) {
   const { db } = database;
@@ -91,6 +121,38 @@ async function run(database: OpenDatabase, command: string) {
         throw new UsageError(`No API key ${input.keyId} for partner ${input.partnerId}`);
       });
       return print({ revoked: input.keyId }, `Revoked ${input.keyId}`);
+    }
+    case 'users create': {
+      const { partnerId } = parse(partnerIdInput, { partnerId: values.partner });
+      const email = parse(emailSchema, values.email);
+      const role = parse(userRoleSchema, values.role ?? 'admin');
+      const { password, generated } = await newPassword();
+      const user = await db.transaction().execute(async (trx) => {
+        if (!(await services.partnerExists(trx, partnerId)))
+          throw new UsageError(`No partner ${partnerId}`);
+        return services
+          .createUser(trx, partnerId, { email, role, password }, now)
+          .catch((error: unknown) => {
+            if (error instanceof Error && error.cause instanceof AppError)
+              throw new UsageError(error.cause.message);
+            throw error;
+          });
+      });
+      return print(
+        generated ? { user, password } : { user },
+        `Created ${user.role} ${user.email} (${user.id})` +
+          (generated ? `\nPassword (shown once): ${password}` : ''),
+      );
+    }
+    case 'users list': {
+      const { partnerId } = parse(partnerIdInput, { partnerId: values.partner });
+      const list = await services.listUsers(db, partnerId);
+      return print(
+        list,
+        list.users
+          .map((u) => `${u.id}  ${u.email}  ${u.role}${u.disabledAt ? '  disabled' : ''}`)
+          .join('\n') || 'No users yet.',
+      );
     }
     default:
       throw new UsageError(usage);

@@ -33,6 +33,8 @@ export interface Config {
   /** The delay before each attempt of a webhook delivery, in ms; the first is 0. */
   webhookRetrySchedule: readonly number[];
   webhookTimeoutMs: number;
+  /** The built admin app served at `/`. */
+  adminDir: string;
 }
 
 /**
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowHttpWebhooks: env.ALLOT_ALLOW_HTTP_WEBHOOKS === '1',
     webhookRetrySchedule: webhooks.parseRetrySchedule(env.ALLOT_WEBHOOK_RETRY_SCHEDULE),
     webhookTimeoutMs: webhookTimeout(env.ALLOT_WEBHOOK_TIMEOUT_MS),
+    adminDir: resolve(env.ALLOT_ADMIN_DIR || join(repoRoot, 'apps/admin/dist')),
   };
 }
 

@@ -25,6 +25,7 @@ const app = await buildServer({
   pixelRateLimitPerKey: config.pixelRateLimitPerKey,
   pixelRateLimitPerIp: config.pixelRateLimitPerIp,
   allowHttpWebhooks: config.allowHttpWebhooks,
+  adminDir: config.adminDir,
 });
 
 const worker = config.worker
@@ -52,6 +53,7 @@ console.log(
     '',
     `Allot is running on ${config.publicUrl}`,
     `  database      ${database.description}`,
+    `  admin app     ${config.publicUrl}/`,
     `  REST API      ${config.publicUrl}/api/v1   (OpenAPI: /api/v1/openapi.json, docs: /docs)`,
     `  tRPC          ${config.publicUrl}/trpc`,
     `  identities    ${config.identityUrl ?? config.identityDataset}`,

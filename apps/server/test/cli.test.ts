@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
+import { signIn } from './sessions.ts';
 
 const run = promisify(execFile);
 const serverDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -114,5 +115,60 @@ describe('pnpm allot', () => {
     );
     expect(failure?.code).toBe(2);
     expect(failure?.stderr).toContain('No partner');
+  });
+
+  it('creates users who sign in: with --password, or with a generated password printed once', async () => {
+    const { partner } = await server.createPartner();
+    const given = JSON.parse(
+      (
+        await cli(
+          'users',
+          'create',
+          '--partner',
+          partner.id,
+          '--email',
+          'Boss@CLI.example',
+          '--password',
+          'a password from the operator',
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(given).toEqual({
+      user: expect.objectContaining({ email: 'boss@cli.example', role: 'admin' }),
+    });
+    await signIn(server, 'boss@cli.example', 'a password from the operator');
+
+    // Not a terminal: a password is generated and printed.
+    const { stdout } = await cli(
+      'users',
+      'create',
+      '--partner',
+      partner.id,
+      '--email',
+      'mate@cli.example',
+      '--role',
+      'member',
+    );
+    const password = /Password \(shown once\): (\S+)/.exec(stdout)?.[1];
+    expect(stdout).toContain('Created member mate@cli.example');
+    await signIn(server, 'mate@cli.example', password!);
+
+    const taken = await cli(
+      'users',
+      'create',
+      '--partner',
+      partner.id,
+      '--email',
+      'MATE@cli.example',
+    ).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(taken?.code).toBe(2);
+    expect(taken?.stderr).toContain('already exists');
+    const list = await cli('users', 'list', '--partner', partner.id);
+    expect(list.stdout).toContain('boss@cli.example');
+    expect(list.stdout).toContain('mate@cli.example  member');
   });
 });

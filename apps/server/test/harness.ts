@@ -1,7 +1,8 @@
 import { createTestDatabase } from '@allot/db/testing';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { IdentityResolver } from '@allot/api';
+import type { IdentityResolver, LoginThrottleOptions } from '@allot/api';
+import { ensureAdminBuild } from '@allot/admin/build';
 import { createServer } from 'node:net';
 import { buildServer } from '../src/app.ts';
 
@@ -102,6 +103,9 @@ export interface TestServerOptions {
   selfPublicUrl?: boolean;
   /** Webhook endpoints may be http://127.0.0.1 receivers (`ALLOT_ALLOW_HTTP_WEBHOOKS`). */
   allowHttpWebhooks?: boolean;
+  loginThrottle?: LoginThrottleOptions;
+  /** Serve the admin app at `/`, built first if its build is missing or stale. */
+  admin?: boolean;
 }
 
 /** A port nothing listens on right now. */
@@ -131,6 +135,8 @@ export async function startTestServer(options: TestServerOptions = {}) {
     pixelRateLimitPerIp: options.pixelRateLimitPerIp ?? 100_000,
     pixelRateLimitPerKey: options.pixelRateLimitPerKey ?? 100_000,
     allowHttpWebhooks: options.allowHttpWebhooks ?? false,
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+    ...(options.admin ? { adminDir: await ensureAdminBuild() } : {}),
   });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();

@@ -266,6 +266,23 @@ describe('GET /partner/organizations', () => {
     expect(beyond).toEqual({ organizations: [], total: 5, page: 4, pageSize: 2 });
   });
 
+  it('sorts by name (without case) or by creation, either way, paging without overlap', async () => {
+    const { apiKey } = await server.createPartner();
+    for (const name of ['beta', 'Alpha', 'gamma', 'alpha']) await createOrg(apiKey, { name });
+    const names = async (query: string) =>
+      (await list(apiKey, query)).organizations.map((o) => o.name);
+    expect(await names('?sort=createdAt')).toEqual(['beta', 'Alpha', 'gamma', 'alpha']);
+    expect(await names('?sort=-createdAt')).toEqual(['alpha', 'gamma', 'Alpha', 'beta']);
+    const byName = await names('?sort=name');
+    expect(byName.map((n) => n.toLowerCase())).toEqual(['alpha', 'alpha', 'beta', 'gamma']);
+    expect([
+      ...(await names('?sort=name&pageSize=2')),
+      ...(await names('?sort=name&pageSize=2&page=2')),
+    ]).toEqual(byName);
+    expect(await names('?sort=-name')).toEqual([...byName].reverse());
+    expectInvalid(await server.request('GET', `${ORGS}?sort=credits`, { apiKey }), 'sort');
+  });
+
   it('filters by status, tier, search (case-insensitive, literal) and externalId; totals follow the filter', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
     const alpha = await createOrg(apiKey, {

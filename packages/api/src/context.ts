@@ -1,4 +1,5 @@
 import type { Db, Tx } from '@allot/db';
+import type { LoginThrottle, LoginThrottleOptions } from './services/login-throttle.ts';
 
 /** Every service reads the time from here, so tests can move through periods without sleeping. */
 export type Clock = () => Date;
@@ -18,6 +19,19 @@ export interface Credentials {
   apiKey?: string | undefined;
   operatorToken?: string | undefined;
   idempotencyKey?: string | undefined;
+  /** The admin app's session token, from its cookie. */
+  sessionToken?: string | undefined;
+  /** The `x-allot-csrf` header: a session's changes must carry its CSRF token there. */
+  csrfToken?: string | undefined;
+  /** The client's address, for sign-in throttling. */
+  ip?: string | undefined;
+}
+
+/** How a procedure sets or clears the session cookie; only the HTTP transport of /trpc has one. */
+export interface SessionCookie {
+  /** The lifetime is the session's absolute one: the server ends it earlier when idle. */
+  set(token: string, maxAgeSeconds: number): void;
+  clear(): void;
 }
 
 /**
@@ -27,6 +41,9 @@ export interface Context extends ServiceContext {
   credentials: Credentials;
   /** sha256 of the operator token, or null when no operator access is configured. */
   operatorTokenHash: Buffer | null;
+  /** Failed sign-ins per email and address, shared by every request to this deployment. */
+  loginThrottle: LoginThrottle;
+  sessionCookie?: SessionCookie | undefined;
 }
 
 export interface ContextOptions {
@@ -35,13 +52,28 @@ export interface ContextOptions {
   operatorToken: string | null;
   clock?: Clock;
   allowHttpWebhooks?: boolean;
+  loginThrottle?: LoginThrottleOptions;
 }
 
-export type ContextFactory = (credentials: Credentials) => Context;
+export type ContextFactory = (credentials: Credentials, sessionCookie?: SessionCookie) => Context;
 
 type HeaderValue = string | string[] | undefined;
 
 const single = (value: HeaderValue) => (Array.isArray(value) ? value[0] : value);
+
+/** The admin app's session cookie. */
+export const SESSION_COOKIE = 'allot_session';
+export const CSRF_HEADER = 'x-allot-csrf';
+
+/** One cookie's value from a Cookie header. */
+function cookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
 
 /** The credentials both HTTP transports read: the same headers on /trpc and on REST. */
 export function credentialsFromHeaders(headers: Record<string, HeaderValue>): Credentials {
@@ -51,5 +83,7 @@ export function credentialsFromHeaders(headers: Record<string, HeaderValue>): Cr
     apiKey: single(headers['x-partner-api-key']),
     operatorToken: bearer,
     idempotencyKey: single(headers['idempotency-key']),
+    sessionToken: cookie(single(headers.cookie), SESSION_COOKIE),
+    csrfToken: single(headers[CSRF_HEADER]),
   };
 }

@@ -23,6 +23,10 @@ const fail = (code: TrpcCode, appCode: string, message: string, details?: unknow
 
 export const notFound = (what: string) => fail('NOT_FOUND', 'not_found', `${what} not found`);
 export const unauthorized = (message: string) => fail('UNAUTHORIZED', 'unauthorized', message);
+/** The caller is known but may not do this (a member managing the team, a change without its CSRF token). */
+export const forbidden = (appCode: string, message: string) => fail('FORBIDDEN', appCode, message);
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  fail('TOO_MANY_REQUESTS', 'rate_limited', message, { retryAfterSeconds });
 export const conflict = (appCode: string, message: string, details?: unknown) =>
   fail('CONFLICT', appCode, message, details);
 export const badRequest = (appCode: string, message: string) =>

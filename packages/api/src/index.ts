@@ -1,9 +1,10 @@
 import { sha256 } from './crypto.ts';
-import type { Context, ContextFactory, ContextOptions, Credentials } from './context.ts';
+import { LoginThrottle } from './services/login-throttle.ts';
+import type { Context, ContextFactory, ContextOptions } from './context.ts';
 
 export { appRouter, createCaller, type AppRouter, type Caller } from './root.ts';
 export { AppError, appCodeOf, detailsOf } from './errors.ts';
-export { credentialsFromHeaders } from './context.ts';
+export { credentialsFromHeaders, CSRF_HEADER, SESSION_COOKIE } from './context.ts';
 export type {
   Clock,
   Context,
@@ -11,8 +12,10 @@ export type {
   ContextOptions,
   Credentials,
   ServiceContext,
+  SessionCookie,
 } from './context.ts';
 export * as services from './services/index.ts';
+export type { LoginThrottleOptions } from './services/login-throttle.ts';
 export * as identity from './services/identity/index.ts';
 export * as webhooks from './services/webhooks/index.ts';
 export {
@@ -26,12 +29,15 @@ export {
 export function createContextFactory(options: ContextOptions): ContextFactory {
   const operatorTokenHash = options.operatorToken ? sha256(options.operatorToken) : null;
   const clock = options.clock ?? (() => new Date());
-  return (credentials: Credentials): Context => ({
+  const loginThrottle = new LoginThrottle(options.loginThrottle);
+  return (credentials, sessionCookie): Context => ({
     db: options.db,
     clock,
     publicUrl: options.publicUrl,
     allowHttpWebhooks: options.allowHttpWebhooks ?? false,
     operatorTokenHash,
+    loginThrottle,
     credentials,
+    sessionCookie,
   });
 }

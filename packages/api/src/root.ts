@@ -1,10 +1,13 @@
 import { autoTopUpRouter, balanceAlertsRouter } from './routers/alerts.ts';
+import { apiKeysRouter } from './routers/api-keys.ts';
+import { authRouter } from './routers/auth.ts';
 import { billingRouter } from './routers/billing.ts';
 import { creditsRouter } from './routers/credits.ts';
 import { icpRouter } from './routers/icp.ts';
 import { operatorRouter } from './routers/operator.ts';
 import { organizationsRouter } from './routers/organizations.ts';
 import { pixelRouter } from './routers/pixel.ts';
+import { usersRouter } from './routers/users.ts';
 import { visitorsRouter } from './routers/visitors.ts';
 import { webhooksRouter } from './routers/webhooks.ts';
 import { createCallerFactory, router } from './trpc.ts';
@@ -20,6 +23,9 @@ export const appRouter = router({
   autoTopUp: autoTopUpRouter,
   webhooks: webhooksRouter,
   operator: operatorRouter,
+  auth: authRouter,
+  users: usersRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

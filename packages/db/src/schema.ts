@@ -1,5 +1,12 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { BillingMode, BillingPeriod, IcpRules, OrganizationStatus, Tier } from '@allot/domain';
+import type {
+  BillingMode,
+  BillingPeriod,
+  IcpRules,
+  OrganizationStatus,
+  Tier,
+  UserRole,
+} from '@allot/domain';
 
 /** timestamptz: read as Date, written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -33,6 +40,32 @@ export interface ApiKeysTable {
   created_at: CreatedAt;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+}
+
+export interface UsersTable {
+  id: string;
+  partner_id: string;
+  /** Lowercased: addresses are compared without case. */
+  email: string;
+  /** argon2id, in its PHC string form (algorithm, parameters and salt included). */
+  password_hash: string;
+  role: UserRole;
+  created_at: CreatedAt;
+  last_login_at: Timestamp | null;
+  disabled_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  /** sha256 of the session token: the cookie holds the token, the database never does. */
+  token_hash: Buffer;
+  user_id: string;
+  partner_id: string;
+  created_at: Timestamp;
+  /** Read for the idle limit; written at most once a minute. */
+  last_seen_at: Timestamp;
+  /** The absolute end, however active the session. */
+  expires_at: Timestamp;
 }
 
 export interface OrganizationsTable {
@@ -342,6 +375,8 @@ export interface WebhookAttemptsTable {
 export interface Database {
   partners: PartnersTable;
   api_keys: ApiKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
   organizations: OrganizationsTable;
   visitors: VisitorsTable;
   identifications: IdentificationsTable;
@@ -368,6 +403,7 @@ export type OrganizationRow = Selectable<OrganizationsTable>;
 export type NewOrganization = Insertable<OrganizationsTable>;
 export type OrganizationUpdate = Updateable<OrganizationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type UserRow = Selectable<UsersTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type BlockRow = Selectable<BlocksTable>;
 export type EntryRow = Selectable<EntriesTable>;

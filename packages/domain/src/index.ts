@@ -1,5 +1,6 @@
 export * from './alerts.ts';
 export * from './allocation.ts';
+export * from './api-keys.ts';
 export * from './billing-modes.ts';
 export * from './blocks.ts';
 export * from './common.ts';
@@ -15,5 +16,6 @@ export * from './pixel.ts';
 export * from './referrers.ts';
 export * from './reports.ts';
 export * from './tiers.ts';
+export * from './users.ts';
 export * from './visitors.ts';
 export * from './webhooks.ts';

@@ -100,6 +100,9 @@ export const setOrganizationCreditsInput = z.strictObject({
   credits: creditsSchema,
 });
 
+export const ORGANIZATION_SORTS = ['-createdAt', 'createdAt', 'name', '-name'] as const;
+export type OrganizationSort = (typeof ORGANIZATION_SORTS)[number];
+
 export const listOrganizationsInput = z.strictObject({
   page: pageSchema.default(1).describe('Page number, from 1'),
   pageSize: pageSizeSchema.default(20).describe('Organizations per page, 1-100'),
@@ -112,6 +115,10 @@ export const listOrganizationsInput = z.strictObject({
     .optional()
     .describe('Part of the organization name, case-insensitive'),
   externalId: externalIdSchema.optional().describe('The organization with this externalId'),
+  sort: z
+    .enum(ORGANIZATION_SORTS)
+    .default('-createdAt')
+    .describe('createdAt or name; a leading - sorts descending (default: newest first)'),
 });
 export type ListOrganizationsInput = z.infer<typeof listOrganizationsInput>;
 

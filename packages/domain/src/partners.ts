@@ -6,6 +6,7 @@ import {
   billingPeriodInputSchema,
   billingPeriodSchema,
 } from './periods.ts';
+import { initialAdminInput, userSchema } from './users.ts';
 
 export const createPartnerInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -17,6 +18,9 @@ export const createPartnerInput = z.strictObject({
   ),
   billingDayOfMonth: billingDayOfMonthSchema.default(1).describe('Day periods start on (1-28)'),
   poolCredits: creditsSchema.default(0).describe('Credits the pool holds at each period start'),
+  admin: initialAdminInput
+    .optional()
+    .describe("The partner's first admin user, who signs in to the admin app"),
 });
 export type CreatePartnerInput = z.infer<typeof createPartnerInput>;
 
@@ -48,5 +52,9 @@ export const partnerEnvelope = z.object({ partner: partnerSchema });
 export const partnerListSchema = z.object({ partners: z.array(partnerSchema) });
 
 /** The API key's plaintext appears in exactly one response: the one that creates it. */
-export const createdPartnerSchema = z.object({ partner: partnerSchema, apiKey: z.string() });
+export const createdPartnerSchema = z.object({
+  partner: partnerSchema,
+  apiKey: z.string(),
+  admin: userSchema.optional().describe('The admin user, when one was asked for'),
+});
 export const createdApiKeySchema = z.object({ id: idSchema, apiKey: z.string() });

@@ -114,3 +114,49 @@ export function resolveDateRange(input: DateRangeInput, now: Date): RuleResult<D
   const until = new Date(new Date(`${endDate}T00:00:00Z`).getTime() + DAY_MS);
   return ok({ startDate, endDate, from, until });
 }
+
+/** The longest range a per-day series covers: a year of days (and a leap day). */
+export const MAX_SERIES_DAYS = 366;
+
+export const dailyUsageSchema = z.object({
+  startDate: isoDateSchema,
+  endDate: isoDateSchema,
+  days: z
+    .array(
+      z.object({
+        date: isoDateSchema,
+        identifications: z.int(),
+        creditsConsumed: z
+          .int()
+          .describe('Identification credits consumed that day, net of amendments'),
+      }),
+    )
+    .describe('Every day of the range, oldest first, zeros included'),
+  organizations: z
+    .array(
+      z.object({
+        organizationId: idSchema,
+        name: z.string(),
+        identifications: z.int(),
+        creditsConsumed: z.int(),
+      }),
+    )
+    .describe(
+      'Organizations with any identification or consumption in the range, most consumed first',
+    ),
+});
+export type DailyUsage = z.infer<typeof dailyUsageSchema>;
+
+/** An organization is low when what remains of its allocation is at most this share of it. */
+export const LOW_BALANCE_SHARE = 0.1;
+
+export const lowBalancesSchema = z.object({
+  organizations: z.array(
+    z.object({
+      organizationId: idSchema,
+      name: z.string(),
+      allocated: z.int().describe("This period's allocation"),
+      remaining: z.int().describe('Credits still available'),
+    }),
+  ),
+});

@@ -92,7 +92,12 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
             return reply.code(400).send(errorBody('invalid_request', error.message));
           throw error;
         }
-        const caller = options.callerFor(credentialsFromHeaders(request.headers));
+        const credentials = credentialsFromHeaders(request.headers);
+        // The REST API is for partners' systems, with their API key. A browser's session cookie
+        // is accepted on reads only (the admin app's CSV downloads are plain links); a change
+        // over REST never rides on a cookie, so no CSRF check is needed here.
+        if (route.method !== 'GET') credentials.sessionToken = undefined;
+        const caller = options.callerFor(credentials);
         try {
           const output = await route.call(caller, input as never);
           if (route.format === 'csv') return await sendCsv(reply, output as AsyncIterable<string>);

@@ -69,3 +69,23 @@ export async function authenticatePartner(
   }
   return row.partner_id;
 }
+
+/** A partner's keys, newest first, revoked ones included (so the list explains a refused key). */
+export async function listApiKeys(db: Db | Tx, partnerId: string) {
+  const rows = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('partner_id', '=', partnerId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return {
+    apiKeys: rows.map((row) => ({
+      id: row.id,
+      prefix: row.prefix,
+      createdAt: row.created_at.toISOString(),
+      lastUsedAt: row.last_used_at?.toISOString() ?? null,
+      revokedAt: row.revoked_at?.toISOString() ?? null,
+    })),
+  };
+}

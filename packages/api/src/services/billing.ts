@@ -2,6 +2,8 @@ import type { Db, Tx } from '@allot/db';
 import {
   DEFAULT_CREDIT_TYPE,
   drawsFromPool,
+  LOW_BALANCE_SHARE,
+  MAX_SERIES_DAYS,
   resolveDateRange,
   type DateRangeInput,
 } from '@allot/domain';
@@ -243,5 +245,150 @@ export async function getAnalytics(
     pixelEvents: events,
     creditsRemaining: Number(credits.remaining),
     creditsUsed: Number(credits.used),
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Identifications and identification credits consumed per UTC day of a range (every day, zeros
+ * included), and the same per organization over the whole range: the charts of the dashboard
+ * and the usage screen. Ranges are capped at MAX_SERIES_DAYS.
+ */
+export async function getDailyUsage(
+  db: Db | Tx,
+  partnerId: string,
+  input: DateRangeInput,
+  now: Date,
+) {
+  const range = dateRange(input, now);
+  const dayCount = Math.round((range.until.getTime() - range.from.getTime()) / DAY_MS);
+  if (dayCount > MAX_SERIES_DAYS)
+    throw badRequest('invalid_date_range', `A series covers at most ${MAX_SERIES_DAYS} days`);
+  const day = (column: string) =>
+    sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+  const [identified, consumed] = await Promise.all([
+    db
+      .selectFrom('identifications')
+      .select([
+        'organization_id',
+        day('identified_at').as('day'),
+        (eb) => eb.fn.countAll<string>().as('count'),
+      ])
+      .where('partner_id', '=', partnerId)
+      .where('identified_at', '>=', range.from)
+      .where('identified_at', '<', range.until)
+      .groupBy(['organization_id', 'day'])
+      .execute(),
+    db
+      .selectFrom('entries')
+      .select([
+        'organization_id',
+        day('created_at').as('day'),
+        sql<string>`sum(amount)`.as('credits'),
+      ])
+      .where('partner_id', '=', partnerId)
+      .where('account_kind', '=', 'consumption')
+      .where('credit_type', '=', DEFAULT_CREDIT_TYPE)
+      .where('created_at', '>=', range.from)
+      .where('created_at', '<', range.until)
+      .groupBy(['organization_id', 'day'])
+      .execute(),
+  ]);
+
+  const days = new Map<string, { identifications: number; creditsConsumed: number }>();
+  for (let i = 0; i < dayCount; i += 1)
+    days.set(new Date(range.from.getTime() + i * DAY_MS).toISOString().slice(0, 10), {
+      identifications: 0,
+      creditsConsumed: 0,
+    });
+  const perOrganization = new Map<string, { identifications: number; creditsConsumed: number }>();
+  const organizationOf = (id: string | null) => {
+    const key = id ?? '';
+    let totals = perOrganization.get(key);
+    if (!totals) perOrganization.set(key, (totals = { identifications: 0, creditsConsumed: 0 }));
+    return totals;
+  };
+  for (const row of identified) {
+    days.get(row.day)!.identifications += Number(row.count);
+    organizationOf(row.organization_id).identifications += Number(row.count);
+  }
+  for (const row of consumed) {
+    days.get(row.day)!.creditsConsumed += Number(row.credits);
+    organizationOf(row.organization_id).creditsConsumed += Number(row.credits);
+  }
+  const ids = [...perOrganization.keys()].filter(Boolean);
+  const names =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('organizations')
+          .select(['id', 'name'])
+          .where('id', 'in', ids)
+          .execute();
+  return {
+    startDate: range.startDate,
+    endDate: range.endDate,
+    days: [...days].map(([date, totals]) => ({ date, ...totals })),
+    organizations: names
+      .map((row) => ({ organizationId: row.id, name: row.name, ...perOrganization.get(row.id)! }))
+      .filter((row) => row.identifications !== 0 || row.creditsConsumed !== 0)
+      .sort(
+        (a, b) =>
+          b.creditsConsumed - a.creditsConsumed ||
+          b.identifications - a.identifications ||
+          a.name.localeCompare(b.name),
+      ),
+  };
+}
+
+/**
+ * Active organizations close to running out this period: what remains of their allocation is at
+ * most LOW_BALANCE_SHARE of it (or nothing), the emptiest first.
+ */
+export async function getLowBalances(db: Db | Tx, partnerId: string, now: Date, limit = 10) {
+  await refreshPeriods(db, partnerId, now);
+  const rows = await db
+    .selectFrom('organizations as o')
+    .innerJoin('accounts as a', (join) =>
+      join
+        .onRef('a.organization_id', '=', 'o.id')
+        .on('a.kind', '=', 'organization')
+        .on('a.credit_type', '=', DEFAULT_CREDIT_TYPE),
+    )
+    .select((eb) => [
+      'o.id',
+      'o.name',
+      'a.period_credited as allocated',
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom('blocks')
+            .select(sql<string>`sum(remaining)`.as('v'))
+            .whereRef('blocks.account_id', '=', 'a.id')
+            .where(spendable(now)),
+          sql<string>`0`,
+        )
+        .as('remaining'),
+    ])
+    .where('o.partner_id', '=', partnerId)
+    .where('o.status', '=', 'active')
+    .where('a.period_credited', '>', 0)
+    .$narrowType<{ remaining: string }>()
+    .execute();
+  return {
+    organizations: rows
+      .map((row) => ({
+        organizationId: row.id,
+        name: row.name,
+        allocated: row.allocated,
+        remaining: Number(row.remaining),
+      }))
+      .filter((row) => row.remaining <= row.allocated * LOW_BALANCE_SHARE)
+      .sort(
+        (a, b) =>
+          a.remaining / a.allocated - b.remaining / b.allocated || a.name.localeCompare(b.name),
+      )
+      .slice(0, limit),
   };
 }

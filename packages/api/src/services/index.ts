@@ -13,6 +13,8 @@ export * from './periods.ts';
 export * from './pixel.ts';
 export * from './upkeep.ts';
 export * from './usage-events.ts';
+export * from './users.ts';
+export { generatePassword } from './passwords.ts';
 export * from './visitors.ts';
 export { consumeCredits, type ConsumeInput } from './ledger/consume.ts';
 export { forgetIdempotencyKeys } from './idempotency.ts';

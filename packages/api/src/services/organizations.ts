@@ -164,11 +164,15 @@ export async function listOrganizations(
   if (input.search)
     query = query.where('name', 'ilike', `%${input.search.replace(/[\\%_]/g, '\\$&')}%`);
 
+  // Name sorts compare case-insensitively; the id breaks ties so pages never overlap.
+  const descending = input.sort.startsWith('-');
+  const direction = descending ? 'desc' : 'asc';
+  const key = input.sort.replace('-', '') === 'name' ? sql`lower(name)` : sql`created_at`;
   const [page, count] = await Promise.all([
     query
       .select('id')
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
+      .orderBy(key, direction)
+      .orderBy('id', direction)
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize)
       .execute(),
@@ -176,13 +180,9 @@ export async function listOrganizations(
   ]);
   const ids = page.map((row) => row.id);
   const rows =
-    ids.length === 0
-      ? []
-      : await withCredits(db, now)
-          .where('o.id', 'in', ids)
-          .orderBy('o.created_at', 'desc')
-          .orderBy('o.id', 'desc')
-          .execute();
+    ids.length === 0 ? [] : await withCredits(db, now).where('o.id', 'in', ids).execute();
+  const position = new Map(ids.map((id, index) => [id, index]));
+  rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
   return {
     organizations: rows.map(toOrganization),
     total: Number(count.total),

@@ -16,6 +16,7 @@ import { lockPartnerBooks } from './ledger/accounts.ts';
 import { poolState, resizePool } from './ledger/pool.ts';
 import { postTransfers } from './ledger/post.ts';
 import { cycleOf, lockPartner } from './periods.ts';
+import { createUser } from './users.ts';
 
 const toPartner = (row: PartnerRow): Partner => ({
   id: row.id,
@@ -27,7 +28,10 @@ const toPartner = (row: PartnerRow): Partner => ({
   createdAt: row.created_at.toISOString(),
 });
 
-/** Onboards a partner with its first API key (returned in plaintext this once). */
+/**
+ * Onboards a partner with its first API key (returned in plaintext this once) and, when asked,
+ * its first admin user.
+ */
 export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Date) {
   const cycle = { period: input.billingPeriod, dayOfMonth: input.billingDayOfMonth, anchor: now };
   const period = periodContaining(now, cycle);
@@ -53,7 +57,9 @@ export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Dat
   const fill = { current: 0, total, period, reason: 'Pool for the period' };
   await postTransfers(trx, await resizePool(trx, books, fill, 'renewal', now), now);
   const { apiKey } = await createApiKey(trx, row.id);
-  return { partner: toPartner(row), apiKey };
+  if (!input.admin) return { partner: toPartner(row), apiKey };
+  const admin = await createUser(trx, row.id, { ...input.admin, role: 'admin' }, now);
+  return { partner: toPartner(row), apiKey, admin };
 }
 
 export async function listPartners(db: Db | Tx) {

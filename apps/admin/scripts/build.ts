@@ -1,0 +1,124 @@
+// Builds the admin app into apps/admin/dist when its sources changed since the last build.
+// The server serves dist; `npm start` and the tests call this so a fresh clone shows the app.
+// Run directly (`tsx scripts/build.ts`) it builds if needed and prints where.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = join(appDir, '../..');
+
+/** Where the built app lives: index.html and hashed assets. */
+export const adminDist = join(appDir, 'dist');
+const STAMP = '.source-hash';
+
+/** Everything a build reads from the workspace (dependencies are pinned by the lockfile). */
+const inputs = [
+  join(appDir, 'index.html'),
+  join(appDir, 'vite.config.ts'),
+  join(appDir, 'package.json'),
+  join(appDir, 'src'),
+  join(repoRoot, 'packages/domain/src'),
+  join(repoRoot, 'pnpm-lock.yaml'),
+];
+
+function files(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => files(join(path, name)))
+    .filter((file) => !file.endsWith('.test.ts'));
+}
+
+/** A hash of the sources' contents: unlike times, it survives a checkout or a copy. */
+export function sourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of inputs.flatMap(files)) {
+    hash.update(relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+const isCurrent = (hash: string) =>
+  existsSync(join(adminDist, 'index.html')) &&
+  existsSync(join(adminDist, STAMP)) &&
+  readFileSync(join(adminDist, STAMP), 'utf8') === hash;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Builds unless dist matches the sources. Builds go to a scratch directory that replaces dist in
+ * one rename, so a server reading dist never sees half a build; a lock directory makes concurrent
+ * callers (test files in parallel) wait for one build instead of racing.
+ */
+export async function ensureAdminBuild(): Promise<string> {
+  const hash = sourceHash();
+  if (isCurrent(hash)) return adminDist;
+  const lock = join(appDir, '.build-lock');
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than any build is left from a killed process.
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 5 * 60_000)
+        rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lock}`);
+      await sleep(250);
+    }
+  }
+  try {
+    if (isCurrent(hash)) return adminDist;
+    const scratch = join(appDir, `.dist-${process.pid}`);
+    const vite = join(
+      dirname(createRequire(import.meta.url).resolve('vite/package.json')),
+      'bin/vite.js',
+    );
+    const result = spawnSync(
+      process.execPath,
+      [vite, 'build', '--outDir', scratch, '--logLevel', 'warn'],
+      {
+        cwd: appDir,
+        encoding: 'utf8',
+      },
+    );
+    if (result.status !== 0) {
+      rmSync(scratch, { recursive: true, force: true });
+      throw new Error(`The admin app failed to build:\n${result.stdout}\n${result.stderr}`);
+    }
+    writeFileSync(join(scratch, STAMP), hash);
+    const old = join(appDir, `.dist-old-${process.pid}`);
+    if (existsSync(adminDist)) renameSync(adminDist, old);
+    renameSync(scratch, adminDist);
+    rmSync(old, { recursive: true, force: true });
+    return adminDist;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const started = Date.now();
+  const wasCurrent = isCurrent(sourceHash());
+  await ensureAdminBuild();
+  console.log(
+    wasCurrent
+      ? `Admin app is up to date in ${relative(process.cwd(), adminDist) || '.'}`
+      : `Built the admin app into ${relative(process.cwd(), adminDist)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+}

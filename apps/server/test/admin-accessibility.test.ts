@@ -1,0 +1,152 @@
+// Every screen of the admin app, on a partner with weeks of activity: axe-core finds no serious
+// or critical accessibility violation. With ALLOT_SCREENSHOTS set to a directory (as
+// `pnpm --filter @allot/admin screenshots` does), each screen is also saved there at 1280x800.
+import { createDatasetResolver, type IdentityResolver } from '@allot/api';
+import type { BrowserContext, Page } from '@allot/browser-testing';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, startAdminHarness, type AdminHarness } from './admin-browser.ts';
+import { demoClock, seedDemo, writeDemoDataset } from './admin-demo.ts';
+
+// axe-core's own build, injected into the page: @axe-core/playwright wants a newer Node than ours.
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+const screenshots = process.env.ALLOT_SCREENSHOTS;
+
+let dir: string;
+let identity: IdentityResolver;
+let harness: AdminHarness;
+let demo: Awaited<ReturnType<typeof seedDemo>>;
+let context: BrowserContext;
+let page: Page;
+const errors: Error[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'allot-demo-'));
+  identity = (await createDatasetResolver(writeDemoDataset(dir))).resolver;
+  harness = await startAdminHarness({ identity, trustProxy: ['127.0.0.1'], now: demoClock.now });
+  demo = await seedDemo(harness.server);
+  // The pages' Content-Security-Policy would refuse the injected axe script; bypass it here only.
+  context = await harness.browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    baseURL: harness.server.url,
+    bypassCSP: true,
+  });
+  context.setDefaultTimeout(10_000);
+  page = await context.newPage();
+  page.on('pageerror', (error) => errors.push(error));
+  if (screenshots) mkdirSync(screenshots, { recursive: true });
+}, 300_000);
+afterAll(async () => {
+  await context?.close();
+  await harness?.close();
+  await identity?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Violation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Runs axe on the page as it is; returns serious and critical violations, briefly. */
+async function seriousViolations() {
+  if ((await page.evaluate('typeof window.axe')) !== 'object')
+    await page.addScriptTag({ content: axeSource });
+  const { violations, passed } = await page.evaluate<{ violations: Violation[]; passed: number }>(
+    'axe.run(document).then((r) => ({ violations: r.violations, passed: r.passes.length }))',
+  );
+  // axe did look: a rendered screen passes dozens of its rules.
+  expect(passed).toBeGreaterThan(10);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+}
+
+/** Checks the screen, and saves it when screenshots are asked for. */
+async function check(name: string) {
+  // Settled: no spinner left, fonts and layout done.
+  await page.locator('.spinner').first().waitFor({ state: 'detached' });
+  expect(await seriousViolations(), name).toEqual([]);
+  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
+}
+
+describe('every screen of the admin app', () => {
+  it('sign-in', async () => {
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await check('sign-in');
+    await signIn(page, demo.email, demo.password);
+  });
+
+  it('dashboard', async () => {
+    await page.getByRole('heading', { name: 'Identifications per day' }).waitFor();
+    await page.getByRole('meter', { name: 'Pool allocated' }).waitFor();
+    await page.locator('figure.chart svg').waitFor();
+    await check('dashboard');
+  });
+
+  it('organizations, and the create dialog', async () => {
+    await page.goto('/organizations');
+    await page.getByText('7 organizations').waitFor();
+    await check('organizations');
+    await page.getByRole('button', { name: 'New organization' }).click();
+    await page.getByText('Pool left this period', { exact: false }).waitFor();
+    await check('organizations-create');
+    await page.keyboard.press('Escape');
+  });
+
+  const tabs = [
+    ['overview', '', 'Details'],
+    ['credits', '/credits', 'Ledger'],
+    ['pixel', '/pixel', 'Script tag'],
+    ['visitors', '/visitors', 'Top pages'],
+    ['icp', '/icp', 'ICP profiles'],
+    ['billing', '/billing', 'Billing cycle'],
+  ] as const;
+  for (const [name, path, marker] of tabs) {
+    it(`organization: ${name}`, async () => {
+      await page.goto(`/organizations/${demo.organizations[0]!.id}${path}`);
+      await page.getByText(marker, { exact: true }).first().waitFor();
+      await check(`organization-${name}`);
+    });
+  }
+
+  it('organization: the grant dialog', async () => {
+    await page.goto(`/organizations/${demo.organizations[0]!.id}/credits`);
+    await page.getByRole('button', { name: 'Grant credits' }).click();
+    await page.getByText('Pool left this period', { exact: false }).waitFor();
+    await check('organization-credits-grant');
+    await page.keyboard.press('Escape');
+  });
+
+  it('usage', async () => {
+    const from = new Date(Date.now() - 17 * 86_400_000).toISOString().slice(0, 10);
+    await page.goto(`/usage?from=${from}`);
+    await page.getByRole('heading', { name: 'Per organization' }).waitFor();
+    await check('usage');
+  });
+
+  it('API keys', async () => {
+    await page.goto('/api-keys');
+    await page.locator('tbody tr').first().waitFor();
+    await check('api-keys');
+  });
+
+  it('team', async () => {
+    await page.goto('/team');
+    await page.locator('tbody tr').first().waitFor();
+    await check('team');
+    expect(errors).toEqual([]);
+  });
+});

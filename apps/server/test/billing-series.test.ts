@@ -1,0 +1,133 @@
+// billing.daily (identifications and credits per day, and per organization) and
+// billing.lowBalances (organizations close to running out), over tRPC with an API key.
+import { createDatasetResolver, type IdentityResolver } from '@allot/api';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './harness.ts';
+import { trpc } from './sessions.ts';
+
+const SITE = 'https://www.client.example';
+let dir: string;
+let identity: IdentityResolver;
+let server: TestServer;
+let now = new Date('2030-03-10T12:00:00.000Z');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'allot-identities-'));
+  const dataset = join(dir, 'identities.jsonl');
+  writeFileSync(dataset, JSON.stringify({ cidr: '203.0.113.0/24', company: { name: 'Acme' } }));
+  identity = (await createDatasetResolver(dataset)).resolver;
+  server = await startTestServer({ identity, trustProxy: ['127.0.0.1'], now: () => now });
+});
+afterAll(async () => {
+  await server.close();
+  await identity.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function organization(apiKey: string, name: string, credits: number) {
+  const created = await server.request('POST', '/partner/organizations', {
+    apiKey,
+    body: { name, tier: 'paid', initialCredits: credits },
+  });
+  const id = created.body.organization.id as string;
+  await server.request('PUT', `/partner/organizations/${id}/pixel`, {
+    apiKey,
+    body: { allowedReferrers: [SITE] },
+  });
+  const pixel = await server.request('GET', `/partner/organizations/${id}/pixel`, { apiKey });
+  return { id, pixelKey: pixel.body.apiKey as string };
+}
+
+/** A new visitor from the identified range: one identification, one credit. */
+async function visit(pixelKey: string, visitor: string) {
+  const answer = await server.collect(
+    { k: pixelKey, v: visitor, e: 'pageview', u: `${SITE}/` },
+    { origin: SITE, 'x-forwarded-for': '203.0.113.7' },
+  );
+  expect(answer.status).toBe(202);
+}
+
+describe('billing.daily', () => {
+  it('counts identifications and credits per UTC day, zeros included, and per organization', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const { apiKey } = await server.createPartner({ poolCredits: 1000 });
+    const busy = await organization(apiKey, 'Busy', 100);
+    const quiet = await organization(apiKey, 'Quiet', 100);
+    await organization(apiKey, 'Idle', 100);
+
+    await visit(busy.pixelKey, 'visitor-aaaa-1');
+    await visit(busy.pixelKey, 'visitor-aaaa-2');
+    now = new Date('2030-03-12T23:59:00.000Z');
+    await visit(busy.pixelKey, 'visitor-aaaa-3');
+    await visit(quiet.pixelKey, 'visitor-bbbb-1');
+    // Consumed by hand as well: credits without an identification.
+    await server.request('POST', `/partner/organizations/${quiet.id}/credits/consumptions`, {
+      apiKey,
+      headers: { 'idempotency-key': 'manual-1' },
+      body: { amount: 5 },
+    });
+
+    const series = await trpc(server, 'query', 'billing.daily', {
+      apiKey,
+      input: { startDate: '2030-03-09', endDate: '2030-03-13' },
+    });
+    expect(series.status).toBe(200);
+    expect(series.data.days).toEqual([
+      { date: '2030-03-09', identifications: 0, creditsConsumed: 0 },
+      { date: '2030-03-10', identifications: 2, creditsConsumed: 2 },
+      { date: '2030-03-11', identifications: 0, creditsConsumed: 0 },
+      { date: '2030-03-12', identifications: 2, creditsConsumed: 7 },
+      { date: '2030-03-13', identifications: 0, creditsConsumed: 0 },
+    ]);
+    expect(series.data.organizations).toEqual([
+      { organizationId: quiet.id, name: 'Quiet', identifications: 1, creditsConsumed: 6 },
+      { organizationId: busy.id, name: 'Busy', identifications: 3, creditsConsumed: 3 },
+    ]);
+
+    const tooLong = await trpc(server, 'query', 'billing.daily', {
+      apiKey,
+      input: { startDate: '2028-01-01', endDate: '2030-01-01' },
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.error.data.appCode).toBe('invalid_date_range');
+
+    // Another partner sees none of it.
+    const other = await server.createPartner();
+    const theirs = await trpc(server, 'query', 'billing.daily', {
+      apiKey: other.apiKey,
+      input: { startDate: '2030-03-09', endDate: '2030-03-13' },
+    });
+    expect(theirs.data.organizations).toEqual([]);
+    expect(
+      theirs.data.days.every((d: { creditsConsumed: number }) => d.creditsConsumed === 0),
+    ).toBe(true);
+  });
+});
+
+describe('billing.lowBalances', () => {
+  it('lists active organizations with at most a tenth of their allocation left, emptiest first', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const { apiKey } = await server.createPartner({ poolCredits: 1000 });
+    const low = await organization(apiKey, 'Low', 10);
+    const empty = await organization(apiKey, 'Empty', 2);
+    const fine = await organization(apiKey, 'Fine', 100);
+    const suspended = await organization(apiKey, 'Suspended', 1);
+    for (let i = 0; i < 9; i += 1) await visit(low.pixelKey, `visitor-low-${i}-x`);
+    for (let i = 0; i < 2; i += 1) await visit(empty.pixelKey, `visitor-empty-${i}`);
+    await visit(fine.pixelKey, 'visitor-fine-1');
+    await visit(suspended.pixelKey, 'visitor-susp-1');
+    await server.request('PUT', `/partner/organizations/${suspended.id}/status`, {
+      apiKey,
+      body: { enabled: false },
+    });
+
+    const answer = await trpc(server, 'query', 'billing.lowBalances', { apiKey });
+    expect(answer.data.organizations).toEqual([
+      { organizationId: empty.id, name: 'Empty', allocated: 2, remaining: 0 },
+      { organizationId: low.id, name: 'Low', allocated: 10, remaining: 1 },
+    ]);
+  });
+});

@@ -1,0 +1,24 @@
+import { apiKeyIdInput, apiKeyListSchema, createdApiKeySchema } from '@allot/domain';
+import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys.ts';
+import { once } from '../services/idempotency.ts';
+import { adminProcedure, router } from '../trpc.ts';
+
+/** The partner's own API keys, managed by its admins in the admin app. */
+export const apiKeysRouter = router({
+  list: adminProcedure
+    .output(apiKeyListSchema)
+    .query(({ ctx }) => listApiKeys(ctx.db, ctx.partnerId)),
+
+  /** The key's plaintext is in this response only. */
+  create: adminProcedure
+    .output(createdApiKeySchema)
+    .mutation(({ ctx, path }) =>
+      once(ctx, path, {}, (trx) => createApiKey(trx, ctx.partnerId), { secretField: 'apiKey' }),
+    ),
+
+  revoke: adminProcedure
+    .input(apiKeyIdInput)
+    .mutation(({ ctx, input, path }) =>
+      once(ctx, path, input, (trx) => revokeApiKey(trx, ctx.partnerId, input.keyId, ctx.clock())),
+    ),
+});
