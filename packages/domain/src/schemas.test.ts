@@ -111,13 +111,19 @@ describe('updateOrganizationInput and setOrganizationBillingInput', () => {
 
 describe('listOrganizationsInput', () => {
   it('defaults page to 1 and pageSize to 20', () => {
-    expect(listOrganizationsInput.parse({})).toEqual({ page: 1, pageSize: 20 });
+    expect(listOrganizationsInput.parse({})).toEqual({ page: 1, pageSize: 20, sort: '-createdAt' });
   });
 
   it('keeps the given values and trims search', () => {
     expect(
       listOrganizationsInput.parse({ page: 3, pageSize: 100, search: '  acme ', status: 'active' }),
-    ).toEqual({ page: 3, pageSize: 100, search: 'acme', status: 'active' });
+    ).toEqual({
+      page: 3,
+      pageSize: 100,
+      search: 'acme',
+      status: 'active',
+      sort: '-createdAt',
+    });
     expect(listOrganizationsInput.parse({ pageSize: 1 }).pageSize).toBe(1);
   });
 
@@ -130,7 +136,8 @@ describe('listOrganizationsInput', () => {
     ['page 1_000_001', { page: 1_000_001 }],
     ['page as a string', { page: '2' }],
     ['an unknown status', { status: 'deleted' }],
-    ['an unknown key', { sort: 'name' }],
+    ['an unknown key', { order: 'name' }],
+    ['an unknown sort', { sort: 'credits' }],
     ['a 201-character search', { search: 'a'.repeat(201) }],
   ])('rejects %s', (_label, input) => {
     expect(listOrganizationsInput.safeParse(input).success).toBe(false);
