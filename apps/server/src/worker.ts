@@ -25,6 +25,10 @@ export function taskList(db: Db, clock: Clock): TaskList {
     forget_idempotency_keys: async () => {
       await services.forgetIdempotencyKeys(db, clock());
     },
+    /** Deletes admin app sessions that have ended (signed-out ones are deleted at once). */
+    forget_sessions: async () => {
+      await services.forgetEndedSessions(db, clock());
+    },
   };
 }
 
@@ -33,6 +37,7 @@ export const CRONTAB = [
   '* * * * * renew_periods ?max=1',
   '*/5 * * * * expire_credits ?max=1',
   '17 * * * * forget_idempotency_keys ?max=1',
+  '47 * * * * forget_sessions ?max=1',
 ].join('\n');
 
 export interface WorkerOptions {

@@ -12,6 +12,7 @@ export * from './pixel.ts';
 export * from './upkeep.ts';
 export * from './users.ts';
 export { generatePassword } from './passwords.ts';
+export { forgetEndedSessions } from './sessions.ts';
 export * from './visitors.ts';
 export { consumeCredits, type ConsumeInput } from './ledger/consume.ts';
 export { forgetIdempotencyKeys } from './idempotency.ts';
