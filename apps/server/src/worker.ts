@@ -35,6 +35,10 @@ export function taskList(db: Db, clock: Clock): TaskList {
     record_usage: async () => {
       await services.recordUsage(db, clock());
     },
+    /** Deletes admin app sessions that have ended (signed-out ones are deleted at once). */
+    forget_sessions: async () => {
+      await services.forgetEndedSessions(db, clock());
+    },
   };
 }
 
@@ -43,6 +47,7 @@ export const CRONTAB = [
   '* * * * * renew_periods ?max=1',
   '*/5 * * * * expire_credits ?max=1',
   '17 * * * * forget_idempotency_keys ?max=1',
+  '47 * * * * forget_sessions ?max=1',
   // A backstop: a crossing also wakes apply_auto_top_ups at once (see startWorker).
   '* * * * * apply_auto_top_ups ?max=1',
   '* * * * * record_usage ?max=1',

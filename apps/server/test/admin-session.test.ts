@@ -62,4 +62,25 @@ describe('the admin app', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('stops signing in after repeated failures for an email, saying when to retry, whatever the password', async () => {
+    const admin = await partnerWithAdmin(harness.server);
+    const { page, context } = await openApp(harness);
+    await page.getByLabel('Email').fill(admin.email);
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await page.getByLabel('Password').fill(`wrong password ${attempt}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect
+        .poll(() => page.getByRole('alert').textContent())
+        .toBe('Wrong email or password');
+      await expect.poll(() => page.getByRole('button', { name: 'Sign in' }).isEnabled()).toBe(true);
+    }
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Too many sign-in attempts; try again in 15 minutes');
+    expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+    await context.close();
+  });
 });

@@ -125,4 +125,36 @@ describe('the job worker (graphile-worker on the real database)', () => {
     const left = await server.db.selectFrom('idempotency_keys').select('key').execute();
     expect(left.map((row) => row.key)).toEqual(['recent']);
   });
+
+  it('forget_sessions deletes ended sessions only', async () => {
+    now = new Date('2030-04-20T00:00:00.000Z');
+    const { partner } = await server.createPartner({
+      admin: { email: 'sessions@worker.example', password: 'a long enough password' },
+    });
+    const user = await server.db
+      .selectFrom('users')
+      .select('id')
+      .where('partner_id', '=', partner.id)
+      .executeTakeFirstOrThrow();
+    const session = (name: string, lastSeen: string, expires: string) => ({
+      id: crypto.randomUUID(),
+      token_hash: Buffer.from(name),
+      user_id: user.id,
+      partner_id: partner.id,
+      created_at: new Date('2030-04-15T00:00:00Z'),
+      last_seen_at: new Date(lastSeen),
+      expires_at: new Date(expires),
+    });
+    await server.db
+      .insertInto('sessions')
+      .values([
+        session('live', '2030-04-19T20:00:00Z', '2030-04-22T00:00:00Z'),
+        session('idle', '2030-04-19T11:00:00Z', '2030-04-22T00:00:00Z'),
+        session('over', '2030-04-19T23:00:00Z', '2030-04-19T23:59:00Z'),
+      ])
+      .execute();
+    await runJob('forget_sessions');
+    const left = await server.db.selectFrom('sessions').select('token_hash').execute();
+    expect(left.map((row) => row.token_hash.toString())).toEqual(['live']);
+  });
 });

@@ -22,6 +22,7 @@ export default function LoginScreen() {
     event.preventDefault();
     const checked = check(loginInput, form.values);
     if (!checked.ok) return form.setErrors(checked.errors);
+    form.setErrors({});
     login.mutate(checked.value);
   };
   return (

@@ -15,6 +15,7 @@ export * from './upkeep.ts';
 export * from './usage-events.ts';
 export * from './users.ts';
 export { generatePassword } from './passwords.ts';
+export { forgetEndedSessions } from './sessions.ts';
 export * from './visitors.ts';
 export { consumeCredits, type ConsumeInput } from './ledger/consume.ts';
 export { forgetIdempotencyKeys } from './idempotency.ts';

@@ -134,3 +134,17 @@ export async function openSession(db: Db, input: LoginInput, now: Date) {
 export async function closeSession(db: Db | Tx, token: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).execute();
 }
+
+/** Deletes ended sessions (past their absolute end, or idle too long); they open nothing anyway. */
+export async function forgetEndedSessions(db: Db | Tx, now: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where((eb) =>
+      eb.or([
+        eb('expires_at', '<=', now),
+        eb('last_seen_at', '<=', new Date(now.getTime() - SESSION_IDLE_MS)),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
