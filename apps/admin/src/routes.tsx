@@ -18,5 +18,6 @@ export const routes: Route[] = [
   },
   { pattern: '/usage', screen: lazy(() => import('./screens/usage.tsx')) },
   { pattern: '/api-keys', screen: lazy(() => import('./screens/api-keys.tsx')) },
+  { pattern: '/webhooks', screen: lazy(() => import('./screens/webhooks.tsx')) },
   { pattern: '/team', screen: lazy(() => import('./screens/team.tsx')) },
 ];

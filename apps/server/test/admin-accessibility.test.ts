@@ -3,6 +3,7 @@
 // `pnpm --filter @allot/admin screenshots` does), each screen is also saved there at 1280x800.
 import { createDatasetResolver, type IdentityResolver } from '@allot/api';
 import type { BrowserContext, Page } from '@allot/browser-testing';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,28 @@ beforeAll(async () => {
   identity = (await createDatasetResolver(writeDemoDataset(dir))).resolver;
   harness = await startAdminHarness({ identity, trustProxy: ['127.0.0.1'], now: demoClock.now });
   demo = await seedDemo(harness.server);
+  // Two webhook endpoints, one of them disabled by Allot after failing (a dashboard warning).
+  // Written directly: this server refuses the http receivers a real delivery would need.
+  const at = new Date(demoClock.now());
+  for (const [url, disabledReason] of [
+    ['https://crm.agency.example/allot/webhooks', null],
+    ['https://old.agency.example/hooks', 'Every delivery failed for 28 hours'],
+  ] as const)
+    await harness.server.db
+      .insertInto('webhook_endpoints')
+      .values({
+        id: randomUUID(),
+        partner_id: demo.partnerId,
+        url,
+        description: disabledReason ? null : 'CRM sync',
+        event_types: disabledReason ? [] : ['credit_balance.dropped', 'credits.granted'],
+        enabled: !disabledReason,
+        secret: `whsec_${randomUUID().replaceAll('-', '')}`,
+        disabled_reason: disabledReason,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
   // The pages' Content-Security-Policy would refuse the injected axe script; bypass it here only.
   context = await harness.browser.newContext({
     viewport: { width: 1280, height: 800 },
@@ -141,6 +164,19 @@ describe('every screen of the admin app', () => {
     await page.goto('/api-keys');
     await page.locator('tbody tr').first().waitFor();
     await check('api-keys');
+  });
+
+  it('webhooks, an endpoint and the create dialog', async () => {
+    await page.goto('/webhooks');
+    await page.locator('tbody tr').nth(1).waitFor();
+    await check('webhooks');
+    await page.getByRole('link', { name: 'https://crm.agency.example/allot/webhooks' }).click();
+    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    await check('webhooks-endpoint');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByRole('dialog', { name: 'Add a webhook endpoint' }).waitFor();
+    await check('webhooks-create');
+    await page.keyboard.press('Escape');
   });
 
   it('team', async () => {

@@ -14,6 +14,9 @@ const statusTones: Record<string, Tone> = {
   voided: 'bad',
   pending: 'info',
   depleted: 'neutral',
+  succeeded: 'good',
+  applied: 'good',
+  failed: 'bad',
 };
 
 export const StatusBadge = ({ status }: { status: string }) => (

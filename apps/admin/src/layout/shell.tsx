@@ -15,6 +15,7 @@ const items: NavItem[] = [
   { to: '/organizations', label: 'Organizations' },
   { to: '/usage', label: 'Usage' },
   { to: '/api-keys', label: 'API keys', adminOnly: true },
+  { to: '/webhooks', label: 'Webhooks' },
   { to: '/team', label: 'Team' },
 ];
 

@@ -48,6 +48,8 @@ export default function DashboardScreen() {
   const billing = useQuery(trpc.billing.get.queryOptions());
   const usage = useQuery(trpc.billing.usage.queryOptions());
   const low = useQuery(trpc.billing.lowBalances.queryOptions());
+  const hooks = useQuery(trpc.webhooks.list.queryOptions({ page: 1, pageSize: 100 }));
+  const failing = hooks.data?.endpoints.filter((e) => !e.enabled && e.disabledReason) ?? [];
 
   if (billing.isPending) return <Loading />;
   if (billing.isError)
@@ -131,6 +133,16 @@ export default function DashboardScreen() {
         </section>
         <section aria-labelledby="warnings-title">
           <h2 id="warnings-title">Warnings</h2>
+          {failing.length > 0 && (
+            <ul className="warnings" aria-label="Failing webhooks">
+              {failing.map((e) => (
+                <li key={e.id} className="notice">
+                  Webhook <Link to={`/webhooks?endpoint=${e.id}`}>{e.url}</Link> is disabled:{' '}
+                  {e.disabledReason}
+                </li>
+              ))}
+            </ul>
+          )}
           {low.isPending ? (
             <Loading />
           ) : low.isError ? (

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { ErrorMessage, Loading } from '../../components/states.tsx';
 import { formatDate, formatNumber } from '../../format.ts';
 import { trpc } from '../../trpc.ts';
+import { AutoTopUp, BalanceAlerts } from './credits-alerts.tsx';
 import { AllocateDialog, GrantDialog } from './credits-dialogs.tsx';
 import { Grants } from './credits-grants.tsx';
 import { Ledger } from './credits-ledger.tsx';
@@ -74,6 +75,13 @@ export default function Credits({ organization: o }: TabProps) {
           ))}
         </div>
       )}
+      <section aria-labelledby="low-balance-title">
+        <h2 id="low-balance-title">Low balance</h2>
+        <div className="two-columns">
+          <BalanceAlerts organization={o} />
+          <AutoTopUp organization={o} />
+        </div>
+      </section>
       <Grants organization={o} />
       <Ledger organization={o} />
       <GrantDialog
