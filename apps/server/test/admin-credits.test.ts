@@ -76,7 +76,9 @@ describe('the Credits tab', () => {
     await page.getByLabel('Status', { exact: true }).selectOption('voided');
     const grants = page.getByRole('region', { name: 'Grants' });
     await expect.poll(() => grants.locator('tbody tr').count()).toBe(1);
-    expect(await grants.getByRole('cell', { name: 'Q1 package' }).isVisible()).toBe(true);
+    await expect
+      .poll(() => grants.getByRole('cell', { name: 'Q1 package' }).isVisible())
+      .toBe(true);
     expect(new URL(page.url()).searchParams.get('grantStatus')).toBe('voided');
 
     // The ledger tells the story; the filter narrows it.
@@ -84,7 +86,9 @@ describe('the Credits tab', () => {
     await expect
       .poll(() => ledger.getByRole('cell', { name: 'Sold by mistake' }).isVisible())
       .toBe(true);
-    expect(await ledger.getByRole('cell', { name: 'Q1 package' }).isVisible()).toBe(true);
+    await expect
+      .poll(() => ledger.getByRole('cell', { name: 'Q1 package' }).isVisible())
+      .toBe(true);
     await ledger.getByLabel('Entry type').selectOption('void');
     await expect.poll(() => ledger.locator('tbody tr').count()).toBe(1);
     expect(await ledger.locator('tbody tr td').nth(4).textContent()).toBe('-50');

@@ -92,7 +92,9 @@ describe('a partner admin in the admin app', () => {
     await expect
       .poll(() => ledger.getByRole('cell', { name: 'Granted twice' }).isVisible())
       .toBe(true);
-    expect(await ledger.getByRole('cell', { name: 'Welcome bonus' }).isVisible()).toBe(true);
+    await expect
+      .poll(() => ledger.getByRole('cell', { name: 'Welcome bonus' }).isVisible())
+      .toBe(true);
 
     // Install the pixel: copy the tag, allow the client's origin.
     await page

@@ -28,7 +28,9 @@ describe('Organizations', () => {
     await expect
       .poll(() => dialog.getByText('Pool left this period: 1,000 credits').isVisible())
       .toBe(true);
-    expect(await dialog.getByText('Trial cap: at most 500 credits').isVisible()).toBe(true);
+    await expect
+      .poll(() => dialog.getByText('Trial cap: at most 500 credits').isVisible())
+      .toBe(true);
 
     // The shared contract refuses before anything is sent...
     await dialog.getByRole('button', { name: 'Create' }).click();
@@ -49,7 +51,10 @@ describe('Organizations', () => {
     await dialog.getByRole('button', { name: 'Create' }).click();
     await page.waitForURL(/\/organizations\/[0-9a-f-]{36}$/);
     await page.getByRole('heading', { name: 'Acme Corp' }).waitFor();
-    expect(await page.getByText('200 allocated · 0 used · 200 remaining').isVisible()).toBe(true);
+    // The Overview tab is a chunk of its own: it may still be loading after the heading shows.
+    await expect
+      .poll(() => page.getByText('200 allocated · 0 used · 200 remaining').isVisible())
+      .toBe(true);
 
     // The same externalId again: a 409 shown on the field.
     await page.getByRole('link', { name: 'Organizations' }).first().click();

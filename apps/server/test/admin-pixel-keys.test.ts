@@ -28,7 +28,9 @@ describe('the Pixel tab', () => {
     });
     await signIn(page, admin.email, admin.password);
     await page.getByRole('heading', { name: 'Script tag' }).waitFor();
-    expect(await page.getByText('Nothing yet.', { exact: false }).isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByText('Nothing yet.', { exact: false }).isVisible())
+      .toBe(true);
 
     await page.getByRole('button', { name: 'Copy script tag' }).click();
     await page.getByText('Copied', { exact: true }).waitFor();

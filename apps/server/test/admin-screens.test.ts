@@ -102,7 +102,7 @@ describe('Visitors and ICP profiles', () => {
     await editor.getByRole('button', { name: 'Create profile' }).click();
     const card = page.getByRole('region', { name: 'US software' });
     await card.getByText('Industry: Software, SaaS').waitFor();
-    expect(await card.getByText('Employees: 50–500').isVisible()).toBe(true);
+    await expect.poll(() => card.getByText('Employees: 50–500').isVisible()).toBe(true);
 
     await org.visit('visitor-acme-0001', ACME_IP, '/pricing');
     await org.visit('visitor-acme-0001', ACME_IP, '/docs');
@@ -113,10 +113,10 @@ describe('Visitors and ICP profiles', () => {
     await page.getByRole('link', { name: 'Visitors' }).click();
     await page.getByText('3 visitors').waitFor();
     const acme = page.locator('tbody tr', { hasText: 'Acme' });
-    expect(await acme.getByText('US software').isVisible()).toBe(true);
-    expect(await acme.getByText('acme.example · Software · US').isVisible()).toBe(true);
+    await expect.poll(() => acme.getByText('US software').isVisible()).toBe(true);
+    await expect.poll(() => acme.getByText('acme.example · Software · US').isVisible()).toBe(true);
     expect(await acme.locator('td').nth(2).textContent()).toBe('3');
-    expect(await acme.getByText('/pricing').isVisible()).toBe(true);
+    await expect.poll(() => acme.getByText('/pricing').isVisible()).toBe(true);
     expect(await page.locator('tbody').getByText('Not identified').count()).toBe(1);
 
     await page.getByLabel('ICP match').selectOption('true');

@@ -60,7 +60,9 @@ describe('the Webhooks screen', () => {
     // The secret, once, with a copy button.
     const reveal = page.getByRole('dialog', { name: 'Your endpoint’s signing secret' });
     await expect.poll(() => reveal.locator('pre.secret').textContent()).toMatch(/^whsec_/);
-    expect(await reveal.getByRole('button', { name: 'Copy secret' }).isVisible()).toBe(true);
+    await expect
+      .poll(() => reveal.getByRole('button', { name: 'Copy secret' }).isVisible())
+      .toBe(true);
     await reveal.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => reveal.isVisible()).toBe(false);
     const endpointId = new URL(page.url()).searchParams.get('endpoint');
@@ -68,7 +70,9 @@ describe('the Webhooks screen', () => {
     await expect
       .poll(() => page.getByRole('heading', { name: receiver.url }).isVisible())
       .toBe(true);
-    expect(await page.getByText('credit_balance.dropped, credits.granted').isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByText('credit_balance.dropped, credits.granted').isVisible())
+      .toBe(true);
 
     // The list shows it; the selected endpoint is in the address, so a reload keeps it.
     await page.getByRole('link', { name: 'All endpoints' }).click();
@@ -186,7 +190,7 @@ describe('the Credits tab: low balance', () => {
     expect(await topUp.getByLabel('When the balance falls to').inputValue()).toBe('100');
     expect(await topUp.getByLabel('At most, per billing period').inputValue()).toBe('3');
     expect(await topUp.getByLabel('Expire after days (optional)').inputValue()).toBe('30');
-    expect(await topUp.getByText('No top-ups yet.').isVisible()).toBe(true);
+    await expect.poll(() => topUp.getByText('No top-ups yet.').isVisible()).toBe(true);
 
     await topUp.getByRole('button', { name: 'Remove auto top-up' }).click();
     await page
