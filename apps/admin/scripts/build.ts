@@ -95,6 +95,10 @@ export async function ensureAdminBuild(): Promise<string> {
       {
         cwd: appDir,
         encoding: 'utf8',
+        // Whatever the caller runs under (vitest sets NODE_ENV=test), the build is a production
+        // one: NODE_ENV decides which React is bundled, and the development one is three times
+        // the size and slower.
+        env: { ...process.env, NODE_ENV: 'production' },
       },
     );
     if (result.status !== 0) {

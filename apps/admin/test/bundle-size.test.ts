@@ -38,6 +38,12 @@ describe('the admin bundle', () => {
     expect(total).toBeLessThanOrEqual(BUDGET);
   });
 
+  it("bundles React's production build, even when built from inside the test run", () => {
+    const initial = initialScripts().map((file) => readFileSync(join(adminDist, file), 'utf8'));
+    // A warning only React's development build carries.
+    for (const code of initial) expect(code).not.toContain('unique "key" prop');
+  });
+
   it('splits the screens off the first load, the charts with them', () => {
     const initial = initialScripts().map((file) => readFileSync(join(adminDist, file), 'utf8'));
     const chunks = readdirSync(join(adminDist, 'assets')).filter((file) => file.endsWith('.js'));

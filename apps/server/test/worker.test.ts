@@ -20,19 +20,28 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Queues a task and waits until the worker has run it. */
+/**
+ * Queues a task and waits until the worker has run it. The listeners go on before the job is
+ * added: a quick worker can finish it before addJob's own answer arrives.
+ */
 async function runJob(task: string): Promise<void> {
   const { runner } = worker;
-  const job = await runner.addJob(task, {});
-  await new Promise<void>((resolve, reject) => {
-    const done = ({ job: finished }: { job: { id: string } }) => {
-      if (finished.id !== job.id) return;
-      runner.events.off('job:success', done);
-      resolve();
-    };
-    runner.events.on('job:success', done);
-    runner.events.once('job:error', ({ error }) => reject(error as Error));
-  });
+  const succeeded = new Set<string>();
+  let failure: Error | undefined;
+  const onSuccess = ({ job }: { job: { id: string } }) => succeeded.add(job.id);
+  const onError = ({ error }: { error: unknown }) => (failure = error as Error);
+  runner.events.on('job:success', onSuccess);
+  runner.events.on('job:error', onError);
+  try {
+    const { id } = await runner.addJob(task, {});
+    while (!succeeded.has(id)) {
+      if (failure) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    runner.events.off('job:success', onSuccess);
+    runner.events.off('job:error', onError);
+  }
 }
 
 const ORGS = '/partner/organizations';
