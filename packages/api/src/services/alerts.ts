@@ -287,13 +287,12 @@ async function applyTopUp(trx: Tx, run: PendingTopUp, now: Date) {
       data: { ...base, grantId: grant.id },
     });
   } catch (error) {
+    // The two refusals a grant can meet become the top-up's failure; anything else is a fault.
     const cause = (error as { cause?: unknown }).cause;
-    if (!(cause instanceof AppError)) throw error;
+    const reason = cause instanceof AppError ? cause.appCode : null;
+    if (reason !== 'trial_cap_exceeded' && reason !== 'insufficient_pool_credits') throw error;
     await sql`ROLLBACK TO SAVEPOINT auto_top_up`.execute(trx);
-    const reason =
-      cause.appCode === 'trial_cap_exceeded' ? cause.appCode : 'insufficient_pool_credits';
-    if (cause.appCode !== reason) throw error;
-    return fail(reason, cause.message);
+    return fail(reason, (cause as AppError).message);
   }
 }
 
