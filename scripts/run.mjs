@@ -7,9 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pnpmVersion = JSON.parse(
-  readFileSync(join(root, 'package.json'), 'utf8'),
-).packageManager.split('@')[1];
+// The pinned pnpm is a devDependency, not `packageManager`: a global pnpm of any current release
+// then runs the README's commands itself instead of trying to fetch the pinned build first.
+const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies
+  .pnpm;
 const localPnpm = join(root, 'node_modules', '.bin', 'pnpm');
 
 const tasks = {
@@ -37,7 +38,7 @@ function installIsCurrent() {
 
 if (!installIsCurrent()) {
   const status = existsSync(localPnpm)
-    ? run(localPnpm, ['install', '--frozen-lockfile', '--reporter=default'])
+    ? run(localPnpm, ['install', '--frozen-lockfile'])
     : run('npx', [
         '--yes',
         `pnpm@${pnpmVersion}`,
