@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// The pinned pnpm is a devDependency, not `packageManager`: a global pnpm of any current release
-// then runs the README's commands itself instead of trying to fetch the pinned build first.
+// The pinned pnpm is a devDependency. `devEngines.packageManager` names it too (turbo reads it),
+// with `onFail: ignore` rather than a `packageManager` pin, so a global pnpm of any current
+// release runs the README's commands itself instead of first fetching a build of the pinned one.
 const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies
   .pnpm;
 const localPnpm = join(root, 'node_modules', '.bin', 'pnpm');
