@@ -13,6 +13,7 @@ import { newId } from '../ids.ts';
 import { profilesOf } from './icp.ts';
 import type { IdentityResolver } from './identity/resolver.ts';
 import { consumeCredits } from './ledger/consume.ts';
+import { refreshPeriods } from './periods.ts';
 
 /** Where an event came from, as the transport saw it. */
 export interface EventSource {
@@ -39,6 +40,7 @@ interface PixelOrganization {
   billing_period: 'monthly' | 'quarterly' | 'annually';
   billing_day_of_month: number;
   billing_anchor: Date;
+  period_end: Date;
 }
 
 function organizationByKey(db: Db, key: string): Promise<PixelOrganization | undefined> {
@@ -53,6 +55,7 @@ function organizationByKey(db: Db, key: string): Promise<PixelOrganization | und
       'billing_period',
       'billing_day_of_month',
       'billing_anchor',
+      'period_end',
     ])
     .where('pixel_key', '=', key)
     .executeTakeFirst();
@@ -226,6 +229,10 @@ export async function ingestEvent(
     await countEvent(db, org, now, true);
     return { accepted: false, reason: 'referrer_not_allowed' };
   }
+
+  // Renewed before the event's transaction, never inside it: renewing takes the partner's lock,
+  // which must come before the visitor's and the account's (the lock order).
+  if (org.period_end.getTime() <= now.getTime()) await refreshPeriods(db, org.partner_id, now);
 
   const period = periodContaining(now, {
     period: org.billing_period,

@@ -89,6 +89,11 @@ export async function consumeCredits(
       case 'not_found':
         throw notFound('Organization');
       case 'renewal_due':
+        // `ledger_consume` returned holding the organization's account lock; renewing takes the
+        // partner's, which comes first in the lock order. Outside a transaction the lock ended
+        // with the statement; inside one, the caller must have renewed first (as ingest does).
+        if (db.isTransaction)
+          throw new Error('consumeCredits: renew the periods before consuming in a transaction');
         await refreshPeriods(db, await partnerOf(db, input.organizationId), now);
         break;
       case 'no_account':
