@@ -4,13 +4,14 @@ import {
   createContextFactory,
   createNoIdentityResolver,
   credentialsFromHeaders,
+  DATABASE_RETRY_AFTER_SECONDS,
   SESSION_COOKIE,
   type Clock,
   type LoginThrottleOptions,
   type SessionCookie,
   type IdentityResolver,
 } from '@allot/api';
-import type { Db } from '@allot/db';
+import { isDatabaseUnavailable, type Db } from '@allot/db';
 import { buildPixel } from '@allot/pixel/build';
 import { errorBody, registerRest } from '@allot/rest';
 import rateLimit from '@fastify/rate-limit';
@@ -136,6 +137,13 @@ export async function buildServer(options: ServerOptions) {
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500
         ? error.statusCode
         : 500;
+    if (status === 500 && isDatabaseUnavailable(error)) {
+      // The pixel, the script and /health call services directly: the same 503 as the APIs.
+      return reply
+        .code(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .send(errorBody('database_unavailable', 'The database is unavailable; retry shortly'));
+    }
     if (status === 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(500).send(errorBody('internal_error', 'Something went wrong on our side'));
@@ -187,6 +195,10 @@ export async function buildServer(options: ServerOptions) {
           { ...credentialsFromHeaders(req.headers), ip: req.ip },
           sessionCookie(req, res, options.publicUrl),
         ),
+      responseMeta: ({ errors }) =>
+        errors.some((error) => error.code === 'SERVICE_UNAVAILABLE')
+          ? { headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) } }
+          : {},
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           app.log.error({ err: error, path }, 'tRPC procedure failed');

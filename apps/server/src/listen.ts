@@ -1,5 +1,13 @@
 import pg from 'pg';
 
+/**
+ * Reconnection backoff: doubling from half a second, and never longer than two seconds, so
+ * wake-ups resume within a few seconds of the database coming back. An attempt costs one failed
+ * connect, which is nothing beside an outage.
+ */
+const FIRST_RETRY_MS = 500;
+const LAST_RETRY_MS = 2_000;
+
 export interface Listener {
   close: () => Promise<void>;
 }
@@ -18,7 +26,7 @@ export function listen(
 ): Listener {
   let client: pg.Client | null = null;
   let closed = false;
-  let delay = 500;
+  let delay = FIRST_RETRY_MS;
   let timer: NodeJS.Timeout | undefined;
 
   const reconnect = (lost: pg.Client) => {
@@ -26,12 +34,12 @@ export function listen(
     client = null;
     lost.end().catch(() => {});
     timer = setTimeout(() => void connect(), delay);
-    delay = Math.min(delay * 2, 30_000);
+    delay = Math.min(delay * 2, LAST_RETRY_MS);
   };
 
   async function connect() {
     if (closed) return;
-    const next = new pg.Client({ connectionString: databaseUrl });
+    const next = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 3_000 });
     client = next;
     next.on('error', (error) => {
       log.error(`LISTEN ${channel}: connection lost:`, error.message);
@@ -44,7 +52,7 @@ export function listen(
     try {
       await next.connect();
       await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      delay = 500;
+      delay = FIRST_RETRY_MS;
       onNotify();
     } catch (error) {
       log.error(`LISTEN ${channel}: cannot connect:`, (error as Error).message);

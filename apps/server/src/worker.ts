@@ -1,7 +1,6 @@
 import { services, type Clock } from '@allot/api';
-import type { Db } from '@allot/db';
+import { createPool, type Db } from '@allot/db';
 import { run, type Runner, type TaskList } from 'graphile-worker';
-import pg from 'pg';
 import { listen } from './listen.ts';
 import { webhookJobs, WEBHOOKS_CRONTAB, type WebhookWorkerOptions } from './webhook-jobs.ts';
 
@@ -74,13 +73,14 @@ export interface Worker {
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const concurrency = options.concurrency ?? 2;
-  // The worker's own pool, with an error listener: a connection the server ends (a restart, a
-  // failover) is replaced instead of ending the process.
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: concurrency + 2 });
-  const lost = (error: Error) =>
-    console.error('job worker: PostgreSQL connection lost:', error.message);
-  pool.on('error', lost);
-  pool.on('connect', (client) => client.on('error', lost));
+  // The worker's own pool: a connection the server ends (a restart, a failover) is replaced
+  // instead of ending the process.
+  const pool = createPool({
+    url: options.databaseUrl,
+    max: concurrency + 2,
+    onConnectionError: (error) =>
+      console.error('job worker: PostgreSQL connection lost:', error.message),
+  });
   const webhookWork = webhookJobs(options.databaseUrl, options.webhooks);
   const runner = await run({
     pgPool: pool,

@@ -11,12 +11,16 @@ export interface ServerProcess {
   /** The REST API's base: `${origin}/api/v1`. */
   url: string;
   child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  output: () => string;
 }
 
 /** The server as deployed: its own process, sharing the test database with the others. */
 export async function startServerProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
+  // A first start on an empty data directory runs initdb.
+  startTimeoutMs = 30_000,
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(join(serverDir, 'node_modules/.bin/tsx'), ['src/main.ts'], {
@@ -38,7 +42,11 @@ export async function startServerProcess(
   });
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start:\n${output}`)),
+      startTimeoutMs,
+    );
+    // Stays attached after the start, so a test can read what the server printed later.
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Allot is running')) {
@@ -51,5 +59,5 @@ export async function startServerProcess(
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
   const origin = `http://127.0.0.1:${port}`;
-  return { origin, url: `${origin}/api/v1`, child };
+  return { origin, url: `${origin}/api/v1`, child, output: () => output };
 }

@@ -10,8 +10,9 @@ export class AppError extends Error {
     readonly appCode: string,
     message: string,
     readonly details?: unknown,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AppError';
   }
 }
@@ -31,6 +32,19 @@ export const conflict = (appCode: string, message: string, details?: unknown) =>
   fail('CONFLICT', appCode, message, details);
 export const badRequest = (appCode: string, message: string) =>
   fail('BAD_REQUEST', appCode, message);
+/** Seconds a client is told to wait (`Retry-After`) while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/** The database could not be reached or dropped the connection: HTTP 503, safe to retry. */
+export const databaseUnavailable = (cause: unknown) =>
+  new TRPCError({
+    code: 'SERVICE_UNAVAILABLE',
+    message: `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
+    cause: new AppError('database_unavailable', 'The database is unavailable', undefined, {
+      cause,
+    }),
+  });
+
 /** A business rule refused the request: HTTP 422. */
 export const refused = (violation: RuleViolation) =>
   fail('UNPROCESSABLE_CONTENT', violation.code, violation.message);

@@ -3,7 +3,7 @@ import { LoginThrottle } from './services/login-throttle.ts';
 import type { Context, ContextFactory, ContextOptions } from './context.ts';
 
 export { appRouter, createCaller, type AppRouter, type Caller } from './root.ts';
-export { AppError, appCodeOf, detailsOf } from './errors.ts';
+export { AppError, appCodeOf, DATABASE_RETRY_AFTER_SECONDS, detailsOf } from './errors.ts';
 export { credentialsFromHeaders, CSRF_HEADER, SESSION_COOKIE } from './context.ts';
 export type {
   Clock,

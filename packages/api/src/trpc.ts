@@ -1,7 +1,8 @@
 import { initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { appCodeOf, detailsOf, forbidden, unauthorized } from './errors.ts';
+import { isDatabaseUnavailable } from '@allot/db';
+import { appCodeOf, databaseUnavailable, detailsOf, forbidden, unauthorized } from './errors.ts';
 import { authenticatePartner } from './services/api-keys.ts';
 import { authenticateSession, csrfMatches } from './services/sessions.ts';
 import { sameHash, sha256 } from './crypto.ts';
@@ -24,7 +25,21 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+
+/**
+ * Every procedure: a request that met a dead or unreachable database fails as a 503
+ * `database_unavailable` (retry it, with its Idempotency-Key), never as a 500.
+ */
+export const publicProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (
+    !result.ok &&
+    result.error.code === 'INTERNAL_SERVER_ERROR' &&
+    isDatabaseUnavailable(result.error)
+  )
+    throw databaseUnavailable(result.error.cause);
+  return result;
+});
 
 /** Who is acting for the partner: one of its systems (an API key) or one of its people. */
 export type Actor =
@@ -37,7 +52,7 @@ export type Actor =
  * CSRF token in `x-allot-csrf`: the cookie travels with any request the browser makes, the
  * header only with the admin app's own.
  */
-export const partnerProcedure = t.procedure.use(async ({ ctx, next, type }) => {
+export const partnerProcedure = publicProcedure.use(async ({ ctx, next, type }) => {
   const { apiKey, sessionToken } = ctx.credentials;
   if (apiKey) {
     const partnerId = await authenticatePartner(ctx.db, apiKey, ctx.clock());
@@ -79,7 +94,7 @@ export const adminProcedure = partnerProcedure.use(({ ctx, next }) => {
 });
 
 /** The platform operator: a bearer token compared in constant time. */
-export const operatorProcedure = t.procedure.use(({ ctx, next }) => {
+export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
   const { operatorToken } = ctx.credentials;
   if (!operatorToken) throw unauthorized('Missing operator bearer token');
   if (!ctx.operatorTokenHash || !sameHash(sha256(operatorToken), ctx.operatorTokenHash)) {

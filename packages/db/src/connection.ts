@@ -32,18 +32,38 @@ export interface DatabaseOptions {
   url: string;
   /** Pool size; a server process needs a handful, a test file one or two. */
   max?: number;
-  /** Told when an idle connection dies (a restart, a failover); the pool replaces it. */
+  /** Told when a connection dies (a restart, a failover, a terminated backend). */
   onConnectionError?: (error: Error) => void;
 }
 
-export function createDb({ url, max = 10, onConnectionError }: DatabaseOptions): Db {
-  const pool = new pg.Pool({ connectionString: url, max, types });
-  // Without a listener, an idle client's error is an uncaught exception that ends the process.
-  pool.on(
-    'error',
-    onConnectionError ?? ((error) => console.error('PostgreSQL connection lost:', error.message)),
-  );
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+/**
+ * How long a request waits for a connection, queueing for the pool included, before it fails
+ * (a 503): an unreachable server is not waited on forever, a busy pool is waited on a while.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+const reportLost = (error: Error) => console.error('PostgreSQL connection lost:', error.message);
+
+/**
+ * A pool that survives its connections dying. `pg` emits `'error'` on a client whose connection
+ * ends; without a listener that is an uncaught exception that ends the process. The pool listens
+ * only on idle clients, so every client gets a listener of its own for while it is checked out: the
+ * query under way then fails (a 503 for its request) and the pool discards the client on release.
+ */
+export function createPool({ url, max = 10, onConnectionError = reportLost }: DatabaseOptions) {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  return pool;
+}
+
+export function createDb(options: DatabaseOptions): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(options) }) });
 }
 
 /**

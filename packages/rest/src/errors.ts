@@ -21,7 +21,8 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
         body: errorBody('invalid_request', 'The request is invalid', error.cause.issues),
       };
     }
-    if (status < 500)
+    // A 503 (the database is unreachable) says so: the client should retry.
+    if (status < 500 || error.code === 'SERVICE_UNAVAILABLE')
       return { status, body: errorBody(appCodeOf(error), error.message, detailsOf(error)) };
   }
   return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side') };

@@ -1,4 +1,9 @@
-import { credentialsFromHeaders, type Caller, type Credentials } from '@allot/api';
+import {
+  credentialsFromHeaders,
+  DATABASE_RETRY_AFTER_SECONDS,
+  type Caller,
+  type Credentials,
+} from '@allot/api';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -106,7 +111,8 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
             : reply.code(route.status).send(output);
         } catch (error) {
           const { status, body } = toHttpError(error);
-          if (status >= 500) request.log.error({ err: error }, 'procedure failed');
+          if (status === 503) reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+          else if (status >= 500) request.log.error({ err: error }, 'procedure failed');
           return reply.code(status).send(body);
         }
       },
