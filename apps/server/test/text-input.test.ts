@@ -176,12 +176,15 @@ describe('query strings', () => {
 
 describe('path parameters', () => {
   for (const param of ['%00', 'a%00b', '%ED%A0%80', '%C0', '%ZZ', '%']) {
-    it(`an organization id of ${param} is a 4xx`, async () => {
+    it(`an organization id of ${param} is a 4xx in the one error shape`, async () => {
       const response = await fetch(`${server.url}/api/v1${ORGS}/${param}`, {
         headers: { 'x-partner-api-key': apiKey },
       });
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(body.error.code).toEqual(expect.any(String));
     });
   }
 });
