@@ -114,6 +114,10 @@ export async function buildServer(options: ServerOptions) {
     routerOptions: { maxParamLength: 5000 },
     bodyLimit: 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
+    // A path that does not decode (`%ZZ`, the bytes of a lone surrogate) gets the one error shape.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      void reply.code(400).send(errorBody('invalid_request', error.message));
+    },
   });
   const contextFor = createContextFactory({
     db: options.db,

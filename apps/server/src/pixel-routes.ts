@@ -1,6 +1,6 @@
 import { services, type IdentityResolver } from '@allot/api';
 import type { Db } from '@allot/db';
-import { INGEST_BODY_LIMIT, ingestEventSchema, type IngestEvent } from '@allot/domain';
+import { INGEST_BODY_LIMIT, ingestEventSchema, isText, type IngestEvent } from '@allot/domain';
 import { errorBody } from '@allot/rest';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
@@ -79,7 +79,8 @@ export function registerPixelRoutes(app: FastifyInstance, options: PixelOptions)
     async (request, reply) => {
       const key = typeof request.query.key === 'string' ? request.query.key : '';
       // An unknown, suspended or canceled key gets an empty script: the host page is unaffected.
-      const active = key !== '' && (await services.pixelKeyActive(options.db, key));
+      // A key that is not text (a NUL) is no key, and never reaches the database.
+      const active = key !== '' && isText(key) && (await services.pixelKeyActive(options.db, key));
       const body = active ? await options.script() : '';
       const etag = etagOf(body);
       reply

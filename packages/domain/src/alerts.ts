@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
 import { creditTypeField, positiveCreditsSchema } from './credits.ts';
 
@@ -28,7 +29,7 @@ export const setBalanceAlertsInput = z.strictObject({
 });
 
 export const balanceAlertSchema = z.object({
-  creditType: z.string(),
+  creditType: text(),
   thresholds: z.array(balanceThresholdSchema),
   updatedAt: isoDateTimeSchema,
 });
@@ -60,7 +61,7 @@ export const autoTopUpTargetInput = z.strictObject({
 });
 
 export const autoTopUpRuleSchema = z.object({
-  creditType: z.string(),
+  creditType: text(),
   threshold: z.int(),
   amount: z.int(),
   maxPerPeriod: z.int(),
@@ -72,10 +73,10 @@ export const AUTO_TOP_UP_STATUSES = ['pending', 'applied', 'failed'] as const;
 
 export const autoTopUpRunSchema = z.object({
   id: idSchema,
-  creditType: z.string(),
+  creditType: text(),
   amount: z.int(),
   status: z.enum(AUTO_TOP_UP_STATUSES),
-  reason: z.string().nullable().describe('Why it failed'),
+  reason: text().nullable().describe('Why it failed'),
   grantId: idSchema.nullable(),
   balance: z.int().describe('The balance that crossed the threshold'),
   createdAt: isoDateTimeSchema,

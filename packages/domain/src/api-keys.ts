@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import { idSchema, isoDateTimeSchema } from './common.ts';
 
 /** A partner's API key as listed: never the key itself, only its first characters. */
 export const apiKeySchema = z.object({
   id: idSchema,
-  prefix: z.string(),
+  prefix: text(),
   createdAt: isoDateTimeSchema,
   lastUsedAt: isoDateTimeSchema.nullable(),
   revokedAt: isoDateTimeSchema.nullable(),

@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { withTextRule } from './text.ts';
 
 /** Credits are whole units. The cap keeps every sum of credits exact in a JS number. */
 export const MAX_CREDITS = 1_000_000_000_000;
 
 export const creditsSchema = z.int().min(0).max(MAX_CREDITS);
 
-export const idSchema = z.uuid();
+export const idSchema = withTextRule(z.uuid());
 
-export const isoDateTimeSchema = z.iso.datetime({ offset: true });
+export const isoDateTimeSchema = withTextRule(z.iso.datetime({ offset: true }));
 
 /** A calendar day `YYYY-MM-DD` that exists: zod's pattern knows month lengths and leap years. */
-export const isoDateSchema = z.iso.date();
+export const isoDateSchema = withTextRule(z.iso.date());
 
 export const pageSchema = z.int().min(1).max(1_000_000);
 export const pageSizeSchema = z.int().min(1).max(100);

@@ -1,31 +1,26 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import { GRANT_STATUSES } from './blocks.ts';
 import { idSchema, isoDateTimeSchema, MAX_CREDITS } from './common.ts';
 
 /** The credit type the pixel consumes and the partner pool is sold in. */
 export const DEFAULT_CREDIT_TYPE = 'identification';
 
-export const creditTypeKeySchema = z
-  .string()
+export const creditTypeKeySchema = text()
   .regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digits and _, starting with a letter')
   .describe('A credit type key, e.g. identification');
 
 export const createCreditTypeInput = z.strictObject({
   key: creditTypeKeySchema,
-  name: z.string().trim().min(1).max(100).describe('Display name'),
-  unit: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .describe('What one credit buys, e.g. "identified visitor"'),
+  name: text().trim().min(1).max(100).describe('Display name'),
+  unit: text().trim().min(1).max(100).describe('What one credit buys, e.g. "identified visitor"'),
 });
 export type CreateCreditTypeInput = z.infer<typeof createCreditTypeInput>;
 
 export const creditTypeSchema = z.object({
-  key: z.string(),
-  name: z.string(),
-  unit: z.string(),
+  key: text(),
+  name: text(),
+  unit: text(),
   createdAt: isoDateTimeSchema,
 });
 export const creditTypeEnvelope = z.object({ creditType: creditTypeSchema });
@@ -63,9 +58,8 @@ export const MAX_PRIORITY = 1000;
 export const EXPIRING_SOON_DAYS = 30;
 
 export const positiveCreditsSchema = z.int().min(1).max(MAX_CREDITS);
-export const reasonSchema = z.string().trim().min(1).max(500);
-export const costBasisSchema = z
-  .string()
+export const reasonSchema = text().trim().min(1).max(500);
+export const costBasisSchema = text()
   .regex(/^\d{1,12}(\.\d{1,8})?$/, 'a non-negative decimal string, e.g. "0.05"')
   .describe('Price paid per credit, as a decimal string (never a float)');
 
@@ -98,15 +92,15 @@ export type CreateGrantInput = z.infer<typeof createGrantInput>;
 
 export const grantSchema = z.object({
   id: idSchema,
-  creditType: z.string(),
+  creditType: text(),
   amount: z.int(),
   remaining: z.int().describe('Credits still spendable; 0 once expired or voided'),
   kind: z.enum(BLOCK_KINDS),
   priority: z.int(),
-  costBasis: z.string().nullable(),
+  costBasis: text().nullable(),
   effectiveAt: isoDateTimeSchema,
   expiresAt: isoDateTimeSchema.nullable(),
-  reason: z.string().nullable(),
+  reason: text().nullable(),
   status: z.enum(GRANT_STATUSES),
   createdAt: isoDateTimeSchema,
 });
@@ -148,7 +142,7 @@ export const createAmendmentInput = z.strictObject({
 export type CreateAmendmentInput = z.infer<typeof createAmendmentInput>;
 
 export const balanceSchema = z.object({
-  creditType: z.string(),
+  creditType: text(),
   available: z.int().describe('Spendable now: effective, unexpired, not voided'),
   used: z.int().describe('Consumed this period, overage included'),
   allocated: z.int().describe("This period's allocation (the allowance and PUT .../credits)"),
@@ -164,16 +158,15 @@ export const balancesSchema = z.object({ balances: z.array(balanceSchema) });
 
 export const amendmentResultSchema = z.object({
   amendment: z.object({
-    creditType: z.string(),
+    creditType: text(),
     amount: z.int(),
-    reason: z.string(),
+    reason: text(),
     createdAt: isoDateTimeSchema,
   }),
   balance: balanceSchema,
 });
 
-const cursorSchema = z
-  .string()
+const cursorSchema = text()
   .regex(/^\d{1,19}$/, 'a cursor from a previous page')
   .describe('nextCursor of the previous page');
 
@@ -197,23 +190,23 @@ export const partnerLedgerInput = z.strictObject({
 export type LedgerQuery = z.infer<typeof partnerLedgerInput>;
 
 export const entrySchema = z.object({
-  id: z.string().describe('Entry id; entries are numbered in the order they were written'),
+  id: text().describe('Entry id; entries are numbered in the order they were written'),
   sequence: z.int().describe("Position in its account's history, from 1"),
   account: z.enum(['pool', 'organization']).describe("The partner's pool or an organization"),
   organizationId: idSchema.nullable(),
   type: z.enum(ENTRY_TYPES),
-  creditType: z.string(),
+  creditType: text(),
   amount: z.int().describe('Signed: positive into the account, negative out of it'),
   balanceAfter: z.int().describe("The account's balance after this entry"),
   grantId: idSchema.nullable(),
-  reason: z.string().nullable(),
-  reference: z.string().nullable(),
+  reason: text().nullable(),
+  reference: text().nullable(),
   createdAt: isoDateTimeSchema,
 });
 export type Entry = z.infer<typeof entrySchema>;
 export const ledgerPageSchema = z.object({
   entries: z.array(entrySchema),
-  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null at the end'),
+  nextCursor: text().nullable().describe('Pass as cursor for the next page; null at the end'),
 });
 
 /** What `consumeCredits` answers: whether the credits were granted, and never more than once per key. */
@@ -239,8 +232,7 @@ export const consumeCreditsInput = z.strictObject({
   organizationId: idSchema,
   amount: positiveCreditsSchema.default(1).describe('Credits to consume (default 1)'),
   creditType: creditTypeField,
-  reference: z
-    .string()
+  reference: text()
     .trim()
     .min(1)
     .max(200)
@@ -252,7 +244,7 @@ export type ConsumeCreditsInput = z.infer<typeof consumeCreditsInput>;
 
 export const consumptionSchema = z.object({
   consumption: z.object({
-    creditType: z.string(),
+    creditType: text(),
     amount: z.int(),
     charged: z.int().describe('Credits taken from the balance'),
     overage: z.int().describe('Credits consumed past zero (usage_based only)'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import { idSchema, isoDateTimeSchema } from './common.ts';
 
 /**
@@ -35,7 +36,7 @@ const organizationRef = {
 
 const balance = {
   ...organizationRef,
-  creditType: z.string(),
+  creditType: text(),
   balance: z.int().describe('The balance after the change'),
   previousBalance: z.int().describe('The balance before the transaction that crossed'),
 };
@@ -44,46 +45,46 @@ const balance = {
 export const eventDataSchemas = {
   'organization.created': z.object({
     ...organizationRef,
-    name: z.string(),
-    externalId: z.string().nullable(),
-    tier: z.string(),
-    productType: z.string(),
-    status: z.string(),
+    name: text(),
+    externalId: text().nullable(),
+    tier: text(),
+    productType: text(),
+    status: text(),
   }),
   'organization.updated': z.object({
     ...organizationRef,
-    changed: z.array(z.string()).describe('Fields that changed'),
+    changed: z.array(text()).describe('Fields that changed'),
   }),
   'organization.status_changed': z.object({
     ...organizationRef,
-    status: z.string(),
-    previousStatus: z.string(),
+    status: text(),
+    previousStatus: text(),
   }),
   'credits.granted': z.object({
     ...organizationRef,
     grantId: idSchema,
-    creditType: z.string(),
+    creditType: text(),
     amount: z.int(),
-    kind: z.string(),
+    kind: text(),
     expiresAt: isoDateTimeSchema.nullable(),
-    reason: z.string().nullable(),
+    reason: text().nullable(),
   }),
   'credits.allocated': z.object({
     ...organizationRef,
-    creditType: z.string(),
+    creditType: text(),
     allocated: z.int().describe("The organization's allocation for the period, after the change"),
     previousAllocated: z.int(),
   }),
   'credits.voided': z.object({
     ...organizationRef,
     grantId: idSchema,
-    creditType: z.string(),
+    creditType: text(),
     amount: z.int().describe('Credits removed'),
-    reason: z.string(),
+    reason: text(),
   }),
   'credits.expired': z.object({
     ...organizationRef,
-    creditType: z.string(),
+    creditType: text(),
     amount: z.int().describe('Credits written down as expired'),
   }),
   'credit_balance.dropped': z.object({
@@ -98,8 +99,8 @@ export const eventDataSchemas = {
   'credit_balance.recovered': z.object(balance),
   'usage.recorded': z.object({
     ...organizationRef,
-    externalId: z.string().nullable(),
-    creditType: z.string(),
+    externalId: text().nullable(),
+    creditType: text(),
     batchStart: isoDateTimeSchema.describe('The minute this batch covers, inclusive'),
     batchEnd: isoDateTimeSchema.describe('Exclusive'),
     identifications: z.int(),
@@ -115,14 +116,14 @@ export const eventDataSchemas = {
   }),
   'auto_top_up.applied': z.object({
     ...organizationRef,
-    creditType: z.string(),
+    creditType: text(),
     amount: z.int(),
     grantId: idSchema,
     threshold: z.int(),
   }),
   'auto_top_up.failed': z.object({
     ...organizationRef,
-    creditType: z.string(),
+    creditType: text(),
     amount: z.int(),
     threshold: z.int(),
     reason: z.enum([
@@ -131,7 +132,7 @@ export const eventDataSchemas = {
       'trial_cap_exceeded',
       'organization_inactive',
     ]),
-    message: z.string(),
+    message: text(),
   }),
 } satisfies Record<EventType, z.ZodType>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import { idSchema, isoDateTimeSchema } from './common.ts';
 import type { CompanyIdentity } from './identity.ts';
 
@@ -8,7 +9,7 @@ const rangeSchema = z
     message: 'min must not exceed max',
   });
 
-const termsSchema = z.array(z.string().trim().min(1).max(200)).min(1).max(100);
+const termsSchema = z.array(text().trim().min(1).max(200)).min(1).max(100);
 
 /** An ideal customer profile: every rule that is present must hold. */
 export const icpRulesSchema = z.strictObject({
@@ -23,12 +24,12 @@ export const icpRulesSchema = z.strictObject({
 
 export type IcpRules = z.infer<typeof icpRulesSchema>;
 
-const icpNameSchema = z.string().trim().min(1).max(200);
+const icpNameSchema = text().trim().min(1).max(200);
 
 export const icpProfileSchema = z.object({
   id: idSchema,
   organizationId: idSchema,
-  name: z.string(),
+  name: text(),
   rules: icpRulesSchema,
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,

@@ -15,6 +15,7 @@ export * from './periods.ts';
 export * from './pixel.ts';
 export * from './referrers.ts';
 export * from './reports.ts';
+export * from './text.ts';
 export * from './tiers.ts';
 export * from './users.ts';
 export * from './visitors.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import {
   creditsSchema,
   idSchema,
@@ -22,15 +23,12 @@ export const productTypeSchema = z.enum(PRODUCT_TYPES);
 
 /** Flat key-value pairs the partner attaches to an organization. */
 export const metadataSchema = z
-  .record(
-    z.string().min(1).max(64),
-    z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]),
-  )
+  .record(text().min(1).max(64), z.union([text().max(1000), z.number(), z.boolean(), z.null()]))
   .refine((value) => Object.keys(value).length <= 50, 'At most 50 metadata keys');
 
-const nameSchema = z.string().trim().min(1).max(200);
-const externalIdSchema = z.string().trim().min(1).max(255);
-const ownerUserIdSchema = z.string().trim().min(1).max(255);
+const nameSchema = text().trim().min(1).max(200);
+const externalIdSchema = text().trim().min(1).max(255);
+const ownerUserIdSchema = text().trim().min(1).max(255);
 
 export const organizationIdInput = z.strictObject({ organizationId: idSchema });
 
@@ -108,8 +106,7 @@ export const listOrganizationsInput = z.strictObject({
   pageSize: pageSizeSchema.default(20).describe('Organizations per page, 1-100'),
   status: organizationStatusSchema.optional().describe('Only organizations with this status'),
   tier: tierSchema.optional().describe('Only organizations on this tier'),
-  search: z
-    .string()
+  search: text()
     .trim()
     .max(200)
     .optional()
@@ -126,9 +123,9 @@ export const periodSchema = z.object({ start: isoDateTimeSchema, end: isoDateTim
 
 export const organizationSchema = z.object({
   id: idSchema,
-  name: z.string(),
-  externalId: z.string().nullable(),
-  ownerUserId: z.string().nullable(),
+  name: text(),
+  externalId: text().nullable(),
+  ownerUserId: text().nullable(),
   status: organizationStatusSchema,
   tier: tierSchema,
   credits: z.int().describe("The organization's allocation for its current period"),
@@ -141,9 +138,9 @@ export const organizationSchema = z.object({
     'The current billing period: start inclusive, end exclusive (UTC)',
   ),
   productType: productTypeSchema,
-  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  metadata: z.record(text(), z.union([text(), z.number(), z.boolean(), z.null()])),
   partnerMetadata: z
-    .object({ externalId: z.string().nullable() })
+    .object({ externalId: text().nullable() })
     .describe('Where the partner guide keeps externalId'),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,

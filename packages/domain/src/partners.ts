@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import { billingModeSchema } from './billing-modes.ts';
 import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
 import {
@@ -9,7 +10,7 @@ import {
 import { initialAdminInput, userSchema } from './users.ts';
 
 export const createPartnerInput = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: text().trim().min(1).max(200),
   billingMode: billingModeSchema.describe(
     'credit_pool: organizations draw from a capped pool; external: billed outside Allot, no pool cap; usage_based: organizations keep working past their allowance',
   ),
@@ -39,7 +40,7 @@ export const revokeApiKeyInput = z.strictObject({ partnerId: idSchema, keyId: id
 
 export const partnerSchema = z.object({
   id: idSchema,
-  name: z.string(),
+  name: text(),
   billingMode: billingModeSchema,
   billingPeriod: billingPeriodSchema,
   billingDayOfMonth: z.int(),
@@ -54,7 +55,7 @@ export const partnerListSchema = z.object({ partners: z.array(partnerSchema) });
 /** The API key's plaintext appears in exactly one response: the one that creates it. */
 export const createdPartnerSchema = z.object({
   partner: partnerSchema,
-  apiKey: z.string(),
+  apiKey: text(),
   admin: userSchema.optional().describe('The admin user, when one was asked for'),
 });
-export const createdApiKeySchema = z.object({ id: idSchema, apiKey: z.string() });
+export const createdApiKeySchema = z.object({ id: idSchema, apiKey: text() });

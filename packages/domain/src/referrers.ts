@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { text } from './text.ts';
 
 // scheme://[*.]host[:port] with nothing after it. Hosts are DNS names, `localhost` or IPv4.
 const ORIGIN_PATTERN =
@@ -31,8 +31,7 @@ function parseOrigin(value: string): ParsedOrigin | null {
 }
 
 /** An allowed referrer: an origin such as `https://acme.com`, `https://*.acme.com`, `http://localhost:8080`. */
-export const referrerPatternSchema = z
-  .string()
+export const referrerPatternSchema = text()
   .max(300)
   .transform((value) => value.trim().toLowerCase())
   .refine((value) => parseOrigin(value) !== null, {

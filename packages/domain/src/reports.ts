@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import { billingModeSchema } from './billing-modes.ts';
 import {
   idSchema,
@@ -51,7 +52,7 @@ export const billingUsageSchema = z.object({
   organizations: z.array(
     z.object({
       organizationId: idSchema,
-      name: z.string(),
+      name: text(),
       creditsConsumed: z.int(),
       overage: z.int().describe("Consumed past the organization's credits this period"),
     }),
@@ -136,7 +137,7 @@ export const dailyUsageSchema = z.object({
     .array(
       z.object({
         organizationId: idSchema,
-        name: z.string(),
+        name: text(),
         identifications: z.int(),
         creditsConsumed: z.int(),
       }),
@@ -154,7 +155,7 @@ export const lowBalancesSchema = z.object({
   organizations: z.array(
     z.object({
       organizationId: idSchema,
-      name: z.string(),
+      name: text(),
       allocated: z.int().describe("This period's allocation"),
       remaining: z.int().describe('Credits still available'),
     }),

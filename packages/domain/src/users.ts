@@ -1,14 +1,14 @@
 import { z } from 'zod';
+import { text, withTextRule } from './text.ts';
 import { idSchema, isoDateTimeSchema } from './common.ts';
 import { billingModeSchema } from './billing-modes.ts';
 
 /** Addresses are compared case-insensitively, so they are kept lowercased. */
-export const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email());
+export const emailSchema = text().trim().toLowerCase().max(254).pipe(withTextRule(z.email()));
 
 /** New passwords: long enough to resist guessing; the upper bound keeps hashing cheap to refuse. */
 export const MIN_PASSWORD_LENGTH = 12;
-export const passwordSchema = z
-  .string()
+export const passwordSchema = text()
   .min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`)
   .max(200);
 
@@ -25,13 +25,13 @@ export const initialAdminInput = z.strictObject({
 /** Signing in checks the password as typed: the length rule is for new passwords only. */
 export const loginInput = z.strictObject({
   email: emailSchema,
-  password: z.string().min(1, 'Enter your password').max(200),
+  password: text().min(1, 'Enter your password').max(200),
 });
 export type LoginInput = z.infer<typeof loginInput>;
 
 export const userSchema = z.object({
   id: idSchema,
-  email: z.string(),
+  email: text(),
   role: userRoleSchema,
   createdAt: isoDateTimeSchema,
   lastLoginAt: isoDateTimeSchema.nullable(),
@@ -49,15 +49,15 @@ export const createUserInput = z.strictObject({
 });
 export type CreateUserInput = z.infer<typeof createUserInput>;
 
-export const createdUserSchema = z.object({ user: userSchema, password: z.string() });
+export const createdUserSchema = z.object({ user: userSchema, password: text() });
 
 export const userIdInput = z.strictObject({ userId: idSchema });
 
 /** Who is signed in, and the token their browser must echo in `x-allot-csrf` on every change. */
 export const sessionSchema = z.object({
   user: userSchema,
-  partner: z.object({ id: idSchema, name: z.string(), billingMode: billingModeSchema }),
-  csrfToken: z.string(),
+  partner: z.object({ id: idSchema, name: text(), billingMode: billingModeSchema }),
+  csrfToken: text(),
   expiresAt: isoDateTimeSchema,
 });
 export type Session = z.infer<typeof sessionSchema>;

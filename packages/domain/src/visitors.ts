@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.ts';
 import { idSchema, isoDateTimeSchema, pageSchema, pageSizeSchema } from './common.ts';
 
 /** Query-string booleans: `true`/`false` from REST, real booleans from tRPC. */
@@ -26,27 +27,27 @@ export const TOP_PAGES = 5;
 
 export const visitorStatisticSchema = z.object({
   visitorId: idSchema,
-  email: z.string().nullable(),
-  firstName: z.string().nullable(),
-  lastName: z.string().nullable(),
-  companyName: z.string().nullable(),
-  companyDomain: z.string().nullable(),
-  industry: z.string().nullable(),
+  email: text().nullable(),
+  firstName: text().nullable(),
+  lastName: text().nullable(),
+  companyName: text().nullable(),
+  companyDomain: text().nullable(),
+  industry: text().nullable(),
   employeeCount: z.int().nullable(),
-  country: z.string().nullable(),
+  country: text().nullable(),
   identified: z
     .boolean()
     .describe('Whether the visitor has been identified: a company (B2B) or a person (B2C)'),
   icpMatch: z.object({
     matched: z.boolean(),
-    profiles: z.array(z.string()).describe('Names of the ICP profiles the visitor matches'),
+    profiles: z.array(text()).describe('Names of the ICP profiles the visitor matches'),
   }),
   pageViews: z.int(),
   sessions: z.int().describe('Visits separated by 30 minutes without activity'),
   engagedSeconds: z.int().describe('Seconds the pages were visible'),
   firstSeenAt: isoDateTimeSchema,
   lastSeenAt: isoDateTimeSchema,
-  topPages: z.array(z.object({ path: z.string(), views: z.int() })),
+  topPages: z.array(z.object({ path: text(), views: z.int() })),
 });
 
 export const visitorListSchema = z.object({

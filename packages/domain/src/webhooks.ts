@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, withTextRule } from './text.ts';
 import { idSchema, isoDateTimeSchema, pageSchema, pageSizeSchema } from './common.ts';
 import { eventTypeSchema } from './events.ts';
 
@@ -26,11 +27,10 @@ export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** How much of a response body the delivery log keeps. */
 export const WEBHOOK_EXCERPT_BYTES = 500;
 
-const webhookUrlSchema = z
-  .string()
+const webhookUrlSchema = text()
   .trim()
   .max(2048)
-  .pipe(z.url({ protocol: /^https?$/ }))
+  .pipe(withTextRule(z.url({ protocol: /^https?$/ })))
   .describe('https (plain http only to localhost, and only where the deployment allows it)');
 
 const eventTypesSchema = z
@@ -39,7 +39,7 @@ const eventTypesSchema = z
   .transform((types) => [...new Set(types)].sort())
   .describe('Event types to send here; empty (the default) means every type');
 
-const descriptionSchema = z.string().trim().max(500);
+const descriptionSchema = text().trim().max(500);
 
 export const createWebhookEndpointInput = z.strictObject({
   url: webhookUrlSchema,
@@ -71,12 +71,11 @@ export const listWebhookEndpointsInput = z.strictObject({
 
 export const webhookEndpointSchema = z.object({
   id: idSchema,
-  url: z.string(),
-  description: z.string().nullable(),
-  eventTypes: z.array(z.string()).describe('Empty: every event type'),
+  url: text(),
+  description: text().nullable(),
+  eventTypes: z.array(text()).describe('Empty: every event type'),
   enabled: z.boolean(),
-  disabledReason: z
-    .string()
+  disabledReason: text()
     .nullable()
     .describe('Why Allot disabled the endpoint after repeated failure; null otherwise'),
   createdAt: isoDateTimeSchema,
@@ -89,9 +88,9 @@ export const webhookEndpointEnvelope = z.object({ endpoint: webhookEndpointSchem
 /** The secret appears in exactly two responses: the endpoint's creation and each rotation. */
 export const webhookEndpointWithSecretSchema = z.object({
   endpoint: webhookEndpointSchema,
-  secret: z
-    .string()
-    .describe('whsec_...: verify signatures with it (Standard Webhooks); shown only now'),
+  secret: text().describe(
+    'whsec_...: verify signatures with it (Standard Webhooks); shown only now',
+  ),
 });
 
 export const webhookEndpointListSchema = z.object({
@@ -121,22 +120,22 @@ export const webhookAttemptSchema = z.object({
   attemptedAt: isoDateTimeSchema,
   statusCode: z.int().nullable().describe('Null when no response came'),
   latencyMs: z.int(),
-  error: z.string().nullable().describe('Why the attempt failed without a response'),
-  responseExcerpt: z.string().nullable().describe('The first 500 bytes of the response body'),
+  error: text().nullable().describe('Why the attempt failed without a response'),
+  responseExcerpt: text().nullable().describe('The first 500 bytes of the response body'),
 });
 
 export const webhookDeliverySchema = z.object({
   id: idSchema,
   endpointId: idSchema,
   eventId: idSchema.describe('Also the webhook-id header of every attempt'),
-  eventType: z.string(),
+  eventType: text(),
   status: webhookDeliveryStatusSchema,
   attempts: z.int().describe('Attempts since the delivery, or its last manual retry, began'),
   nextAttemptAt: isoDateTimeSchema
     .nullable()
     .describe('When a pending delivery is next tried; null while its endpoint is disabled'),
   lastStatusCode: z.int().nullable(),
-  failureReason: z.string().nullable(),
+  failureReason: text().nullable(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   attemptLog: z.array(webhookAttemptSchema).describe('Every attempt, oldest first'),
@@ -147,5 +146,5 @@ export const webhookDeliveryEnvelope = z.object({ delivery: webhookDeliverySchem
 
 export const webhookDeliveryPageSchema = z.object({
   deliveries: z.array(webhookDeliverySchema).describe('Newest first'),
-  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null at the end'),
+  nextCursor: text().nullable().describe('Pass as cursor for the next page; null at the end'),
 });
