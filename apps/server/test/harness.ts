@@ -26,20 +26,14 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+type OpenApiResponse = {
+  $ref?: string;
+  content?: { 'application/json'?: { schema: object }; 'text/csv'?: object };
+};
+
 type OpenApi = {
-  paths: Record<
-    string,
-    Record<
-      string,
-      {
-        responses: Record<
-          string,
-          { content?: { 'application/json'?: { schema: object }; 'text/csv'?: object } }
-        >;
-      }
-    >
-  >;
-  components: object;
+  paths: Record<string, Record<string, { responses: Record<string, OpenApiResponse> }>>;
+  components: { responses?: Record<string, OpenApiResponse> };
 };
 
 /** Validates every response against the OpenAPI document the server itself serves. */
@@ -57,7 +51,11 @@ function responseValidator(document: OpenApi) {
     if (!match) throw new Error(`No OpenAPI path matches ${path}`);
     const operation = document.paths[match.template]?.[method.toLowerCase()];
     if (!operation) throw new Error(`OpenAPI has no ${method} ${match.template}`);
-    const response = operation.responses[String(status)];
+    const documented = operation.responses[String(status)];
+    // Error responses are shared: `#/components/responses/<Name>`.
+    const response = documented?.$ref
+      ? document.components.responses?.[documented.$ref.split('/').pop() as string]
+      : documented;
     if (!response)
       throw new Error(`OpenAPI documents no ${status} for ${method} ${match.template}`);
     const key = `${method} ${match.template} ${status}`;

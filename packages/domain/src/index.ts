@@ -19,3 +19,4 @@ export * from './tiers.ts';
 export * from './users.ts';
 export * from './visitors.ts';
 export * from './webhooks.ts';
+export * from './schema-names.ts';
