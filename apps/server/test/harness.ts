@@ -36,11 +36,23 @@ type OpenApi = {
   components: { responses?: Record<string, OpenApiResponse> };
 };
 
-/** Validates every response against the OpenAPI document the server itself serves. */
-function responseValidator(document: OpenApi) {
+/** Compiles schemas of an OpenAPI document, resolving its `#/components/...` references. */
+export function documentSchemas(document: { components: object }) {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema({ components: document.components }, 'openapi');
+  return {
+    ajv,
+    compile: (schema: object) =>
+      ajv.compile(
+        JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"openapi#/components')),
+      ),
+  };
+}
+
+/** Validates every response against the OpenAPI document the server itself serves. */
+function responseValidator(document: OpenApi) {
+  const { ajv, compile } = documentSchemas(document);
   const templates = Object.keys(document.paths).map((template) => ({
     template,
     pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`),
@@ -65,16 +77,7 @@ function responseValidator(document: OpenApi) {
     }
     if (!cache.has(key)) {
       const schema = response.content?.['application/json']?.schema;
-      cache.set(
-        key,
-        schema
-          ? ajv.compile(
-              JSON.parse(
-                JSON.stringify(schema).replaceAll('"#/components', '"openapi#/components'),
-              ),
-            )
-          : null,
-      );
+      cache.set(key, schema ? compile(schema) : null);
     }
     const validate = cache.get(key);
     if (validate === null) {

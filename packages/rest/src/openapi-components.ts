@@ -36,10 +36,10 @@ export function inputSchema(
   const generated = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   delete generated.$schema;
   const defs = Object.fromEntries(
-    Object.entries((generated.$defs ?? {}) as Record<string, JsonSchema>).map(([name, def]) => {
-      const { id: _id, ...rest } = def;
-      return [name, rest];
-    }),
+    Object.entries((generated.$defs ?? {}) as Record<string, JsonSchema>).map(([name, def]) => [
+      name,
+      Object.fromEntries(Object.entries(def).filter(([key]) => key !== 'id')),
+    ]),
   );
   delete generated.$defs;
   const rewrite = (value: unknown, target: (name: string) => string): unknown => {

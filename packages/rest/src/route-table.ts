@@ -72,6 +72,7 @@ import {
   webhookEndpointWithSecretSchema,
 } from '@allot/domain';
 import type { z } from 'zod';
+import { examples } from './examples.ts';
 
 /** The route groups, in the order the reference docs list them. */
 export const TAGS = {
@@ -144,6 +145,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.list',
+    examples: examples['organizations.list'],
     description:
       'Organizations of the calling partner, newest first unless `sort` says otherwise. `total` counts every match over all pages; filters combine.',
     summary: 'List organizations with pagination and filtering',
@@ -158,6 +160,7 @@ export const routes: RestRoute[] = [
     tag: 'Organizations',
     status: 201,
     operationId: 'organizations.create',
+    examples: examples['organizations.create'],
     description:
       'Creates a client organization under the partner. In credit_pool mode its initial credits are drawn from the pool, and a pool too small is a 422; a trial organization holds at most 500 credits. Its pixel key is issued at once.',
     summary: 'Create an organization (its initial credits are drawn from the pool)',
@@ -171,6 +174,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.get',
+    examples: examples['organizations.get'],
     description:
       "One organization of the calling partner, with its current allocation, consumption and billing period. Another partner's organization is a 404.",
     summary: 'Retrieve an organization',
@@ -184,6 +188,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.update',
+    examples: examples['organizations.update'],
     description:
       "Changes the given fields only. `credits` sets the current period's allocation as `PUT .../credits` does; `metadata` replaces the whole object; `externalId: null` clears it.",
     summary: 'Update an organization; `credits` sets the current allocation',
@@ -210,6 +215,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.setStatus',
+    examples: examples['organizations.setStatus'],
     description:
       '`enabled: false` suspends the organization (its script answers an empty body and its events are refused); `enabled: true` makes it active again. Nothing is deleted.',
     summary: 'Enable or disable an organization',
@@ -223,6 +229,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.setTier',
+    examples: examples['organizations.setTier'],
     description:
       'Moves the organization between `trial` and `paid`. Downgrading to trial with more than 500 credits allocated is a 422.',
     summary: 'Change the tier (trial holds at most 500 credits)',
@@ -236,6 +243,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.setBilling',
+    examples: examples['organizations.setBilling'],
     description:
       "Changes the organization's billing period, the day of the month it starts on, and the allowance granted again at each period start.",
     summary: 'Update the billing period, day and recurring allowance',
@@ -484,6 +492,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Pixel',
     operationId: 'pixel.get',
+    examples: examples['pixel.get'],
     description:
       "The organization's public pixel key, its allowed referrer origins and the script tag to paste into the client's site.",
     summary: 'Retrieve the tracking pixel configuration',
@@ -497,6 +506,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Pixel',
     operationId: 'pixel.update',
+    examples: examples['pixel.update'],
     description:
       'Replaces the origins the pixel works on. `https://*.acme.com` matches subdomains of acme.com, never `https://acme.com.evil.io`.',
     summary: 'Replace the allowed referrer origins',
@@ -510,6 +520,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Visitors',
     operationId: 'visitors.list',
+    examples: examples['visitors.list'],
     description:
       'Visitors of the organization, page by page, with who they were identified as, their ICP match and their engagement.',
     summary: 'List identified visitors',
