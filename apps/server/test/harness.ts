@@ -26,27 +26,33 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-type OpenApi = {
-  paths: Record<
-    string,
-    Record<
-      string,
-      {
-        responses: Record<
-          string,
-          { content?: { 'application/json'?: { schema: object }; 'text/csv'?: object } }
-        >;
-      }
-    >
-  >;
-  components: object;
+type OpenApiResponse = {
+  $ref?: string;
+  content?: { 'application/json'?: { schema: object }; 'text/csv'?: object };
 };
 
-/** Validates every response against the OpenAPI document the server itself serves. */
-function responseValidator(document: OpenApi) {
+type OpenApi = {
+  paths: Record<string, Record<string, { responses: Record<string, OpenApiResponse> }>>;
+  components: { responses?: Record<string, OpenApiResponse> };
+};
+
+/** Compiles schemas of an OpenAPI document, resolving its `#/components/...` references. */
+export function documentSchemas(document: { components: object }) {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema({ components: document.components }, 'openapi');
+  return {
+    ajv,
+    compile: (schema: object) =>
+      ajv.compile(
+        JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"openapi#/components')),
+      ),
+  };
+}
+
+/** Validates every response against the OpenAPI document the server itself serves. */
+function responseValidator(document: OpenApi) {
+  const { ajv, compile } = documentSchemas(document);
   const templates = Object.keys(document.paths).map((template) => ({
     template,
     pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`),
@@ -57,7 +63,11 @@ function responseValidator(document: OpenApi) {
     if (!match) throw new Error(`No OpenAPI path matches ${path}`);
     const operation = document.paths[match.template]?.[method.toLowerCase()];
     if (!operation) throw new Error(`OpenAPI has no ${method} ${match.template}`);
-    const response = operation.responses[String(status)];
+    const documented = operation.responses[String(status)];
+    // Error responses are shared: `#/components/responses/<Name>`.
+    const response = documented?.$ref
+      ? document.components.responses?.[documented.$ref.split('/').pop() as string]
+      : documented;
     if (!response)
       throw new Error(`OpenAPI documents no ${status} for ${method} ${match.template}`);
     const key = `${method} ${match.template} ${status}`;
@@ -67,16 +77,7 @@ function responseValidator(document: OpenApi) {
     }
     if (!cache.has(key)) {
       const schema = response.content?.['application/json']?.schema;
-      cache.set(
-        key,
-        schema
-          ? ajv.compile(
-              JSON.parse(
-                JSON.stringify(schema).replaceAll('"#/components', '"openapi#/components'),
-              ),
-            )
-          : null,
-      );
+      cache.set(key, schema ? compile(schema) : null);
     }
     const validate = cache.get(key);
     if (validate === null) {

@@ -1,4 +1,4 @@
-import { EVENT_TYPES } from '@allot/domain';
+import { EVENT_TYPES, TEST_EVENT_TYPE } from '@allot/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 
@@ -36,16 +36,20 @@ describe('documentation', () => {
       openapi: string;
       paths: object;
       webhooks: Record<string, { post: { requestBody: { content: Record<string, object> } } }>;
+      components: { schemas: Record<string, { properties: Record<string, object> }> };
     };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toContain(
       '/partner/organizations/{organizationId}/credits',
     );
     // Every event a partner can receive is documented, with its payload schema.
-    expect(Object.keys(document.webhooks).sort()).toEqual([...EVENT_TYPES].sort());
+    expect(Object.keys(document.webhooks).sort()).toEqual([...EVENT_TYPES, TEST_EVENT_TYPE].sort());
     expect(
       document.webhooks['credit_balance.depleted']?.post.requestBody.content['application/json'],
-    ).toMatchObject({ schema: { properties: { type: { const: 'credit_balance.depleted' } } } });
+    ).toEqual({ schema: { $ref: '#/components/schemas/CreditBalanceDepletedEvent' } });
+    expect(document.components.schemas.CreditBalanceDepletedEvent?.properties.type).toMatchObject({
+      const: 'credit_balance.depleted',
+    });
     const docs = await fetch(`${server.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

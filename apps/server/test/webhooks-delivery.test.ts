@@ -1,5 +1,5 @@
 import { webhooks } from '@allot/api';
-import { eventEnvelopeSchema } from '@allot/domain';
+import { TEST_EVENT_TYPE, eventEnvelopeSchema } from '@allot/domain';
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
@@ -285,7 +285,10 @@ describe('webhook delivery', () => {
     expect(sent.body.delivery).toMatchObject({ eventType: 'webhook.test', status: 'pending' });
     const eventId = sent.body.delivery.eventId as string;
     await waitFor(() => receiver.of(eventId).length === 1);
-    expect(verify(secret, receiver.of(eventId)[0]!)).toMatchObject({
+    const received = verify(secret, receiver.of(eventId)[0]!);
+    // The body is the documented WebhookTestEvent.
+    expect(eventEnvelopeSchema(TEST_EVENT_TYPE).safeParse(received).error).toBeUndefined();
+    expect(received).toMatchObject({
       id: eventId,
       type: 'webhook.test',
       version: 1,

@@ -136,14 +136,41 @@ export const eventDataSchemas = {
   }),
 } satisfies Record<EventType, z.ZodType>;
 
-/** The body of every webhook: the Standard Webhooks shape, plus the event's id and version. */
-export function eventEnvelopeSchema<T extends EventType>(type: T) {
+/** The `data` of the `webhook.test` event a partner sends itself to try an endpoint. */
+export const testEventDataSchema = z.object({
+  endpointId: idSchema.describe('The endpoint the test was sent to'),
+  message: z.string(),
+});
+
+/** Every type an envelope can carry: the subscribable events, and the test event. */
+export type EnvelopeType = EventType | typeof TEST_EVENT_TYPE;
+
+function envelope<T extends EnvelopeType, D extends z.ZodType>(type: T, data: D) {
   return z.object({
     id: idSchema.describe('The event id; also the webhook-id header, the same on every retry'),
     type: z.literal(type),
     version: z.literal(EVENT_VERSION),
     timestamp: isoDateTimeSchema,
     partnerId: idSchema,
-    data: eventDataSchemas[type],
+    data,
   });
+}
+
+// Built once per type, so each envelope is one schema instance that the OpenAPI document names.
+const envelopes = Object.fromEntries([
+  ...EVENT_TYPES.map((type) => [type, envelope(type, eventDataSchemas[type])]),
+  [TEST_EVENT_TYPE, envelope(TEST_EVENT_TYPE, testEventDataSchema)],
+]) as {
+  [T in EventType]: (typeof eventDataSchemas)[T] extends infer D extends z.ZodType
+    ? ReturnType<typeof envelope<T, D>>
+    : never;
+} & {
+  [TEST_EVENT_TYPE]: ReturnType<
+    typeof envelope<typeof TEST_EVENT_TYPE, typeof testEventDataSchema>
+  >;
+};
+
+/** The body of every webhook: the Standard Webhooks shape, plus the event's id and version. */
+export function eventEnvelopeSchema<T extends EnvelopeType>(type: T): (typeof envelopes)[T] {
+  return envelopes[type];
 }

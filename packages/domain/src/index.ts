@@ -20,3 +20,4 @@ export * from './tiers.ts';
 export * from './users.ts';
 export * from './visitors.ts';
 export * from './webhooks.ts';
+export * from './schema-names.ts';

@@ -1,49 +1,99 @@
-import { EVENT_TYPES, eventEnvelopeSchema } from '@allot/domain';
-import { z } from 'zod';
-import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
+import {
+  EVENT_TYPES,
+  TEST_EVENT_TYPE,
+  eventEnvelopeSchema,
+  schemaName,
+  type EnvelopeType,
+} from '@allot/domain';
+import type { z } from 'zod';
+import {
+  errorSchema,
+  headerRefs,
+  headers,
+  inputSchema,
+  namedOutputSchemas,
+  reachableSchemas,
+  schemaRef,
+  type HeaderName,
+  type JsonSchema,
+} from './openapi-components.ts';
+import { TAGS, inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
 
-type JsonSchema = Record<string, unknown>;
+/** Every response of the REST API carries these (the rate limit applies to every route). */
+const EVERY_RESPONSE: HeaderName[] = [
+  'X-Request-Id',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+];
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const generated = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  // OpenAPI 3.1 fixes the dialect for the whole document.
-  delete generated.$schema;
-  return generated;
+/** Each error status once, under `components.responses`; operations refer to them by name. */
+const ERROR_RESPONSES = {
+  '400': ['BadRequest', 'Invalid input; `details` lists the validation issues'],
+  '401': ['Unauthorized', 'Missing or invalid credentials'],
+  '404': ['NotFound', 'Not found (or owned by another partner)'],
+  '409': [
+    'Conflict',
+    'Conflict: a duplicate externalId, or an Idempotency-Key reused with another request',
+  ],
+  '422': [
+    'UnprocessableEntity',
+    'A business rule refused the request (pool, trial cap, consumption)',
+  ],
+  '429': [
+    'TooManyRequests',
+    'Too many requests from this API key; `Retry-After` says when to retry',
+  ],
+  '503': [
+    'ServiceUnavailable',
+    'The database is unreachable (`database_unavailable`); retry after `Retry-After` seconds',
+  ],
+} as const;
+
+/** Only operations with a JSON body can answer these. */
+const BODY_ERROR_RESPONSES = {
+  '413': ['PayloadTooLarge', 'The body is larger than 1 MiB'],
+  '415': ['UnsupportedMediaType', 'The body must be JSON (Content-Type: application/json)'],
+} as const;
+
+const RETRY_LATER = new Set(['429', '503']);
+
+function errorResponseComponents() {
+  return Object.fromEntries(
+    Object.entries({ ...ERROR_RESPONSES, ...BODY_ERROR_RESPONSES }).map(
+      ([status, [name, description]]) => [
+        name,
+        {
+          description,
+          headers: headerRefs([
+            ...EVERY_RESPONSE,
+            ...(RETRY_LATER.has(status) ? (['Retry-After'] as const) : []),
+          ]),
+          content: { 'application/json': { schema: { $ref: schemaRef('Error') } } },
+        },
+      ],
+    ),
+  );
 }
-
-const errorSchema: JsonSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', description: 'Machine-readable, e.g. `insufficient_pool_credits`' },
-        message: { type: 'string' },
-        details: { description: 'For 400: the validation issues' },
-      },
-    },
-  },
-};
-
-const errorResponses: Record<string, string> = {
-  '400': 'Invalid input; `details` lists the validation issues',
-  '401': 'Missing or invalid credentials',
-  '404': 'Not found (or owned by another partner)',
-  '409': 'Conflict: a duplicate externalId, or an Idempotency-Key reused with another request',
-  '422': 'A business rule refused the request (pool, trial cap, consumption)',
-  '429': 'Too many requests from this API key; `Retry-After` says when to retry',
-};
-
-const bodyErrorResponses: Record<string, string> = {
-  '413': 'The body is larger than 1 MiB',
-  '415': 'The body must be JSON (Content-Type: application/json)',
-};
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
-function operation(route: RestRoute) {
+/** The `$ref` of a route's success body: every one is a named contract, so clients get its type. */
+function outputRef(operationId: string, output: z.ZodType) {
+  const name = schemaName(output);
+  if (!name) throw new Error(`The body of ${operationId} has no schema name`);
+  return { $ref: schemaRef(name) };
+}
+
+const seedExample = (value: unknown) => ({
+  examples: { seed: { summary: 'From the API reference', value } },
+});
+
+function operation(
+  route: RestRoute,
+  outputSchemas: Record<string, JsonSchema>,
+  inputSchemas: Record<string, JsonSchema>,
+) {
   const params = pathParams(route.path);
   const shape = (route.input?.shape ?? {}) as Record<string, z.ZodType>;
   const mask = Object.fromEntries(params.map((name) => [name, true as const])) as Record<
@@ -55,11 +105,11 @@ function operation(route: RestRoute) {
     name,
     in: 'path',
     required: true,
-    schema: jsonSchema(shape[name] as z.ZodType, 'input'),
+    schema: inputSchema(shape[name] as z.ZodType, outputSchemas, inputSchemas),
   }));
   let requestBody: JsonSchema | undefined;
   if (rest && inputLocation(route.method) === 'query') {
-    const query = jsonSchema(rest, 'input') as {
+    const query = inputSchema(rest, outputSchemas, inputSchemas) as {
       properties?: Record<string, JsonSchema>;
       required?: string[];
     };
@@ -75,10 +125,16 @@ function operation(route: RestRoute) {
   } else if (rest) {
     requestBody = {
       required: true,
-      content: { 'application/json': { schema: jsonSchema(rest, 'input') } },
+      content: {
+        'application/json': {
+          schema: inputSchema(rest, outputSchemas, inputSchemas),
+          ...(route.examples?.request !== undefined ? seedExample(route.examples.request) : {}),
+        },
+      },
     };
   }
-  if (route.method !== 'GET') {
+  const idempotent = route.method !== 'GET';
+  if (idempotent) {
     parameters.push({
       name: 'Idempotency-Key',
       in: 'header',
@@ -88,21 +144,35 @@ function operation(route: RestRoute) {
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     });
   }
+  const successHeaders = headerRefs([
+    ...EVERY_RESPONSE,
+    ...(idempotent ? (['Idempotent-Replayed'] as const) : []),
+  ]);
   const success =
     route.format === 'csv'
       ? {
           description: 'CSV, streamed, with a header row',
+          headers: successHeaders,
           content: { 'text/csv': { schema: { type: 'string' } } },
         }
       : route.output
         ? {
             description: 'OK',
-            content: { 'application/json': { schema: jsonSchema(route.output, 'output') } },
+            headers: successHeaders,
+            content: {
+              'application/json': {
+                schema: outputRef(route.operationId, route.output),
+                ...(route.examples?.response !== undefined
+                  ? seedExample(route.examples.response)
+                  : {}),
+              },
+            },
           }
-        : { description: 'No content' };
+        : { description: 'No content', headers: successHeaders };
   return {
     operationId: route.operationId,
     summary: route.summary,
+    description: route.description,
     tags: [route.tag],
     security: [route.auth === 'partner' ? { partnerApiKey: [] } : { operatorToken: [] }],
     parameters,
@@ -110,14 +180,8 @@ function operation(route: RestRoute) {
     responses: {
       [String(route.status)]: success,
       ...Object.fromEntries(
-        Object.entries({ ...errorResponses, ...(requestBody ? bodyErrorResponses : {}) }).map(
-          ([status, description]) => [
-            status,
-            {
-              description,
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-            },
-          ],
+        Object.entries({ ...ERROR_RESPONSES, ...(requestBody ? BODY_ERROR_RESPONSES : {}) }).map(
+          ([status, [name]]) => [status, { $ref: `#/components/responses/${name}` }],
         ),
       ),
     },
@@ -130,16 +194,26 @@ const SIGNATURE_HEADERS = {
   'webhook-signature': 'v1,<base64 HMAC-SHA256 of `id.timestamp.body` with the endpoint secret>',
 };
 
+const eventDescription = (type: EnvelopeType) =>
+  type === TEST_EVENT_TYPE
+    ? 'Sent only by `POST /partner/webhooks/{endpointId}/test`, to that endpoint only, through the normal delivery path: signed, retried, and in the delivery log. Never sent to subscriptions.'
+    : `Sent to every enabled endpoint subscribed to \`${type}\` (or to all events). The body is signed per the Standard Webhooks specification; verify the signature with the endpoint secret before trusting it.`;
+
+const ENVELOPE_TYPES: EnvelopeType[] = [...EVENT_TYPES, TEST_EVENT_TYPE];
+
 /** Every event type as an OpenAPI 3.1 webhook: what Allot POSTs to a partner's endpoints. */
 function webhooks() {
   return Object.fromEntries(
-    EVENT_TYPES.map((type) => [
+    ENVELOPE_TYPES.map((type) => [
       type,
       {
         post: {
           operationId: `event.${type}`,
-          summary: `The ${type} event (version 1), signed per the Standard Webhooks specification`,
+          summary: `The ${type} event (version 1)`,
+          description: eventDescription(type),
           tags: ['Events'],
+          // Allot calls the partner: the request is authenticated by its signature, not a key.
+          security: [],
           parameters: Object.entries(SIGNATURE_HEADERS).map(([name, description]) => ({
             name,
             in: 'header',
@@ -150,7 +224,7 @@ function webhooks() {
           requestBody: {
             required: true,
             content: {
-              'application/json': { schema: jsonSchema(eventEnvelopeSchema(type), 'output') },
+              'application/json': { schema: outputRef(`event.${type}`, eventEnvelopeSchema(type)) },
             },
           },
           responses: {
@@ -166,28 +240,48 @@ function webhooks() {
 
 /** The OpenAPI 3.1 document, generated from the same zod contracts that validate requests. */
 export function openApiDocument(options: { serverUrl: string; version: string }) {
+  const outputSchemas = namedOutputSchemas();
+  const inputSchemas: Record<string, JsonSchema> = {};
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = toOpenApiPath(route.path);
-    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
+    paths[path] = {
+      ...paths[path],
+      [route.method.toLowerCase()]: operation(route, outputSchemas, inputSchemas),
+    };
   }
+  const events = webhooks();
+  const responses = errorResponseComponents();
+  const schemas = reachableSchemas(
+    { paths, events, responses },
+    { ...outputSchemas, ...inputSchemas, Error: errorSchema },
+  );
   return {
     openapi: '3.1.0',
     info: {
       title: 'Allot API',
       version: options.version,
       description:
-        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers.',
+        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers; money is a decimal string.',
+      license: { name: 'MIT', identifier: 'MIT' },
+      // Partners reach whoever runs this deployment (Allot is whitelabel).
+      contact: {
+        name: 'The operator of this deployment',
+        url: options.serverUrl.replace(/\/api\/v1$/, ''),
+      },
     },
     servers: [{ url: options.serverUrl }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     components: {
       securitySchemes: {
         partnerApiKey: { type: 'apiKey', in: 'header', name: 'X-Partner-API-Key' },
         operatorToken: { type: 'http', scheme: 'bearer' },
       },
-      schemas: { Error: errorSchema },
+      schemas,
+      responses,
+      headers,
     },
     paths,
-    webhooks: webhooks(),
+    webhooks: events,
   };
 }

@@ -72,6 +72,23 @@ import {
   webhookEndpointWithSecretSchema,
 } from '@allot/domain';
 import type { z } from 'zod';
+import { examples } from './examples.ts';
+
+/** The route groups, in the order the reference docs list them. */
+export const TAGS = {
+  Organizations:
+    "The partner's client organizations: create, configure, enable, disable, soft-delete.",
+  Credits:
+    'Allocations, balances, grants, consumption, the ledger, balance alerts and auto top-ups. Credits are integers.',
+  Pixel: 'The tracking pixel of an organization: its public key and allowed referrer origins.',
+  Visitors: 'Identified visitors of an organization and the ideal customer profiles they match.',
+  Billing: "The partner's billing configuration, credit pool, usage and analytics.",
+  Webhooks: 'Endpoints that receive events, their signing secrets and delivery logs.',
+  Operator:
+    'For the platform operator only (`Authorization: Bearer`): partners, credit types, API keys.',
+  Events: 'What Allot POSTs to webhook endpoints, signed per the Standard Webhooks specification.',
+} as const;
+export type Tag = keyof typeof TAGS;
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -86,7 +103,11 @@ export interface RestRoute {
   auth: 'partner' | 'operator';
   operationId: string;
   summary: string;
-  tag: string;
+  /** What the operation does and refuses, for the reference docs and generated clients. */
+  description: string;
+  tag: Tag;
+  /** The API reference's example bodies, shown in the docs; each must match its schema. */
+  examples?: { request?: unknown; response?: unknown };
   input?: z.ZodObject;
   /** The success body; absent for 204 and CSV. */
   output?: z.ZodType;
@@ -124,6 +145,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.list',
+    examples: examples['organizations.list'],
+    description:
+      'Organizations of the calling partner, newest first unless `sort` says otherwise. `total` counts every match over all pages; filters combine.',
     summary: 'List organizations with pagination and filtering',
     input: listOrganizationsInput,
     output: organizationListSchema,
@@ -136,6 +160,9 @@ export const routes: RestRoute[] = [
     tag: 'Organizations',
     status: 201,
     operationId: 'organizations.create',
+    examples: examples['organizations.create'],
+    description:
+      'Creates a client organization under the partner. In credit_pool mode its initial credits are drawn from the pool, and a pool too small is a 422; a trial organization holds at most 500 credits. Its pixel key is issued at once.',
     summary: 'Create an organization (its initial credits are drawn from the pool)',
     input: createOrganizationInput,
     output: organizationEnvelope,
@@ -147,6 +174,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.get',
+    examples: examples['organizations.get'],
+    description:
+      "One organization of the calling partner, with its current allocation, consumption and billing period. Another partner's organization is a 404.",
     summary: 'Retrieve an organization',
     input: organizationIdInput,
     output: organizationEnvelope,
@@ -158,6 +188,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.update',
+    examples: examples['organizations.update'],
+    description:
+      "Changes the given fields only. `credits` sets the current period's allocation as `PUT .../credits` does; `metadata` replaces the whole object; `externalId: null` clears it.",
     summary: 'Update an organization; `credits` sets the current allocation',
     input: updateOrganizationInput,
     output: organizationEnvelope,
@@ -170,6 +203,8 @@ export const routes: RestRoute[] = [
     tag: 'Organizations',
     status: 204,
     operationId: 'organizations.remove',
+    description:
+      'Cancels the organization: its status becomes `canceled`, its pixel stops identifying, and its data, ledger and credits are kept. Repeating the call changes nothing.',
     summary: 'Soft-delete an organization (status `canceled`; nothing is erased)',
     input: organizationIdInput,
     call: (c, input) => c.organizations.remove(input),
@@ -180,6 +215,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.setStatus',
+    examples: examples['organizations.setStatus'],
+    description:
+      '`enabled: false` suspends the organization (its script answers an empty body and its events are refused); `enabled: true` makes it active again. Nothing is deleted.',
     summary: 'Enable or disable an organization',
     input: setOrganizationStatusInput,
     output: organizationEnvelope,
@@ -191,6 +229,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.setTier',
+    examples: examples['organizations.setTier'],
+    description:
+      'Moves the organization between `trial` and `paid`. Downgrading to trial with more than 500 credits allocated is a 422.',
     summary: 'Change the tier (trial holds at most 500 credits)',
     input: setOrganizationTierInput,
     output: organizationEnvelope,
@@ -202,6 +243,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Organizations',
     operationId: 'organizations.setBilling',
+    examples: examples['organizations.setBilling'],
+    description:
+      "Changes the organization's billing period, the day of the month it starts on, and the allowance granted again at each period start.",
     summary: 'Update the billing period, day and recurring allowance',
     input: setOrganizationBillingInput,
     output: organizationEnvelope,
@@ -213,6 +257,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'organizations.setCredits',
+    description:
+      'Raising the allocation draws the difference from the pool (credit_pool mode); lowering it returns unused credits to the pool. Lowering below what was consumed this period, or past the pool or the trial cap, is a 422.',
     summary: "Set the organization's allocation for the current period",
     input: setOrganizationCreditsInput,
     output: organizationEnvelope,
@@ -224,6 +270,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'credits.balances',
+    description:
+      'One balance per credit type: what is spendable now, what was used and allocated this period, what expires within 30 days, and any overage. Expired credits never count.',
     summary: 'Balances per credit type: available, used, allocated, expiring soon, overage',
     input: organizationIdInput,
     output: balancesSchema,
@@ -236,6 +284,8 @@ export const routes: RestRoute[] = [
     tag: 'Credits',
     status: 201,
     operationId: 'credits.grants.create',
+    description:
+      'Adds a block of credits to the organization, with an optional expiry, priority and cost basis. In credit_pool mode the amount is drawn from the pool.',
     summary: 'Grant credits (drawn from the pool in credit_pool mode)',
     input: createGrantInput,
     output: grantEnvelope,
@@ -247,6 +297,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'credits.grants.list',
+    description:
+      'Every block of credits the organization holds or held, newest first, with what remains of each.',
     summary: "List the organization's grants (blocks of credits), newest first",
     input: listGrantsInput,
     output: grantListSchema,
@@ -258,6 +310,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'credits.grants.void',
+    description:
+      'Removes what remains of a grant, with a reason for the audit trail; in credit_pool mode it goes back to the pool. Credits already consumed stay consumed.',
     summary: 'Void a grant: its unused remainder leaves (back to the pool in credit_pool mode)',
     input: voidGrantInput,
     output: grantEnvelope,
@@ -269,6 +323,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'credits.grants.setExpiry',
+    description: "Moves a grant's expiry, or removes it with `null`.",
     summary: "Change a grant's expiry (null: never expires)",
     input: setGrantExpiryInput,
     output: grantEnvelope,
@@ -281,6 +336,8 @@ export const routes: RestRoute[] = [
     tag: 'Credits',
     status: 201,
     operationId: 'credits.amend',
+    description:
+      'A signed correction of consumption: a positive amount gives consumed credits back, a negative one charges more. Each amendment is a ledger entry with its reason.',
     summary: 'Correct consumption: give consumed credits back (+) or charge more (-)',
     input: createAmendmentInput,
     output: amendmentResultSchema,
@@ -293,6 +350,8 @@ export const routes: RestRoute[] = [
     tag: 'Credits',
     status: 201,
     operationId: 'credits.consume',
+    description:
+      'Consumes credits in burn order (priority, then soonest expiry). Without enough credits the consumption is refused (`granted: false`) unless the partner is usage_based, where the excess is overage. The Idempotency-Key makes the consumption happen at most once.',
     summary: 'Consume credits; the Idempotency-Key is the permanent key of the consumption',
     input: consumeCreditsInput,
     output: consumptionSchema,
@@ -304,6 +363,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'credits.ledger',
+    description:
+      "The organization's ledger entries in the order they were written; each records the balance after it. Pass `nextCursor` as `cursor` for the next page.",
     summary: "The organization's ledger entries, oldest first, by cursor",
     input: organizationLedgerInput,
     output: ledgerPageSchema,
@@ -316,6 +377,8 @@ export const routes: RestRoute[] = [
     tag: 'Credits',
     format: 'csv',
     operationId: 'credits.exportLedger',
+    description:
+      'The same entries as the ledger endpoint, as a CSV file streamed row by row, so any history size downloads in constant memory.',
     summary: "The organization's ledger as a streamed CSV file",
     input: organizationLedgerExportInput,
     call: (c, input) => c.credits.exportLedger(input),
@@ -326,6 +389,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'credits.partnerLedger',
+    description:
+      "Entries of the partner's pool and of every organization of the partner, in the order they were written, by cursor.",
     summary: "The partner's ledger (its pool and every organization), oldest first, by cursor",
     input: partnerLedgerInput,
     output: ledgerPageSchema,
@@ -338,6 +403,7 @@ export const routes: RestRoute[] = [
     tag: 'Credits',
     format: 'csv',
     operationId: 'credits.exportPartnerLedger',
+    description: "The partner's whole ledger (pool and organizations) as a streamed CSV file.",
     summary: "The partner's whole ledger as a streamed CSV file",
     input: partnerLedgerExportInput,
     call: (c, input) => c.credits.exportPartnerLedger(input),
@@ -348,6 +414,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'credits.types',
+    description:
+      'The credit types the platform keeps balances in; every balance, grant and ledger entry names one.',
     summary: 'The credit types balances, grants and entries are kept in',
     output: creditTypeListSchema,
     call: (c) => c.credits.types(),
@@ -358,6 +426,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'balanceAlerts.list',
+    description:
+      'The thresholds per credit type below which a `credit_balance.dropped` event is sent.',
     summary: 'Balance alert thresholds per credit type',
     input: organizationIdInput,
     output: balanceAlertListSchema,
@@ -369,6 +439,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'balanceAlerts.set',
+    description:
+      'Replaces the thresholds of one credit type, in credits or percent of the allocation. Each downward crossing sends one `credit_balance.dropped` event.',
     summary:
       'Replace the balance thresholds of a credit type: credit_balance.dropped fires once per downward crossing',
     input: setBalanceAlertsInput,
@@ -381,6 +453,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'autoTopUp.get',
+    description:
+      "The organization's auto top-up rule per credit type, and the latest top-ups it made or refused.",
     summary: 'Auto top-up rules and the latest top-ups',
     input: organizationIdInput,
     output: autoTopUpSchema,
@@ -392,6 +466,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Credits',
     operationId: 'autoTopUp.set',
+    description:
+      'When the balance of the credit type falls to or below the threshold, the amount is granted automatically.',
     summary:
       'Set the auto top-up of a credit type: when the balance falls to or below the threshold, grant the amount',
     input: setAutoTopUpInput,
@@ -405,6 +481,7 @@ export const routes: RestRoute[] = [
     tag: 'Credits',
     status: 204,
     operationId: 'autoTopUp.remove',
+    description: 'Stops automatic top-ups for the credit type. Credits already granted stay.',
     summary: 'Remove the auto top-up of a credit type',
     input: autoTopUpTargetInput,
     call: (c, input) => c.autoTopUp.remove(input),
@@ -415,6 +492,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Pixel',
     operationId: 'pixel.get',
+    examples: examples['pixel.get'],
+    description:
+      "The organization's public pixel key, its allowed referrer origins and the script tag to paste into the client's site.",
     summary: 'Retrieve the tracking pixel configuration',
     input: organizationIdInput,
     output: pixelConfigSchema,
@@ -426,6 +506,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Pixel',
     operationId: 'pixel.update',
+    examples: examples['pixel.update'],
+    description:
+      'Replaces the origins the pixel works on. `https://*.acme.com` matches subdomains of acme.com, never `https://acme.com.evil.io`.',
     summary: 'Replace the allowed referrer origins',
     input: updatePixelInput,
     output: allowedReferrersSchema,
@@ -437,6 +520,9 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Visitors',
     operationId: 'visitors.list',
+    examples: examples['visitors.list'],
+    description:
+      'Visitors of the organization, page by page, with who they were identified as, their ICP match and their engagement.',
     summary: 'List identified visitors',
     input: listVisitorsInput,
     output: visitorListSchema,
@@ -448,6 +534,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Visitors',
     operationId: 'icp.list',
+    description:
+      'The ideal customer profiles of the organization; a visitor matches a profile when it satisfies all of its rules.',
     summary: 'List the ideal customer profiles visitors are matched against',
     input: organizationIdInput,
     output: icpProfileListSchema,
@@ -460,6 +548,8 @@ export const routes: RestRoute[] = [
     tag: 'Visitors',
     status: 201,
     operationId: 'icp.create',
+    description:
+      'Adds a profile and matches every existing visitor of the organization against it again.',
     summary: 'Add an ideal customer profile; existing visitors are matched again',
     input: createIcpProfileInput,
     output: icpProfileEnvelope,
@@ -471,6 +561,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Visitors',
     operationId: 'icp.update',
+    description: "Replaces a profile's name and rules and matches every existing visitor again.",
     summary: 'Replace an ideal customer profile; existing visitors are matched again',
     input: updateIcpProfileInput,
     output: icpProfileEnvelope,
@@ -483,6 +574,7 @@ export const routes: RestRoute[] = [
     tag: 'Visitors',
     status: 204,
     operationId: 'icp.remove',
+    description: 'Deletes a profile; no visitor matches it afterwards.',
     summary: 'Delete an ideal customer profile; visitors no longer match it',
     input: icpProfileIdInput,
     call: (c, input) => c.icp.remove(input),
@@ -493,6 +585,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Billing',
     operationId: 'billing.get',
+    description:
+      "The partner's billing mode and period, and the credit pool of the current period: its total, what is allocated to organizations and what is left.",
     summary: 'Billing configuration and the credit pool of the current period',
     output: billingSchema,
     call: (c) => c.billing.get(),
@@ -503,6 +597,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Billing',
     operationId: 'billing.usage',
+    description: "Credits consumed in the partner's current billing period, against its pool.",
     summary: 'Usage in the current billing period',
     output: billingUsageSchema,
     call: (c) => c.billing.usage(),
@@ -513,6 +608,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Billing',
     operationId: 'billing.summary',
+    description:
+      'Identifications and credits consumed between two dates (default: from the start of this month to today).',
     summary: 'Usage summary for a date range (default: this month to date)',
     input: dateRangeInput,
     output: usageSummarySchema,
@@ -524,6 +621,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Billing',
     operationId: 'billing.analytics',
+    description:
+      'Aggregates over every organization of the partner for a date range (default: this month to date).',
     summary: 'Aggregate analytics across all organizations',
     input: dateRangeInput,
     output: analyticsSchema,
@@ -535,6 +634,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Webhooks',
     operationId: 'webhooks.list',
+    description:
+      "The partner's webhook endpoints, with the event types each is subscribed to. Secrets are never listed.",
     summary: 'List webhook endpoints',
     input: listWebhookEndpointsInput,
     output: webhookEndpointListSchema,
@@ -547,6 +648,8 @@ export const routes: RestRoute[] = [
     tag: 'Webhooks',
     status: 201,
     operationId: 'webhooks.create',
+    description:
+      'Registers an HTTPS endpoint for some event types (or all). The signing secret is in this response only; store it to verify signatures.',
     summary: 'Add a webhook endpoint; its signing secret is shown once',
     input: createWebhookEndpointInput,
     output: webhookEndpointWithSecretSchema,
@@ -558,6 +661,7 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Webhooks',
     operationId: 'webhooks.get',
+    description: 'One webhook endpoint of the partner; its secret is never shown again.',
     summary: 'Retrieve a webhook endpoint (never its secret)',
     input: webhookEndpointIdInput,
     output: webhookEndpointEnvelope,
@@ -569,6 +673,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Webhooks',
     operationId: 'webhooks.update',
+    description:
+      'Changes the given fields only. A disabled endpoint receives nothing; re-enabling it resumes deliveries.',
     summary: 'Change the URL, description, event types, or enable and disable the endpoint',
     input: updateWebhookEndpointInput,
     output: webhookEndpointEnvelope,
@@ -581,6 +687,7 @@ export const routes: RestRoute[] = [
     tag: 'Webhooks',
     status: 204,
     operationId: 'webhooks.remove',
+    description: 'Deletes the endpoint and its delivery log; nothing more is sent to it.',
     summary: 'Delete a webhook endpoint and its delivery log',
     input: webhookEndpointIdInput,
     call: (c, input) => c.webhooks.remove(input),
@@ -591,6 +698,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Webhooks',
     operationId: 'webhooks.rotateSecret',
+    description:
+      'Issues a new signing secret, shown in this response only. Every later attempt, retries included, is signed with it.',
     summary: 'Replace the signing secret; the new one is shown once and signs every later attempt',
     input: webhookEndpointIdInput,
     output: webhookEndpointWithSecretSchema,
@@ -603,6 +712,8 @@ export const routes: RestRoute[] = [
     tag: 'Webhooks',
     status: 201,
     operationId: 'webhooks.test',
+    description:
+      'Queues a `webhook.test` event for this endpoint only. It is signed, retried and logged like any event, so the delivery log shows whether the endpoint works.',
     summary: 'Send a webhook.test event to this endpoint through the normal delivery path',
     input: webhookEndpointIdInput,
     output: webhookDeliveryEnvelope,
@@ -614,6 +725,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Webhooks',
     operationId: 'webhooks.deliveries.list',
+    description:
+      "Each delivery of an event to this endpoint, newest first, with every attempt's status code and timing. Pass `nextCursor` as `cursor` for the next page.",
     summary: "The endpoint's delivery log with every attempt, newest first, by cursor",
     input: listWebhookDeliveriesInput,
     output: webhookDeliveryPageSchema,
@@ -625,6 +738,8 @@ export const routes: RestRoute[] = [
     auth: 'partner',
     tag: 'Webhooks',
     operationId: 'webhooks.deliveries.retry',
+    description:
+      'Sends a delivery again now, with a fresh retry schedule. The webhook-id stays the same, so a receiver that already processed it can drop it.',
     summary: 'Send a delivery again now, with a fresh retry schedule and the same webhook-id',
     input: webhookDeliveryIdInput,
     output: webhookDeliveryEnvelope,
@@ -638,6 +753,8 @@ export const routes: RestRoute[] = [
     tag: 'Operator',
     status: 201,
     operationId: 'operator.partners.create',
+    description:
+      'Creates a partner with its billing mode, period and pool, and issues its first API key, shown in this response only.',
     summary: 'Onboard a partner; the API key is shown once',
     input: createPartnerInput,
     output: createdPartnerSchema,
@@ -649,6 +766,7 @@ export const routes: RestRoute[] = [
     auth: 'operator',
     tag: 'Operator',
     operationId: 'operator.partners.list',
+    description: 'Every partner on the platform with its billing configuration.',
     summary: 'List partners',
     output: partnerListSchema,
     call: (c) => c.operator.partners.list(),
@@ -659,6 +777,7 @@ export const routes: RestRoute[] = [
     auth: 'operator',
     tag: 'Operator',
     operationId: 'operator.partners.setBilling',
+    description: "Changes a partner's billing mode, period or pool size.",
     summary: "Change a partner's billing mode, period or pool",
     input: setPartnerBillingInput,
     output: partnerEnvelope,
@@ -671,6 +790,8 @@ export const routes: RestRoute[] = [
     tag: 'Operator',
     status: 201,
     operationId: 'operator.creditTypes.create',
+    description:
+      'Adds a credit type balances can be kept in: units, or a currency with its minor digits. The key is permanent.',
     summary: 'Add a credit type (its key is permanent)',
     input: createCreditTypeInput,
     output: creditTypeEnvelope,
@@ -682,6 +803,7 @@ export const routes: RestRoute[] = [
     auth: 'operator',
     tag: 'Operator',
     operationId: 'operator.creditTypes.list',
+    description: 'Every credit type on the platform.',
     summary: 'List credit types',
     output: creditTypeListSchema,
     call: (c) => c.operator.creditTypes.list(),
@@ -693,6 +815,8 @@ export const routes: RestRoute[] = [
     tag: 'Operator',
     status: 201,
     operationId: 'operator.apiKeys.create',
+    description:
+      'Issues another API key for the partner, shown in this response only, so keys can be rotated without downtime.',
     summary: 'Issue another API key for a partner',
     input: partnerIdInput,
     output: createdApiKeySchema,
@@ -705,6 +829,7 @@ export const routes: RestRoute[] = [
     tag: 'Operator',
     status: 204,
     operationId: 'operator.apiKeys.revoke',
+    description: 'Revokes an API key; requests with it fail with 401 at once.',
     summary: 'Revoke an API key (it fails with 401 at once)',
     input: revokeApiKeyInput,
     call: (c, input) => c.operator.apiKeys.revoke(input),
