@@ -292,3 +292,18 @@ describe('DELETE under concurrency', () => {
     await expectBooksBalance();
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('tells what DELETE and a restore do to credits, and what each creditsRemaining counts', async () => {
+    const document = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
+    const organization = document.paths['/partner/organizations/{organizationId}'];
+    expect(organization.delete.description).toContain('unspent allocation is given back');
+    const status = document.paths['/partner/organizations/{organizationId}/status'];
+    expect(status.put.description).toContain('restores a canceled one');
+    const field = (path: string) =>
+      document.paths[path].get.responses['200'].content['application/json'].schema.properties
+        .creditsRemaining.description as string;
+    expect(field('/partner/billing')).toMatch(/^creditPoolTotal - creditsUsed/);
+    expect(field('/partner/analytics')).toMatch(/^Sum over all the partner's organizations/);
+  });
+});

@@ -103,6 +103,7 @@ function operation(route: RestRoute) {
   return {
     operationId: route.operationId,
     summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
     security: [route.auth === 'partner' ? { partnerApiKey: [] } : { operatorToken: [] }],
     parameters,

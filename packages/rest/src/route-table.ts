@@ -86,6 +86,8 @@ export interface RestRoute {
   auth: 'partner' | 'operator';
   operationId: string;
   summary: string;
+  /** The longer story, where the summary cannot tell it all. */
+  description?: string;
   tag: string;
   input?: z.ZodObject;
   /** The success body; absent for 204 and CSV. */
@@ -171,6 +173,8 @@ export const routes: RestRoute[] = [
     status: 204,
     operationId: 'organizations.remove',
     summary: 'Soft-delete an organization (status `canceled`; nothing is erased)',
+    description:
+      "In the same transaction the organization's unspent allocation is given back: its allocation (`credits`) drops to what it consumed of it this period, and the rest returns to the pool in `credit_pool` mode (`creditsAllocated` drops, `creditsUnallocated` rises by as much; ledger entries of type `reclaim`), or to the issuance account in `external` and `usage_based` mode. Grants (promotional, purchased, compensation) stay with it, unspendable while it is canceled; void one to return it. Emits `credits.allocated` and `organization.status_changed`. Deleting a canceled organization changes nothing.",
     input: organizationIdInput,
     call: (c, input) => c.organizations.remove(input),
   }),
@@ -181,6 +185,8 @@ export const routes: RestRoute[] = [
     tag: 'Organizations',
     operationId: 'organizations.setStatus',
     summary: 'Enable or disable an organization',
+    description:
+      '`enabled: true` activates a suspended organization or restores a canceled one. A restored organization comes back with nothing left of the allocation its deletion gave back (`credits` is what it had consumed this period, 0 if nothing) and its grants spendable again; `PUT .../credits` raises its allocation from there. `enabled: false` suspends an active organization and leaves a canceled one canceled.',
     input: setOrganizationStatusInput,
     output: organizationEnvelope,
     call: (c, input) => c.organizations.setStatus(input),
