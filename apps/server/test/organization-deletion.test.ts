@@ -237,28 +237,22 @@ describe('DELETE under concurrency', () => {
     const doomed = await createOrg(apiKey, { initialCredits: 300 });
     const other = await createOrg(apiKey, { initialCredits: 100 });
 
-    const requests = [
-      ...Array.from({ length: 40 }, (_, i) =>
-        consume(apiKey, doomed, 1, `visit-${i}`).then((r) => ({ kind: 'consume', ...r })),
-      ),
-      ...Array.from({ length: 10 }, (_, i) =>
-        server
-          .request('PUT', `${ORGS}/${doomed}/credits`, { apiKey, body: { credits: 100 + i * 30 } })
-          .then((r) => ({ kind: 'allocate', ...r })),
-      ),
-      ...Array.from({ length: 10 }, (_, i) =>
-        server
-          .request('PUT', `${ORGS}/${other}/credits`, { apiKey, body: { credits: 100 + i * 20 } })
-          .then((r) => ({ kind: 'other', ...r })),
-      ),
-    ];
-    // The delete goes out in the middle of the stream.
-    requests.splice(
-      25,
-      0,
-      remove(apiKey, doomed).then((r) => ({ kind: 'delete', ...r })),
+    type Sent = { kind: string; status: number; body: any };
+    const as = (kind: string) => (r: { status: number; body: any }) => ({ kind, ...r });
+    // Consumptions and allocations of both organizations, interleaved, and the delete among them.
+    const calls: (() => Promise<Sent>)[] = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0
+        ? () =>
+            server
+              .request('PUT', `${ORGS}/${i % 2 ? doomed : other}/credits`, {
+                apiKey,
+                body: { credits: 100 + i * 5 },
+              })
+              .then(as(i % 2 ? 'allocate' : 'other'))
+        : () => consume(apiKey, doomed, 1, `visit-${i}`).then(as('consume')),
     );
-    const results = await Promise.all(requests);
+    calls.splice(30, 0, () => remove(apiKey, doomed).then(as('delete')));
+    const results = await Promise.all(calls.map((call) => call()));
 
     for (const r of results) {
       const detail = `${r.kind}: ${r.status} ${JSON.stringify(r.body)}`;
@@ -295,7 +289,9 @@ describe('DELETE under concurrency', () => {
 
 describe('the OpenAPI document', () => {
   it('tells what DELETE and a restore do to credits, and what each creditsRemaining counts', async () => {
-    const document = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
+    const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, any>;
+    };
     const organization = document.paths['/partner/organizations/{organizationId}'];
     expect(organization.delete.description).toContain('unspent allocation is given back');
     const status = document.paths['/partner/organizations/{organizationId}/status'];
