@@ -16,7 +16,8 @@ import { startTestServer, type TestServer } from './harness.ts';
 
 /**
  * Model-based test of the credit ledger: random sequences of grants, consumptions, voids,
- * amendments, expiry changes, allocation changes, clock advances (across period boundaries,
+ * amendments, expiry changes, allocation changes, status changes, deletions and restores, clock
+ * advances (across period boundaries,
  * exactly onto an expiry and 1 ms either side) and so renewals, run against the pure model in
  * domain and against the real services on PostgreSQL. After every step balances, every block's
  * remainder, the pool, and every entry of every account must match the model exactly; all
@@ -54,6 +55,7 @@ type Action =
   | { t: 'expiry'; org: OrgPick; block: number; expiresIn: number | null }
   | { t: 'amend'; org: OrgPick; amount: { credits: number } | { consumedPlus: number } }
   | { t: 'status'; org: OrgPick; enabled: boolean }
+  | { t: 'remove'; org: OrgPick }
   | { t: 'advance'; ms: number }
   | { t: 'toBoundary'; offset: number }
   | { t: 'toExpiry'; block: number; offset: number };
@@ -121,6 +123,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ t: fc.constant('status' as const), org, enabled: fc.boolean() }),
   },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('remove' as const), org }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -403,6 +406,11 @@ async function apply(run: Run, a: Action): Promise<void> {
     case 'status': {
       model.setStatus(orgId, a.enabled);
       await tx((trx) => services.setOrganizationStatus(trx, partnerId, orgId, a.enabled, now));
+      return;
+    }
+    case 'remove': {
+      model.remove(orgId);
+      await tx((trx) => services.removeOrganization(trx, partnerId, orgId, now));
       return;
     }
     case 'advance':

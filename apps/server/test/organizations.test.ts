@@ -576,8 +576,16 @@ describe('DELETE and PUT status', () => {
     expect(removed.status).toBe(204);
     expect(removed.body).toBeUndefined();
 
+    // Its data stays; its unspent allocation went back to the pool.
     const canceled = await getOrg(apiKey, org.id);
-    expect(canceled).toEqual({ ...org, status: 'canceled', updatedAt: canceled.updatedAt });
+    expect(canceled).toEqual({
+      ...org,
+      status: 'canceled',
+      credits: 0,
+      creditsRemaining: 0,
+      updatedAt: canceled.updatedAt,
+    });
+    await expectPool(apiKey, 1000, 0);
     expect((await list(apiKey, '?status=canceled')).organizations.map((o) => o.id)).toEqual([
       org.id,
     ]);
@@ -605,9 +613,12 @@ describe('DELETE and PUT status', () => {
       body: { enabled: true },
     });
     expect(restored.status).toBe(200);
+    // Restored with nothing left of the allocation its deletion gave back.
     expect(restored.body.organization).toEqual({
       ...org,
       status: 'active',
+      credits: 0,
+      creditsRemaining: 0,
       updatedAt: restored.body.organization.updatedAt,
     });
     expect((await list(apiKey, '?status=active')).organizations.map((o) => o.id)).toEqual([org.id]);

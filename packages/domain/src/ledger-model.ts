@@ -262,6 +262,20 @@ export class LedgerModel {
     org.status = enabled ? 'active' : org.status === 'canceled' ? 'canceled' : 'suspended';
   }
 
+  /**
+   * `DELETE`: the organization is canceled and its unspent allocation is given back, as lowering
+   * the allocation to what it consumed of it would; its grants stay. A second delete does nothing.
+   */
+  remove(organizationId: string): void {
+    this.renewDue();
+    const org = this.organization(organizationId);
+    if (org.status === 'canceled') return;
+    const consumed = this.organizationState(org.id).allocationConsumed;
+    const lowered = this.setAllocation(org.id, Math.max(0, consumed));
+    if (!lowered.ok) throw new Error(`model: deleting refused: ${lowered.violation.code}`);
+    org.status = 'canceled';
+  }
+
   // --------------------------------------------------------------------------- allocation
 
   /**

@@ -128,9 +128,17 @@ export const organizationSchema = z.object({
   ownerUserId: text().nullable(),
   status: organizationStatusSchema,
   tier: tierSchema,
-  credits: z.int().describe("The organization's allocation for its current period"),
+  credits: z
+    .int()
+    .describe(
+      "The organization's allocation for its current period; deleting it lowers this to what it had consumed of it",
+    ),
   creditsUsed: z.int().describe('Credits consumed in the current period'),
-  creditsRemaining: z.int().describe('credits - creditsUsed, never below 0'),
+  creditsRemaining: z
+    .int()
+    .describe(
+      'Identification credits it can spend now: the unexpired remainder of its allocation and of its grants',
+    ),
   creditAllowance: z.int().describe('Credits granted again at every period start'),
   billingPeriod: billingPeriodSchema,
   billingDayOfMonth: z.int(),

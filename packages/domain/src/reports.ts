@@ -25,7 +25,7 @@ export const billingSchema = z.object({
     .int()
     .nullable()
     .describe(
-      'Credits drawn from the pool this period (allocations and grants), less what a lowered allocation or a void returned',
+      'Credits drawn from the pool this period (allocations and grants), less what a lowered allocation, a void or a deleted organization returned',
     ),
   creditsUnallocated: z
     .int()
@@ -36,7 +36,9 @@ export const billingSchema = z.object({
   creditsRemaining: z
     .int()
     .nullable()
-    .describe('creditPoolTotal - creditsUsed; null outside credit_pool mode'),
+    .describe(
+      "creditPoolTotal - creditsUsed, both over the partner's currentPeriod: the pool's credits no organization has consumed yet, allocated or not (deleting an organization leaves it unchanged: its returned credits were never consumed). Not the /analytics creditsRemaining, which sums what organizations hold. Null outside credit_pool mode",
+    ),
 });
 
 export const billingUsageSchema = z.object({
@@ -87,7 +89,9 @@ export const analyticsSchema = z.object({
   pixelEvents: z.int().describe('Pixel events accepted in the range'),
   creditsRemaining: z
     .int()
-    .describe("Sum over organizations of their current period's remaining credits"),
+    .describe(
+      "Sum over all the partner's organizations (canceled ones included) of the identification credits each can spend now: the unexpired, unvoided remainder of its allocation, renewals and grants, whatever startDate and endDate say. The pool's unallocated credits are not in it; /billing creditsRemaining (pool total - consumed) is the pool's figure",
+    ),
   creditsUsed: z
     .int()
     .describe("Sum over organizations of their current period's consumed credits"),

@@ -203,9 +203,9 @@ export const routes: RestRoute[] = [
     tag: 'Organizations',
     status: 204,
     operationId: 'organizations.remove',
-    description:
-      'Cancels the organization: its status becomes `canceled`, its pixel stops identifying, and its data, ledger and credits are kept. Repeating the call changes nothing.',
     summary: 'Soft-delete an organization (status `canceled`; nothing is erased)',
+    description:
+      "Cancels the organization: its status becomes `canceled`, its pixel stops identifying, and its data and ledger are kept. In the same transaction the organization's unspent allocation is given back: its allocation (`credits`) drops to what it consumed of it this period, and the rest returns to the pool in `credit_pool` mode (`creditsAllocated` drops, `creditsUnallocated` rises by as much; ledger entries of type `reclaim`), or to the issuance account in `external` and `usage_based` mode. Grants (promotional, purchased, compensation) stay with it, unspendable while it is canceled; void one to return it. Emits `credits.allocated` and `organization.status_changed`. Deleting a canceled organization changes nothing.",
     input: organizationIdInput,
     call: (c, input) => c.organizations.remove(input),
   }),
@@ -216,9 +216,9 @@ export const routes: RestRoute[] = [
     tag: 'Organizations',
     operationId: 'organizations.setStatus',
     examples: examples['organizations.setStatus'],
-    description:
-      '`enabled: false` suspends the organization (its script answers an empty body and its events are refused); `enabled: true` makes it active again. Nothing is deleted.',
     summary: 'Enable or disable an organization',
+    description:
+      '`enabled: false` suspends an active organization (its script answers an empty body and its events are refused; nothing is deleted) and leaves a canceled one canceled. `enabled: true` activates a suspended organization or restores a canceled one. A restored organization comes back with nothing left of the allocation its deletion gave back (`credits` is what it had consumed this period, 0 if nothing) and its grants spendable again; `PUT .../credits` raises its allocation from there.',
     input: setOrganizationStatusInput,
     output: organizationEnvelope,
     call: (c, input) => c.organizations.setStatus(input),

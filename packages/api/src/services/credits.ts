@@ -203,7 +203,13 @@ async function release(
  * Sets an organization's allocation for its current period (`PUT .../credits`): a raise draws
  * from the source into a new allocation block; a lowering takes back unspent allocation.
  */
-export async function allocate(trx: Tx, desk: Desk, target: number, now: Date): Promise<void> {
+export async function allocate(
+  trx: Tx,
+  desk: Desk,
+  target: number,
+  now: Date,
+  reason = `Allocation set to ${target}`,
+): Promise<void> {
   const { books, org } = desk;
   const account = books.organization.organization;
   const held = await holdings(trx, account, now);
@@ -233,7 +239,7 @@ export async function allocate(trx: Tx, desk: Desk, target: number, now: Date): 
         amount: delta,
         effectiveAt: org.period_start,
         expiresAt: org.period_end,
-        reason: `Allocation set to ${target}`,
+        reason,
       },
       'allocation',
       now,
@@ -247,15 +253,7 @@ export async function allocate(trx: Tx, desk: Desk, target: number, now: Date): 
     const portions = (await drawFrom(trx, blocks, [-delta]))[0]!;
     await postTransfers(
       trx,
-      await release(
-        trx,
-        desk,
-        portions,
-        'reclaim',
-        books.partner.issuance,
-        `Allocation set to ${target}`,
-        now,
-      ),
+      await release(trx, desk, portions, 'reclaim', books.partner.issuance, reason, now),
       now,
     );
   }
@@ -277,6 +275,19 @@ export async function allocate(trx: Tx, desk: Desk, target: number, now: Date): 
       },
     });
   }
+}
+
+/**
+ * Deleting an organization gives back its unspent allocation: the allocation is lowered to what
+ * the organization consumed of it this period, exactly as `PUT .../credits` would lower it, so
+ * the credits go where a lowering sends them (the pool in credit_pool mode, else the issuance
+ * account they came from). Grants are not allocations: they stay, frozen while it is canceled.
+ */
+export async function releaseAllocation(trx: Tx, desk: Desk, now: Date): Promise<void> {
+  const account = desk.books.organization.organization;
+  const held = await holdings(trx, account, now);
+  const consumed = Math.max(0, account.period_credited - held.allocationRemaining);
+  await allocate(trx, desk, consumed, now, 'Organization deleted');
 }
 
 /** A grant's input; the kinds a partner may name, or `top_up` when an auto top-up grants. */

@@ -15,7 +15,7 @@ import { newPublicKey } from '../crypto.ts';
 import { conflict, notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { emitEvent, emitEvents, type NewEvent } from './events.ts';
-import { allocate, openDesk } from './credits.ts';
+import { allocate, openDesk, releaseAllocation } from './credits.ts';
 import { lockAccounts, openAccounts } from './ledger/accounts.ts';
 import { spendable } from './ledger/blocks.ts';
 import { lockOrganization } from './organization-access.ts';
@@ -304,18 +304,26 @@ export async function setOrganizationCredits(
   return readOrganization(trx, partnerId, organizationId, now);
 }
 
-/** Soft delete: the organization becomes `canceled` and everything about it stays. */
+/**
+ * Soft delete: the organization becomes `canceled` and its data stays. In the same transaction
+ * its unspent allocation is given back (its grants stay, frozen); deleting again changes nothing.
+ */
 export async function removeOrganization(
   trx: Tx,
   partnerId: string,
   organizationId: string,
   now: Date,
 ) {
-  const row = await lockOrganization(trx, partnerId, organizationId);
-  if (row.status !== 'canceled') await save(trx, row, { status: 'canceled' }, now);
+  const desk = await openDesk(trx, partnerId, organizationId, DEFAULT_CREDIT_TYPE, now);
+  if (desk.org.status === 'canceled') return;
+  await releaseAllocation(trx, desk, now);
+  await save(trx, desk.org, { status: 'canceled' }, now);
 }
 
-/** `enabled: true` activates (and restores a canceled organization); `false` suspends an active one. */
+/**
+ * `enabled: true` activates (and restores a canceled organization, with nothing left of the
+ * allocation its deletion gave back); `false` suspends an active one.
+ */
 export async function setOrganizationStatus(
   trx: Tx,
   partnerId: string,
