@@ -291,14 +291,18 @@ describe('the OpenAPI document', () => {
   it('tells what DELETE and a restore do to credits, and what each creditsRemaining counts', async () => {
     const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
       paths: Record<string, any>;
+      components: { schemas: Record<string, any> };
     };
+    // Bodies are references to named schemas: `#/components/schemas/Billing`.
+    const resolve = (schema: { $ref?: string; properties?: Record<string, any> }) =>
+      schema.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema;
     const organization = document.paths['/partner/organizations/{organizationId}'];
     expect(organization.delete.description).toContain('unspent allocation is given back');
     const status = document.paths['/partner/organizations/{organizationId}/status'];
     expect(status.put.description).toContain('restores a canceled one');
     const field = (path: string) =>
-      document.paths[path].get.responses['200'].content['application/json'].schema.properties
-        .creditsRemaining.description as string;
+      resolve(document.paths[path].get.responses['200'].content['application/json'].schema)
+        .properties.creditsRemaining.description as string;
     expect(field('/partner/billing')).toMatch(/^creditPoolTotal - creditsUsed/);
     expect(field('/partner/analytics')).toMatch(/^Sum over all the partner's organizations/);
   });

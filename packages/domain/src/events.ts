@@ -139,7 +139,7 @@ export const eventDataSchemas = {
 /** The `data` of the `webhook.test` event a partner sends itself to try an endpoint. */
 export const testEventDataSchema = z.object({
   endpointId: idSchema.describe('The endpoint the test was sent to'),
-  message: z.string(),
+  message: text(),
 });
 
 /** Every type an envelope can carry: the subscribable events, and the test event. */
