@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type Worker } from '../src/worker.ts';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -167,3 +168,57 @@ describe('the job worker (graphile-worker on the real database)', () => {
     expect(left.map((row) => row.token_hash.toString())).toEqual(['live']);
   });
 });
+
+describe('the job worker when every database connection is terminated', () => {
+  it('keeps running, and a crossing wakes the auto top-up through its LISTEN again within 5 s', async () => {
+    const { apiKey } = await server.createPartner({ billingMode: 'external' });
+    const created = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'Listening shop', tier: 'paid', initialCredits: 20 },
+    });
+    const orgId = created.body.organization.id as string;
+    await server.request('PUT', `${ORGS}/${orgId}/auto-top-up`, {
+      apiKey,
+      body: { threshold: 10, amount: 50, maxPerPeriod: 5, expiresAfterDays: 30 },
+    });
+
+    // Every backend but this one: the worker's pool, its LISTENs, the server's pool.
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(server.db);
+    // Its LISTEN is back when a NOTIFY on its channel has a listener again (the positive signal).
+    await until(async () => (await listeners('allot_auto_top_ups')) > 0);
+
+    const crossedAt = Date.now();
+    const consumed = await server.request('POST', `${ORGS}/${orgId}/credits/consumptions`, {
+      apiKey,
+      body: { amount: 15 },
+    });
+    expect(consumed.status).toBe(201);
+    // The cron backstop runs once a minute: only the LISTEN can apply it this soon.
+    await until(async () => (await appliedTopUps(orgId)) === 1, 5_000);
+    expect(Date.now() - crossedAt).toBeLessThan(5_000);
+  });
+});
+
+/** Backends LISTENing on a channel (PostgreSQL lists them in pg_stat_activity's query text). */
+async function listeners(channel: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE datname = current_database() AND query ILIKE ${`LISTEN%${channel}%`}`.execute(server.db);
+  return rows[0]!.n;
+}
+
+async function appliedTopUps(organizationId: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM auto_top_ups
+    WHERE organization_id = ${organizationId} AND status = 'applied'`.execute(server.db);
+  return rows[0]!.n;
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
