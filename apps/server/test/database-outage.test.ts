@@ -7,7 +7,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
-import { startServerProcess, type ServerProcess } from './processes.ts';
+import { secondsUntilHealthy, startServerProcess, type ServerProcess } from './processes.ts';
 
 /**
  * The database going away under load: every backend terminated mid-burst, and a PostgreSQL
@@ -71,19 +71,6 @@ async function burstWithFault(
   );
   await faulted;
   return outcomes;
-}
-
-/** Seconds until `/health` answers 200, polling every 100 ms, for at most `limit` ms. */
-async function secondsUntilHealthy(server: ServerProcess, limit = 15_000): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < limit) {
-    const status = await fetch(`${server.origin}/health`)
-      .then((response) => response.status)
-      .catch(() => 0);
-    if (status === 200) return (Date.now() - start) / 1000;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`not healthy within ${limit} ms`);
 }
 
 /** Every refusal during an outage is a 503 `database_unavailable` with Retry-After: never a 500. */

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from './processes.ts';
+import { secondsUntilHealthy, startServerProcess, type ServerProcess } from './processes.ts';
 
 /** `npm start` without DATABASE_URL: the embedded PostgreSQL in a data directory of its own. */
 
@@ -16,18 +16,6 @@ function embeddedServer(dataDir: string) {
 
 const postmasterPid = (dataDir: string) =>
   Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-
-async function healthy(server: ServerProcess, limit: number): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < limit) {
-    const status = await fetch(`${server.origin}/health`)
-      .then((response) => response.status)
-      .catch(() => 0);
-    if (status === 200) return (Date.now() - start) / 1000;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`not healthy within ${limit} ms:\n${server.output()}`);
-}
 
 async function stop(server: ServerProcess) {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
@@ -59,7 +47,7 @@ describe('the embedded PostgreSQL', () => {
     const before = postmasterPid(dataDir);
 
     process.kill(before, 'SIGKILL');
-    const seconds = await healthy(server, 15_000);
+    const seconds = await secondsUntilHealthy(server, 15_000);
 
     expect(postmasterPid(dataDir)).not.toBe(before);
     expect(deaths).toEqual([]);
@@ -72,7 +60,7 @@ describe('the embedded PostgreSQL', () => {
     const both = await Promise.allSettled([embeddedServer(dataDir), embeddedServer(dataDir)]);
     for (const result of both) if (result.status === 'fulfilled') running.push(result.value);
     expect(both.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
-    for (const server of running) expect(await healthy(server, 5_000)).toBeLessThan(5);
+    for (const server of running) expect(await secondsUntilHealthy(server, 5_000)).toBeLessThan(5);
     // One server, one password: both name the same database.
     const databases = running.map((server) => /database\s+(.*)/.exec(server.output())?.[1]);
     expect(databases[0]).toBe(databases[1]);

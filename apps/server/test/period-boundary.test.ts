@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/app.ts';
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
+import { until } from './until.ts';
 
 const SITE = 'https://shop.example';
 const BOUNDARY = new Date('2030-02-01T00:00:00.000Z');
@@ -199,12 +200,4 @@ async function waitingOnLocks(): Promise<number> {
     SELECT count(*)::int AS waiting FROM pg_stat_activity
     WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db);
   return rows[0]!.waiting;
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -61,3 +61,16 @@ export async function startServerProcess(
   const origin = `http://127.0.0.1:${port}`;
   return { origin, url: `${origin}/api/v1`, child, output: () => output };
 }
+
+/** Seconds until the server's `/health` answers 200, polled every 100 ms, for at most `limit` ms. */
+export async function secondsUntilHealthy(server: ServerProcess, limit = 15_000): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < limit) {
+    const status = await fetch(`${server.origin}/health`)
+      .then((response) => response.status)
+      .catch(() => 0);
+    if (status === 200) return (Date.now() - start) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`not healthy within ${limit} ms:\n${server.output()}`);
+}

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type Worker } from '../src/worker.ts';
+import { until } from './until.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 
 let now = new Date('2030-03-15T12:00:00.000Z');
@@ -213,12 +214,4 @@ async function appliedTopUps(organizationId: string): Promise<number> {
     SELECT count(*)::int AS n FROM auto_top_ups
     WHERE organization_id = ${organizationId} AND status = 'applied'`.execute(server.db);
   return rows[0]!.n;
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
