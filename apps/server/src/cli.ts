@@ -96,7 +96,9 @@ async function run(database: OpenDatabase, command: string) {
     }
     case 'partners list': {
       // The operator's terminal shows every partner: read the pages through.
-      const list = { partners: [] as Awaited<ReturnType<typeof services.listPartners>>['partners'] };
+      const list = {
+        partners: [] as Awaited<ReturnType<typeof services.listPartners>>['partners'],
+      };
       for (let page = 1; ; page += 1) {
         const next = await services.listPartners(db, { page, pageSize: 100 });
         list.partners.push(...next.partners);

@@ -49,7 +49,7 @@ function queryCheck(route: RestRoute) {
     route.input && inputLocation(route.method) === 'query'
       ? Object.keys(route.input.shape).filter((name) => !fromPath.has(name))
       : [];
-  return z.strictObject(Object.fromEntries(names.map((name) => [name, z.unknown()])));
+  return z.strictObject(Object.fromEntries(names.map((name) => [name, z.unknown().optional()])));
 }
 
 function unknownQuery(check: z.ZodObject, query: unknown) {
