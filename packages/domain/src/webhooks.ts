@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { idSchema, isoDateTimeSchema, pageSchema, pageSizeSchema } from './common.ts';
+import { idSchema, isoDateTimeSchema, pageSizeSchema } from './common.ts';
+import { pagedListSchema, pageQueryFields } from './paging.ts';
 import { eventTypeSchema } from './events.ts';
 
 /** At most this many endpoints per partner: every event is fanned out to each of them. */
@@ -64,10 +65,7 @@ export type UpdateWebhookEndpointInput = z.infer<typeof updateWebhookEndpointInp
 
 export const webhookEndpointIdInput = z.strictObject({ endpointId: idSchema });
 
-export const listWebhookEndpointsInput = z.strictObject({
-  page: pageSchema.default(1).describe('Page number, from 1'),
-  pageSize: pageSizeSchema.default(20).describe('Endpoints per page, 1-100'),
-});
+export const listWebhookEndpointsInput = z.strictObject({ ...pageQueryFields('Endpoints') });
 
 export const webhookEndpointSchema = z.object({
   id: idSchema,
@@ -94,12 +92,11 @@ export const webhookEndpointWithSecretSchema = z.object({
     .describe('whsec_...: verify signatures with it (Standard Webhooks); shown only now'),
 });
 
-export const webhookEndpointListSchema = z.object({
-  endpoints: z.array(webhookEndpointSchema),
-  total: z.int(),
-  page: z.int(),
-  pageSize: z.int(),
-});
+export const webhookEndpointListSchema = pagedListSchema(
+  'endpoints',
+  webhookEndpointSchema,
+  'Endpoints',
+);
 
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export const webhookDeliveryStatusSchema = z.enum(WEBHOOK_DELIVERY_STATUSES);
