@@ -49,7 +49,9 @@ export async function registerAdminApp(app: FastifyInstance, dir: string | undef
       // The build writes .br and .gz beside each text asset; the browser gets what it accepts,
       // and caches are told the answer depends on it.
       preCompressed: true,
-      setHeaders: (response) => response.setHeader('vary', 'Accept-Encoding'),
+      setHeaders: (response) => {
+        response.setHeader('vary', 'Accept-Encoding');
+      },
     });
   }
   const page = built ? readFileSync(join(dir, 'index.html')) : Buffer.from(NOT_BUILT);

@@ -216,7 +216,7 @@ describe('GET /operator/partners', () => {
       ['pageSize=0', 'pageSize'],
       ['pageSize=101', 'pageSize'],
       ['pageSize=ten', 'pageSize'],
-    ])
+    ] as const)
       expectInvalid(await server.request('GET', `${PARTNERS}?${query}`, { operator: true }), field);
     // `limit` is not how this list pages: a 400 naming it, not a whole list.
     const limit = await server.request('GET', `${PARTNERS}?limit=1`, { operator: true });
