@@ -28,7 +28,8 @@ const errorSchema: JsonSchema = {
 };
 
 const errorResponses: Record<string, string> = {
-  '400': 'Invalid input; `details` lists the validation issues',
+  '400':
+    'Invalid input, or a query parameter the operation does not read; `details` lists the validation issues',
   '401': 'Missing or invalid credentials',
   '404': 'Not found (or owned by another partner)',
   '409': 'Conflict: a duplicate externalId, or an Idempotency-Key reused with another request',
@@ -177,7 +178,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
       title: 'Allot API',
       version: options.version,
       description:
-        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers.',
+        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers. A query parameter an operation does not list is a 400. Answers above 1 KB come with `Content-Encoding: br` or `gzip` when `Accept-Encoding` allows it (`Vary: Accept-Encoding`).',
     },
     servers: [{ url: options.serverUrl }],
     components: {
