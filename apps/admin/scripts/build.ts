@@ -16,6 +16,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = join(appDir, '../..');
@@ -29,6 +30,7 @@ const inputs = [
   join(appDir, 'index.html'),
   join(appDir, 'vite.config.ts'),
   join(appDir, 'package.json'),
+  join(appDir, 'scripts/build.ts'),
   join(appDir, 'src'),
   join(repoRoot, 'packages/domain/src'),
   join(repoRoot, 'pnpm-lock.yaml'),
@@ -56,6 +58,32 @@ const isCurrent = (hash: string) =>
   existsSync(join(adminDist, 'index.html')) &&
   existsSync(join(adminDist, STAMP)) &&
   readFileSync(join(adminDist, STAMP), 'utf8') === hash;
+
+/** Assets that compress: text. Images and fonts are compressed formats already. */
+const COMPRESSIBLE = /\.(?:js|css|html|svg|json|txt)$/;
+
+/**
+ * Writes `.br` and `.gz` beside each text asset, at the highest levels: assets are compressed
+ * once here, not per request, and the server sends whichever the browser accepts. A sibling
+ * that would not be smaller is left out, so that encoding falls back to the file itself.
+ */
+function precompressAssets(dir: string) {
+  for (const file of files(dir).filter((path) => COMPRESSIBLE.test(path))) {
+    const source = readFileSync(file);
+    const encoded = {
+      br: brotliCompressSync(source, {
+        params: {
+          [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+          [constants.BROTLI_PARAM_SIZE_HINT]: source.length,
+        },
+      }),
+      gz: gzipSync(source, { level: 9 }),
+    };
+    for (const [extension, bytes] of Object.entries(encoded))
+      if (bytes.length < source.length) writeFileSync(`${file}.${extension}`, bytes);
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,6 +133,7 @@ export async function ensureAdminBuild(): Promise<string> {
       rmSync(scratch, { recursive: true, force: true });
       throw new Error(`The admin app failed to build:\n${result.stdout}\n${result.stderr}`);
     }
+    precompressAssets(join(scratch, 'assets'));
     writeFileSync(join(scratch, STAMP), hash);
     const old = join(appDir, `.dist-old-${process.pid}`);
     if (existsSync(adminDist)) renameSync(adminDist, old);

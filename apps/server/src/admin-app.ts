@@ -46,6 +46,12 @@ export async function registerAdminApp(app: FastifyInstance, dir: string | undef
       index: false,
       immutable: true,
       maxAge: '365d',
+      // The build writes .br and .gz beside each text asset; the browser gets what it accepts,
+      // and caches are told the answer depends on it.
+      preCompressed: true,
+      setHeaders: (response) => {
+        response.setHeader('vary', 'Accept-Encoding');
+      },
     });
   }
   const page = built ? readFileSync(join(dir, 'index.html')) : Buffer.from(NOT_BUILT);

@@ -14,6 +14,7 @@ import {
 import { isDatabaseUnavailable, type Db } from '@allot/db';
 import { buildPixel } from '@allot/pixel/build';
 import { errorBody, registerRest } from '@allot/rest';
+import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -28,6 +29,7 @@ import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import { registerAdminApp } from './admin-app.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
+import { precompress, type Precompressed } from './precompressed.ts';
 
 export interface ServerOptions {
   db: Db;
@@ -87,10 +89,13 @@ function sessionCookie(
 
 export const VERSION = '0.1.0';
 
-let built: Promise<string> | undefined;
-/** The embed script, minified once per process on first request. */
-function pixelScript(): Promise<string> {
-  built ??= buildPixel().catch((error: unknown) => {
+/** Bytes below which a response goes out as is. */
+export const COMPRESS_THRESHOLD = 1024;
+
+let built: Promise<Precompressed> | undefined;
+/** The embed script, minified and compressed once per process on first request. */
+function pixelScript(): Promise<Precompressed> {
+  built ??= buildPixel().then(precompress, (error: unknown) => {
     built = undefined;
     throw error;
   });
@@ -155,6 +160,16 @@ export async function buildServer(options: ServerOptions) {
     return reply
       .code(status)
       .send(errorBody(statusCodes[status] ?? 'invalid_request', error.message));
+  });
+  // Responses above 1 KB (the OpenAPI document, lists, CSV exports as they stream) go out with
+  // brotli or gzip, as the client accepts; smaller ones are not worth the bytes of the framing.
+  // The admin app's assets and the pixel's script come compressed from their builds. Before the
+  // admin app's static files, so its hook sees them; request bodies are never decompressed.
+  await app.register(compress, {
+    global: true,
+    threshold: COMPRESS_THRESHOLD,
+    encodings: ['br', 'gzip'],
+    globalDecompression: false,
   });
   const admin = await registerAdminApp(app, options.adminDir);
   app.setNotFoundHandler((request, reply) => {

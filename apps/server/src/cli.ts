@@ -95,7 +95,15 @@ async function run(database: OpenDatabase, command: string) {
       );
     }
     case 'partners list': {
-      const list = await services.listPartners(db);
+      // The operator's terminal shows every partner: read the pages through.
+      const list = {
+        partners: [] as Awaited<ReturnType<typeof services.listPartners>>['partners'],
+      };
+      for (let page = 1; ; page += 1) {
+        const next = await services.listPartners(db, { page, pageSize: 100 });
+        list.partners.push(...next.partners);
+        if (list.partners.length >= next.total || next.partners.length === 0) break;
+      }
       return print(
         list,
         list.partners

@@ -3,14 +3,14 @@ import type { Db } from '@allot/db';
 import { INGEST_BODY_LIMIT, ingestEventSchema, isText, type IngestEvent } from '@allot/domain';
 import { errorBody } from '@allot/rest';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
+import { matches, negotiated, uncompressed, type Precompressed } from './precompressed.ts';
 
 export interface PixelOptions {
   db: Db;
   clock: () => Date;
   identity: IdentityResolver;
-  /** The minified embed script (`@allot/pixel`). */
-  script: () => Promise<string>;
+  /** The minified embed script (`@allot/pixel`), precompressed. */
+  script: () => Promise<Precompressed>;
   rateLimitPerKey: number;
   rateLimitPerIp: number;
 }
@@ -18,8 +18,8 @@ export interface PixelOptions {
 /** Browsers recheck within minutes, so disabling an organization stops its pixel soon. */
 const SCRIPT_MAX_AGE_SECONDS = 300;
 
-const etagOf = (body: string) =>
-  `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+/** What an unknown or inactive key gets: nothing, which no compression makes smaller. */
+const EMPTY_SCRIPT = uncompressed('');
 
 /** The page an event came from: its Origin header, else the origin of its Referer. */
 function originOf(request: FastifyRequest): string | null {
@@ -75,21 +75,25 @@ export function registerPixelRoutes(app: FastifyInstance, options: PixelOptions)
 
   app.get<{ Querystring: { key?: string } }>(
     '/script.js',
-    { config: { rateLimit: false } },
+    // The script is compressed once when built, never per request.
+    { config: { rateLimit: false }, compress: false },
     async (request, reply) => {
       const key = typeof request.query.key === 'string' ? request.query.key : '';
       // An unknown, suspended or canceled key gets an empty script: the host page is unaffected.
       // A key that is not text (a NUL) is no key, and never reaches the database.
       const active = key !== '' && isText(key) && (await services.pixelKeyActive(options.db, key));
-      const body = active ? await options.script() : '';
-      const etag = etagOf(body);
+      const script = active
+        ? negotiated(await options.script(), request.headers['accept-encoding'])
+        : EMPTY_SCRIPT;
       reply
         .header('content-type', 'text/javascript; charset=utf-8')
         .header('cache-control', `public, max-age=${SCRIPT_MAX_AGE_SECONDS}`)
-        .header('etag', etag)
+        .header('etag', script.etag)
+        .header('vary', 'Accept-Encoding')
         .header('x-content-type-options', 'nosniff');
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-      return reply.send(body);
+      if (script.encoding !== 'identity') reply.header('content-encoding', script.encoding);
+      if (matches(request.headers['if-none-match'], script.etag)) return reply.code(304).send();
+      return reply.send(script.body);
     },
   );
 

@@ -126,4 +126,41 @@ describe('the Credits tab', () => {
     await expect.poll(() => grant.locator('.field-error').textContent()).toMatch(/500/);
     await context.close();
   });
+
+  it('pages the grants on the server: a page of 10 at a time, the next one fetched on Next', async () => {
+    const admin = await partnerWithAdmin(harness.server, { billingMode: 'external' });
+    const created = await harness.server.request('POST', '/partner/organizations', {
+      apiKey: admin.apiKey,
+      body: { name: 'Many grants', tier: 'paid', initialCredits: 0 },
+    });
+    const id = created.body.organization.id;
+    for (let i = 1; i <= 12; i += 1) {
+      const grant = await harness.server.request(
+        'POST',
+        `/partner/organizations/${id}/credits/grants`,
+        { apiKey: admin.apiKey, body: { amount: i, reason: `Grant ${i}` } },
+      );
+      expect(grant.status).toBe(201);
+    }
+    const { page, context, errors } = await openApp(harness, `/organizations/${id}/credits`);
+    await signIn(page, admin.email, admin.password);
+    const grants = page.getByRole('region', { name: 'Grants' });
+    await expect.poll(() => grants.locator('tbody tr').count()).toBe(10);
+    await expect.poll(() => grants.getByRole('cell', { name: 'Grant 12' }).isVisible()).toBe(true);
+    const pages = page.getByRole('navigation', { name: 'Grant pages' });
+    expect(await pages.textContent()).toContain('Page 1 of 2');
+
+    const second = page.waitForRequest(
+      (request) =>
+        request.url().includes('credits.grants.list') &&
+        decodeURIComponent(request.url()).includes('"page":2'),
+    );
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await second;
+    await expect.poll(() => grants.locator('tbody tr').count()).toBe(2);
+    await expect.poll(() => grants.getByRole('cell', { name: 'Grant 1' }).isVisible()).toBe(true);
+    expect(new URL(page.url()).searchParams.get('grantsPage')).toBe('2');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -377,6 +377,55 @@ describe('void and expiry changes', () => {
         .status,
     ).toBe(400);
   });
+
+  it('pages grants like organizations: page, pageSize (default 20, at most 100), total, after the filters', async () => {
+    const partner = await server.createPartner({ billingMode: 'external' });
+    const id = await organization(partner);
+    const active: string[] = [];
+    for (let i = 0; i < 23; i += 1)
+      active.unshift((await grant(partner, id, { amount: 1 })).body.grant.id);
+    const pending: string[] = [];
+    for (let i = 0; i < 3; i += 1)
+      pending.unshift(
+        (await grant(partner, id, { amount: 1, effectiveAt: '2030-05-01T00:00:00Z' })).body.grant
+          .id,
+      );
+    const newestFirst = [...pending, ...active];
+    const page = async (query: string) =>
+      ok('GET', `${credits(id)}/grants?${query}`, partner.apiKey);
+    const ids = (body: { grants: { id: string }[] }) => body.grants.map((g) => g.id);
+
+    const defaults = await page('');
+    expect(defaults).toMatchObject({ total: 26, page: 1, pageSize: 20 });
+    expect(ids(defaults)).toEqual(newestFirst.slice(0, 20));
+    const second = await page('page=2');
+    expect(second).toMatchObject({ total: 26, page: 2, pageSize: 20 });
+    expect(ids(second)).toEqual(newestFirst.slice(20));
+    expect(ids(await page('pageSize=100'))).toEqual(newestFirst);
+    expect(await page('page=9&pageSize=5')).toEqual({
+      grants: [],
+      total: 26,
+      page: 9,
+      pageSize: 5,
+    });
+
+    // The status filter runs before paging: total counts the matches, pages hold only them.
+    const activePage = await page('status=active&page=3&pageSize=10');
+    expect(activePage).toMatchObject({ total: 23, page: 3, pageSize: 10 });
+    expect(ids(activePage)).toEqual(active.slice(20));
+    expect(await page('status=pending&pageSize=2')).toMatchObject({ total: 3, pageSize: 2 });
+    expect(ids(await page('status=pending&pageSize=2&page=2'))).toEqual(pending.slice(2));
+
+    for (const query of ['page=0', 'pageSize=0', 'pageSize=101', 'limit=1']) {
+      const response = await server.request('GET', `${credits(id)}/grants?${query}`, {
+        apiKey: partner.apiKey,
+      });
+      expectError(response, 400, 'invalid_request');
+      expect(response.body.error.message + JSON.stringify(response.body.error.details)).toContain(
+        query.split('=')[0],
+      );
+    }
+  });
 });
 
 describe('amendments', () => {

@@ -1,6 +1,13 @@
 import { AppError, services } from '@allot/api';
 import type { Tx } from '@allot/db';
-import { BILLING_MODES, type BillingMode, type Grant, type RuleResult } from '@allot/domain';
+import {
+  BILLING_MODES,
+  GRANT_STATUSES,
+  type BillingMode,
+  type Grant,
+  type GrantStatus,
+  type RuleResult,
+} from '@allot/domain';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -484,6 +491,26 @@ interface EntryView {
   createdAt: string;
 }
 
+/** Every grant of an organization, newest first, read page by page as a client would. */
+async function allGrants(
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+  status?: GrantStatus,
+): Promise<Grant[]> {
+  const grants: Grant[] = [];
+  for (let page = 1; ; page += 1) {
+    const list = await services.listGrants(
+      server.db,
+      partnerId,
+      { organizationId, page, pageSize: 100, ...(status ? { status } : {}) },
+      now,
+    );
+    grants.push(...list.grants);
+    if (grants.length >= list.total || list.grants.length === 0) return grants;
+  }
+}
+
 /** Everything observable about the partner's ledger, read back and compared with the model. */
 async function compare(run: Run): Promise<void> {
   const { model, partnerId, orgIds } = run;
@@ -499,12 +526,7 @@ async function compare(run: Run): Promise<void> {
         i === 0 ? first.balances : (await services.getBalances(db, partnerId, id, now)).balances,
       ),
     ),
-    Promise.all(
-      orgIds.map(
-        async (id) =>
-          (await services.listGrants(db, partnerId, { organizationId: id }, now)).grants,
-      ),
-    ),
+    Promise.all(orgIds.map((id) => allGrants(partnerId, id, now))),
     services.getBilling(db, partnerId, now),
     db
       .selectFrom('blocks as b')
@@ -577,6 +599,16 @@ async function compare(run: Run): Promise<void> {
       `grants of ${id}`,
     ).toEqual(model.grantsOf(id));
   });
+
+  // Filtering by status happens in SQL; it must agree with the status each grant shows.
+  for (const [i, id] of orgIds.entries()) {
+    for (const status of GRANT_STATUSES) {
+      expect(
+        (await allGrants(partnerId, id, now, status)).map((g) => g.id),
+        `${status} grants of ${id}`,
+      ).toEqual(grants[i]!.filter((g) => g.status === status).map((g) => g.id));
+    }
+  }
 
   // The pool and the period's usage.
   expect(

@@ -151,7 +151,7 @@ describe('POST /operator/partners', () => {
     const { body: listed } = await server.request('GET', PARTNERS, { operator: true });
     expectInvalid(await server.request('POST', PARTNERS, { operator: true, body }), field);
     const { body: after } = await server.request('GET', PARTNERS, { operator: true });
-    expect(after.partners).toHaveLength(listed.partners.length);
+    expect(after.total).toBe(listed.total);
   });
 });
 
@@ -169,7 +169,7 @@ describe('GET /operator/partners', () => {
       billingPeriod: 'quarterly',
       billingDayOfMonth: 28,
     });
-    const response = await server.request('GET', PARTNERS, { operator: true });
+    const response = await server.request('GET', `${PARTNERS}?pageSize=100`, { operator: true });
     expect(response.status).toBe(200);
     const partners = response.body.partners as { id: string }[];
     const ids = partners.map((p) => p.id);
@@ -183,6 +183,45 @@ describe('GET /operator/partners', () => {
     });
     // The list never carries key material.
     expect(JSON.stringify(response.body)).not.toContain('allot_sk_');
+  });
+
+  it('pages like the organizations list: page, pageSize (default 20, at most 100), total', async () => {
+    for (let i = 0; i < 3; i += 1)
+      await onboard({ name: `Paged ${i}`, billingMode: 'external', billingPeriod: 'monthly' });
+    const all = await server.request('GET', `${PARTNERS}?pageSize=100`, { operator: true });
+    const total = all.body.total as number;
+    expect(total).toBeGreaterThanOrEqual(3);
+    expect(all.body.partners).toHaveLength(Math.min(total, 100));
+    const defaults = await server.request('GET', PARTNERS, { operator: true });
+    expect(defaults.body).toMatchObject({ total, page: 1, pageSize: 20 });
+    expect(defaults.body.partners).toHaveLength(Math.min(total, 20));
+
+    // Page by page, oldest first, every partner exactly once.
+    const seen: string[] = [];
+    for (let page = 1; page <= Math.ceil(total / 2); page += 1) {
+      const response = await server.request('GET', `${PARTNERS}?page=${page}&pageSize=2`, {
+        operator: true,
+      });
+      expect(response.body).toMatchObject({ total, page, pageSize: 2 });
+      seen.push(...response.body.partners.map((p: { id: string }) => p.id));
+    }
+    expect(seen).toEqual(all.body.partners.map((p: { id: string }) => p.id));
+    const beyond = await server.request('GET', `${PARTNERS}?page=1000&pageSize=2`, {
+      operator: true,
+    });
+    expect(beyond.body).toEqual({ partners: [], total, page: 1000, pageSize: 2 });
+
+    for (const [query, field] of [
+      ['page=0', 'page'],
+      ['pageSize=0', 'pageSize'],
+      ['pageSize=101', 'pageSize'],
+      ['pageSize=ten', 'pageSize'],
+    ] as const)
+      expectInvalid(await server.request('GET', `${PARTNERS}?${query}`, { operator: true }), field);
+    // `limit` is not how this list pages: a 400 naming it, not a whole list.
+    const limit = await server.request('GET', `${PARTNERS}?limit=1`, { operator: true });
+    expectError(limit, 400, 'invalid_request');
+    expect(limit.body.error.message).toContain('limit');
   });
 });
 
@@ -253,9 +292,9 @@ describe('PUT /operator/partners/{id}/billing', () => {
       creditPoolTotal: 1000,
       creditsAllocated: 400,
     });
-    const listed = (await server.request('GET', PARTNERS, { operator: true })).body.partners.find(
-      (p: { id: string }) => p.id === partner.id,
-    );
+    const listed = (
+      await server.request('GET', `${PARTNERS}?pageSize=100`, { operator: true })
+    ).body.partners.find((p: { id: string }) => p.id === partner.id);
     expect(listed.poolCredits).toBe(1000);
 
     const exact = await server.request('PUT', `${PARTNERS}/${partner.id}/billing`, {

@@ -2,8 +2,10 @@ import { createDatasetResolver, type IdentityResolver } from '@allot/api';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
+import { rawGet } from './raw-http.ts';
 
 // A real dataset file, loaded by the real dataset adapter: who is behind which addresses.
 const DATASET = [
@@ -141,6 +143,50 @@ describe('GET /script.js', () => {
     });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
+  });
+
+  it('goes out precompressed, under 800 bytes with gzip, with an ETag per encoding', async () => {
+    const s = await site();
+    const url = `${server.url}/script.js?key=${s.pixelKey}`;
+    const plain = await rawGet(url);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/accept-encoding/i);
+    const decoders = { gzip: gunzipSync, br: brotliDecompressSync };
+    const etags = new Set([plain.headers.etag]);
+    for (const [encoding, decode] of Object.entries(decoders)) {
+      const response = await rawGet(url, { 'accept-encoding': encoding });
+      expect(response.status).toBe(200);
+      expect(response.headers['content-encoding']).toBe(encoding);
+      expect(response.headers.vary).toMatch(/accept-encoding/i);
+      // What the network carries, not the decoded length.
+      expect(response.body.length).toBeLessThan(800);
+      expect(Number(response.headers['content-length'])).toBe(response.body.length);
+      expect(decode(response.body).equals(plain.body)).toBe(true);
+      console.log(
+        `script.js: ${plain.body.length} B identity, ${response.body.length} B ${encoding}`,
+      );
+      // Each encoding is its own representation, with its own ETag, and revalidates as itself.
+      etags.add(response.headers.etag);
+      const again = await rawGet(url, {
+        'accept-encoding': encoding,
+        'if-none-match': response.headers.etag!,
+      });
+      expect(again.status).toBe(304);
+      expect(again.body.length).toBe(0);
+    }
+    expect(etags.size).toBe(3);
+    // A browser preferring brotli gets brotli; one that takes anything but these gets the script.
+    const preferred = await rawGet(url, { 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(preferred.headers['content-encoding']).toBe('br');
+    const other = await rawGet(url, { 'accept-encoding': 'deflate' });
+    expect(other.headers['content-encoding']).toBeUndefined();
+    expect(other.body.equals(plain.body)).toBe(true);
+    // The identity ETag never matches a compressed answer: no 304 for bytes the cache lacks.
+    const mismatch = await rawGet(url, {
+      'accept-encoding': 'gzip',
+      'if-none-match': plain.headers.etag!,
+    });
+    expect(mismatch.status).toBe(200);
   });
 
   it('answers an empty 200 for an unknown, missing, suspended or canceled key, and serves again once re-enabled', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { text } from './text.ts';
 import { GRANT_STATUSES } from './blocks.ts';
 import { idSchema, isoDateTimeSchema, MAX_CREDITS } from './common.ts';
+import { pagedListSchema, pageQueryFields } from './paging.ts';
 
 /** The credit type the pixel consumes and the partner pool is sold in. */
 export const DEFAULT_CREDIT_TYPE = 'identification';
@@ -109,11 +110,13 @@ export const grantEnvelope = z.object({ grant: grantSchema });
 
 export const listGrantsInput = z.strictObject({
   organizationId: idSchema,
+  ...pageQueryFields('Grants'),
   status: z.enum(GRANT_STATUSES).optional().describe('Only grants with this status'),
   creditType: creditTypeKeySchema.optional().describe('Only grants of this credit type'),
 });
 export type ListGrantsInput = z.infer<typeof listGrantsInput>;
-export const grantListSchema = z.object({ grants: z.array(grantSchema) });
+/** Newest first, paged like every offset-paged list. */
+export const grantListSchema = pagedListSchema('grants', grantSchema, 'Grants');
 
 export const grantIdInput = z.strictObject({ organizationId: idSchema, grantId: idSchema });
 

@@ -10,6 +10,7 @@ export * from './icp.ts';
 export * from './identity.ts';
 export * from './ingest.ts';
 export * from './organizations.ts';
+export * from './paging.ts';
 export * from './partners.ts';
 export * from './periods.ts';
 export * from './pixel.ts';

@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import { text } from './text.ts';
-import {
-  creditsSchema,
-  idSchema,
-  isoDateTimeSchema,
-  pageSchema,
-  pageSizeSchema,
-} from './common.ts';
+import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
+import { pagedListSchema, pageQueryFields } from './paging.ts';
 import {
   billingDayOfMonthSchema,
   billingPeriodInputSchema,
@@ -102,8 +97,7 @@ export const ORGANIZATION_SORTS = ['-createdAt', 'createdAt', 'name', '-name'] a
 export type OrganizationSort = (typeof ORGANIZATION_SORTS)[number];
 
 export const listOrganizationsInput = z.strictObject({
-  page: pageSchema.default(1).describe('Page number, from 1'),
-  pageSize: pageSizeSchema.default(20).describe('Organizations per page, 1-100'),
+  ...pageQueryFields('Organizations'),
   status: organizationStatusSchema.optional().describe('Only organizations with this status'),
   tier: tierSchema.optional().describe('Only organizations on this tier'),
   search: text()
@@ -157,9 +151,8 @@ export type Organization = z.infer<typeof organizationSchema>;
 
 export const organizationEnvelope = z.object({ organization: organizationSchema });
 
-export const organizationListSchema = z.object({
-  organizations: z.array(organizationSchema),
-  total: z.int().describe('Organizations matching the filters, over all pages'),
-  page: z.int(),
-  pageSize: z.int(),
-});
+export const organizationListSchema = pagedListSchema(
+  'organizations',
+  organizationSchema,
+  'Organizations',
+);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { text } from './text.ts';
 import { billingModeSchema } from './billing-modes.ts';
 import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
+import { pagedListSchema, pageQueryFields } from './paging.ts';
 import {
   billingDayOfMonthSchema,
   billingPeriodInputSchema,
@@ -50,7 +51,10 @@ export const partnerSchema = z.object({
 export type Partner = z.infer<typeof partnerSchema>;
 
 export const partnerEnvelope = z.object({ partner: partnerSchema });
-export const partnerListSchema = z.object({ partners: z.array(partnerSchema) });
+export const listPartnersInput = z.strictObject({ ...pageQueryFields('Partners') });
+export type ListPartnersInput = z.infer<typeof listPartnersInput>;
+/** Oldest first, paged like every offset-paged list. */
+export const partnerListSchema = pagedListSchema('partners', partnerSchema, 'Partners');
 
 /** The API key's plaintext appears in exactly one response: the one that creates it. */
 export const createdPartnerSchema = z.object({

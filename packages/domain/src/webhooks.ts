@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { text, withTextRule } from './text.ts';
-import { idSchema, isoDateTimeSchema, pageSchema, pageSizeSchema } from './common.ts';
+import { idSchema, isoDateTimeSchema, pageSizeSchema } from './common.ts';
+import { pagedListSchema, pageQueryFields } from './paging.ts';
 import { eventTypeSchema } from './events.ts';
 
 /** At most this many endpoints per partner: every event is fanned out to each of them. */
@@ -64,10 +65,7 @@ export type UpdateWebhookEndpointInput = z.infer<typeof updateWebhookEndpointInp
 
 export const webhookEndpointIdInput = z.strictObject({ endpointId: idSchema });
 
-export const listWebhookEndpointsInput = z.strictObject({
-  page: pageSchema.default(1).describe('Page number, from 1'),
-  pageSize: pageSizeSchema.default(20).describe('Endpoints per page, 1-100'),
-});
+export const listWebhookEndpointsInput = z.strictObject({ ...pageQueryFields('Endpoints') });
 
 export const webhookEndpointSchema = z.object({
   id: idSchema,
@@ -93,12 +91,11 @@ export const webhookEndpointWithSecretSchema = z.object({
   ),
 });
 
-export const webhookEndpointListSchema = z.object({
-  endpoints: z.array(webhookEndpointSchema),
-  total: z.int(),
-  page: z.int(),
-  pageSize: z.int(),
-});
+export const webhookEndpointListSchema = pagedListSchema(
+  'endpoints',
+  webhookEndpointSchema,
+  'Endpoints',
+);
 
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export const webhookDeliveryStatusSchema = z.enum(WEBHOOK_DELIVERY_STATUSES);

@@ -29,7 +29,10 @@ const EVERY_RESPONSE: HeaderName[] = [
 
 /** Each error status once, under `components.responses`; operations refer to them by name. */
 const ERROR_RESPONSES = {
-  '400': ['BadRequest', 'Invalid input; `details` lists the validation issues'],
+  '400': [
+    'BadRequest',
+    'Invalid input, or a query parameter the operation does not read; `details` lists the validation issues',
+  ],
   '401': ['Unauthorized', 'Missing or invalid credentials'],
   '404': ['NotFound', 'Not found (or owned by another partner)'],
   '409': [
@@ -262,7 +265,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
       title: 'Allot API',
       version: options.version,
       description:
-        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers; money is a decimal string.',
+        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers; money is a decimal string. A query parameter an operation does not list is a 400. Answers above 1 KB come with `Content-Encoding: br` or `gzip` when `Accept-Encoding` allows it (`Vary: Accept-Encoding`).',
       license: { name: 'MIT', identifier: 'MIT' },
       // Partners reach whoever runs this deployment (Allot is whitelabel).
       contact: {

@@ -6,7 +6,7 @@ import {
 } from '@allot/api';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { errorBody, toHttpError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
@@ -41,6 +41,33 @@ function coerceQuery(schema: z.ZodObject | undefined, query: Record<string, unkn
         : value;
   }
   return out;
+}
+
+/**
+ * The query parameters a route reads: its input's fields that are not path parameters, on GET
+ * and DELETE; none on POST and PUT (their input is the body). Any other parameter is refused
+ * with a 400 on every route, so a typo (`?limit=` for `pageSize`) is never silently ignored.
+ */
+function queryCheck(route: RestRoute) {
+  const fromPath = new Set(pathParams(route.path));
+  const names =
+    route.input && inputLocation(route.method) === 'query'
+      ? Object.keys(route.input.shape).filter((name) => !fromPath.has(name))
+      : [];
+  return z.strictObject(Object.fromEntries(names.map((name) => [name, z.unknown().optional()])));
+}
+
+function unknownQuery(check: z.ZodObject, query: unknown) {
+  const result = check.safeParse(query);
+  if (result.success) return null;
+  const names = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' ? issue.keys : [],
+  );
+  return errorBody(
+    'invalid_request',
+    `Unknown query parameter${names.length === 1 ? '' : 's'}: ${names.join(', ')}`,
+    result.error.issues,
+  );
 }
 
 class BadBody extends Error {}
@@ -85,10 +112,13 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
   app.get('/api/v1/openapi.json', () => document);
 
   for (const route of routes) {
+    const query = queryCheck(route);
     app.route({
       method: route.method,
       url: `/api/v1${route.path}`,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const unknown = unknownQuery(query, request.query);
+        if (unknown) return reply.code(400).send(unknown);
         let input: unknown;
         try {
           input = assembleInput(route, request);

@@ -5,6 +5,7 @@ import {
   createdApiKeySchema,
   createdPartnerSchema,
   createPartnerInput,
+  listPartnersInput,
   partnerEnvelope,
   partnerIdInput,
   partnerListSchema,
@@ -25,7 +26,11 @@ import { operatorProcedure, router } from '../trpc.ts';
 
 export const operatorRouter = router({
   partners: router({
-    list: operatorProcedure.output(partnerListSchema).query(({ ctx }) => listPartners(ctx.db)),
+    // No input at all is the first page, as `?page` and `pageSize` left out are over REST.
+    list: operatorProcedure
+      .input(listPartnersInput.prefault({}))
+      .output(partnerListSchema)
+      .query(({ ctx, input }) => listPartners(ctx.db, input)),
 
     create: operatorProcedure
       .input(createPartnerInput)

@@ -8,6 +8,7 @@ import {
   drawsFromPool,
   EXPIRING_SOON_DAYS,
   GRANT_KINDS,
+  pageOffset,
   planAllocation,
   type Balance,
   type CreateAmendmentInput,
@@ -21,6 +22,7 @@ import { emitEvent } from './events.ts';
 import { lockBooks, requireCreditType, type Books } from './ledger/accounts.ts';
 import {
   drawFrom,
+  grantStatusSql,
   insertBlocks,
   setRemaining,
   spendable,
@@ -552,17 +554,27 @@ export async function listGrants(
   let query = trx
     .selectFrom('blocks')
     .innerJoin('accounts', 'accounts.id', 'blocks.account_id')
-    .selectAll('blocks')
-    .select('accounts.credit_type')
     .where('accounts.organization_id', '=', input.organizationId)
     .where('accounts.kind', '=', 'organization');
   if (input.creditType) query = query.where('accounts.credit_type', '=', input.creditType);
-  const rows = await query
-    .orderBy('blocks.created_at', 'desc')
-    .orderBy('blocks.id', 'desc')
-    .execute();
-  const grants = rows.map((row) => toGrant(row, row.credit_type, now));
-  return { grants: input.status ? grants.filter((g) => g.status === input.status) : grants };
+  if (input.status) query = query.where(grantStatusSql(now), '=', input.status);
+  const [rows, count] = await Promise.all([
+    query
+      .selectAll('blocks')
+      .select('accounts.credit_type')
+      .orderBy('blocks.created_at', 'desc')
+      .orderBy('blocks.id', 'desc')
+      .limit(input.pageSize)
+      .offset(pageOffset(input))
+      .execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    grants: rows.map((row) => toGrant(row, row.credit_type, now)),
+    total: Number(count.total),
+    page: input.page,
+    pageSize: input.pageSize,
+  };
 }
 
 /** Balances per credit type; reading one costs the same with 10 entries or 10 million. */

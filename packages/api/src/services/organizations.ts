@@ -2,6 +2,7 @@ import type { Db, OrganizationRow, OrganizationUpdate, Tx } from '@allot/db';
 import {
   checkTierChange,
   DEFAULT_CREDIT_TYPE,
+  pageOffset,
   periodContaining,
   type CreateOrganizationInput,
   type ListOrganizationsInput,
@@ -174,7 +175,7 @@ export async function listOrganizations(
       .orderBy(key, direction)
       .orderBy('id', direction)
       .limit(input.pageSize)
-      .offset((input.page - 1) * input.pageSize)
+      .offset(pageOffset(input))
       .execute(),
     query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
   ]);

@@ -4,8 +4,10 @@ import {
   checkPoolTotal,
   DEFAULT_CREDIT_TYPE,
   drawsFromPool,
+  pageOffset,
   periodContaining,
   type CreatePartnerInput,
+  type ListPartnersInput,
   type Partner,
   type SetPartnerBillingInput,
 } from '@allot/domain';
@@ -62,14 +64,27 @@ export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Dat
   return { partner: toPartner(row), apiKey, admin };
 }
 
-export async function listPartners(db: Db | Tx) {
-  const rows = await db
-    .selectFrom('partners')
-    .selectAll()
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return { partners: rows.map(toPartner) };
+export async function listPartners(db: Db | Tx, input: ListPartnersInput) {
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('partners')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(input.pageSize)
+      .offset(pageOffset(input))
+      .execute(),
+    db
+      .selectFrom('partners')
+      .select((eb) => eb.fn.countAll<string>().as('total'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return {
+    partners: rows.map(toPartner),
+    total: Number(count.total),
+    page: input.page,
+    pageSize: input.pageSize,
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import {
   type Grant,
   type Organization,
 } from '@allot/domain';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { StatusBadge } from '../../components/badge.tsx';
 import { Dialog } from '../../components/dialog.tsx';
@@ -153,13 +153,17 @@ export function Grants({ organization: o }: { organization: Organization }) {
   const [params, update] = useSearch();
   const status = oneOf(params.get('grantStatus'), GRANT_STATUSES);
   const page = pageParam(params.get('grantsPage'));
+  // The server pages: only the page shown is fetched, however many blocks the organization has.
   const grants = useQuery(
-    trpc.credits.grants.list.queryOptions({ organizationId: o.id, ...(status ? { status } : {}) }),
+    trpc.credits.grants.list.queryOptions(
+      { organizationId: o.id, page, pageSize: PAGE_SIZE, ...(status ? { status } : {}) },
+      { placeholderData: keepPreviousData },
+    ),
   );
   const [action, setAction] = useState<{ kind: 'void' | 'expiry'; grant: Grant } | null>(null);
-  const all = grants.data?.grants ?? [];
-  const pageCount = Math.ceil(all.length / PAGE_SIZE);
-  const shown = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+  const shown = grants.data?.grants ?? [];
+  const total = grants.data?.total ?? 0;
+  const pageCount = Math.ceil(total / PAGE_SIZE);
   return (
     <section aria-labelledby="grants-title">
       <div className="page-header">
@@ -175,7 +179,7 @@ export function Grants({ organization: o }: { organization: Organization }) {
         <Loading />
       ) : grants.isError ? (
         <ErrorMessage error={grants.error} retry={() => void grants.refetch()} />
-      ) : all.length === 0 ? (
+      ) : total === 0 ? (
         <Empty>{status ? `No ${status} grants.` : 'No credits granted or allocated yet.'}</Empty>
       ) : (
         <>

@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { BlockKind, BlockRow, Database, Tx } from '@allot/db';
-import { DEFAULT_PRIORITY, grantStatus, type Grant } from '@allot/domain';
+import { DEFAULT_PRIORITY, grantStatus, type Grant, type GrantStatus } from '@allot/domain';
 import { newId } from '../../ids.ts';
 
 /**
@@ -141,6 +141,20 @@ export async function insertBlocks(
   }
   return rows.map((row) => ({ ...row, spent: false }));
 }
+
+/**
+ * A block's status at `now` in SQL, so a list can filter and page in the database: the same
+ * cases in the same order as `grantStatus` in domain (the grants tests compare the two).
+ */
+export const grantStatusSql = (now: Date) =>
+  sql<GrantStatus>`CASE
+    WHEN blocks.voided_at IS NOT NULL THEN 'voided'
+    WHEN blocks.expired_at IS NOT NULL THEN 'expired'
+    WHEN blocks.remaining = 0 THEN 'depleted'
+    WHEN blocks.expires_at IS NOT NULL AND blocks.expires_at <= ${now} THEN 'expired'
+    WHEN blocks.effective_at > ${now} THEN 'pending'
+    ELSE 'active'
+  END`;
 
 export function toGrant(row: BlockRow, creditType: string, now: Date): Grant {
   const status = grantStatus(

@@ -3,6 +3,7 @@ import type { Db, Tx, WebhookEndpointsTable } from '@allot/db';
 import {
   MAX_WEBHOOK_ENDPOINTS,
   TEST_EVENT_TYPE,
+  pageOffset,
   type CreateWebhookEndpointInput,
   type UpdateWebhookEndpointInput,
   type WebhookEndpoint,
@@ -44,7 +45,7 @@ export async function listWebhookEndpoints(
       .orderBy('created_at')
       .orderBy('id')
       .limit(input.pageSize)
-      .offset((input.page - 1) * input.pageSize)
+      .offset(pageOffset(input))
       .execute(),
     all.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
   ]);
