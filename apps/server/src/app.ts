@@ -24,9 +24,11 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { sql } from 'kysely';
-import { createHash } from 'node:crypto';
 import { registerAdminApp } from './admin-app.ts';
+import { clientAddress } from './client-address.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
+import { FixedWindowStore } from './rate-limit-store.ts';
+import { registerRequestLimits } from './request-limits.ts';
 
 export interface ServerOptions {
   db: Db;
@@ -34,7 +36,10 @@ export interface ServerOptions {
   operatorToken: string | null;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
-  /** Requests per minute per caller (API key, operator, or IP without credentials). */
+  /**
+   * Calls per minute per caller: per API key, signed-in user or the operator once their
+   * credentials verified; per client address (IPv6 by /64) for everything else.
+   */
   rateLimitPerMinute?: number;
   /** Proxies whose X-Forwarded-For gives the client IP (Fastify's `trustProxy`); none by default. */
   trustProxy?: string[] | false;
@@ -49,18 +54,6 @@ export interface ServerOptions {
   loginThrottle?: LoginThrottleOptions;
   /** The built admin app (apps/admin/dist) to serve at `/`; without it `/` says how to build it. */
   adminDir?: string;
-}
-
-/** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
-function rateLimitKey(request: {
-  headers: Record<string, string | string[] | undefined>;
-  ip: string;
-}) {
-  const apiKey = request.headers['x-partner-api-key'];
-  if (typeof apiKey === 'string')
-    return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
-  if (typeof request.headers.authorization === 'string') return 'operator';
-  return `ip:${request.ip}`;
 }
 
 /**
@@ -153,21 +146,12 @@ export async function buildServer(options: ServerOptions) {
       .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // The plugin's limiters only: each request is counted by `registerRequestLimits`.
   await app.register(rateLimit, {
-    max: options.rateLimitPerMinute ?? 3000,
-    timeWindow: 60_000,
-    keyGenerator: rateLimitKey,
-    allowList: (request) => request.url === '/health',
-    errorResponseBuilder: (_request, context) =>
-      Object.assign(
-        new Error(
-          `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
-        ),
-        {
-          statusCode: 429,
-        },
-      ),
+    global: false,
+    store: FixedWindowStore,
   });
+  const chargeFor = registerRequestLimits(app, options.rateLimitPerMinute ?? 3000);
 
   registerPixelRoutes(app, {
     db: options.db,
@@ -184,8 +168,9 @@ export async function buildServer(options: ServerOptions) {
       router: appRouter,
       createContext: ({ req, res }) =>
         contextFor(
-          { ...credentialsFromHeaders(req.headers), ip: req.ip },
+          { ...credentialsFromHeaders(req.headers), ip: clientAddress(req.ip) },
           sessionCookie(req, res, options.publicUrl),
+          chargeFor(req),
         ),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
@@ -195,7 +180,8 @@ export async function buildServer(options: ServerOptions) {
   });
 
   const document = registerRest(app, {
-    callerFor: (credentials) => createCaller(contextFor(credentials)),
+    callerFor: (credentials, request) =>
+      createCaller(contextFor(credentials, undefined, chargeFor(request))),
     publicUrl: options.publicUrl,
     version: VERSION,
   });

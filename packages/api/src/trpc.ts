@@ -1,7 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { appCodeOf, detailsOf, forbidden, unauthorized } from './errors.ts';
+import { appCodeOf, detailsOf, forbidden, rateLimited, unauthorized } from './errors.ts';
 import { authenticatePartner } from './services/api-keys.ts';
 import { authenticateSession, csrfMatches } from './services/sessions.ts';
 import { sameHash, sha256 } from './crypto.ts';
@@ -24,7 +24,29 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+
+/**
+ * Counts this call against the principal it authenticated as, or (`null`) against the client
+ * address: every call of a batch is counted, and no unverified credential gets a bucket of its
+ * own. Past the limit the call is refused with a 429.
+ */
+async function charge(ctx: Context, principal: string | null) {
+  if (!ctx.chargeCall) return;
+  const verdict = await ctx.chargeCall(principal);
+  if (!verdict.allowed) throw rateLimited(verdict);
+}
+
+/** Refuses a call whose credentials did not verify, after counting it against its address. */
+async function refuse(ctx: Context, message: string): Promise<never> {
+  await charge(ctx, null);
+  throw unauthorized(message);
+}
+
+/** Anyone may call it; each call counts against the caller's address. */
+export const publicProcedure = t.procedure.use(async ({ ctx, next }) => {
+  await charge(ctx, null);
+  return next();
+});
 
 /** Who is acting for the partner: one of its systems (an API key) or one of its people. */
 export type Actor =
@@ -40,14 +62,17 @@ export type Actor =
 export const partnerProcedure = t.procedure.use(async ({ ctx, next, type }) => {
   const { apiKey, sessionToken } = ctx.credentials;
   if (apiKey) {
-    const partnerId = await authenticatePartner(ctx.db, apiKey, ctx.clock());
-    if (!partnerId) throw unauthorized('Invalid or revoked API key');
+    const key = await authenticatePartner(ctx.db, apiKey, ctx.clock());
+    if (!key) return refuse(ctx, 'Invalid or revoked API key');
+    await charge(ctx, `api-key:${key.keyId}`);
+    const { partnerId } = key;
     const actor = { kind: 'api_key' } as Actor;
     return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
   }
   if (sessionToken) {
     const session = await authenticateSession(ctx.db, sessionToken, ctx.clock());
-    if (!session) throw unauthorized('Your session has ended; sign in again');
+    if (!session) return refuse(ctx, 'Your session has ended; sign in again');
+    await charge(ctx, `user:${session.userId}`);
     if (type !== 'query' && !csrfMatches(sessionToken, ctx.credentials.csrfToken))
       throw forbidden('csrf_token_invalid', 'Missing or wrong x-allot-csrf header');
     const actor = {
@@ -59,7 +84,7 @@ export const partnerProcedure = t.procedure.use(async ({ ctx, next, type }) => {
     const { partnerId } = session;
     return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
   }
-  throw unauthorized('Missing X-Partner-API-Key');
+  return refuse(ctx, 'Missing X-Partner-API-Key');
 });
 
 /** One of the partner's people, signed in: reading the team is for them, not for API keys. */
@@ -79,11 +104,11 @@ export const adminProcedure = partnerProcedure.use(({ ctx, next }) => {
 });
 
 /** The platform operator: a bearer token compared in constant time. */
-export const operatorProcedure = t.procedure.use(({ ctx, next }) => {
+export const operatorProcedure = t.procedure.use(async ({ ctx, next }) => {
   const { operatorToken } = ctx.credentials;
-  if (!operatorToken) throw unauthorized('Missing operator bearer token');
-  if (!ctx.operatorTokenHash || !sameHash(sha256(operatorToken), ctx.operatorTokenHash)) {
-    throw unauthorized('Invalid operator token');
-  }
+  if (!operatorToken) return refuse(ctx, 'Missing operator bearer token');
+  if (!ctx.operatorTokenHash || !sameHash(sha256(operatorToken), ctx.operatorTokenHash))
+    return refuse(ctx, 'Invalid operator token');
+  await charge(ctx, 'operator');
   return next({ ctx: { idempotencyScope: 'operator' } });
 });

@@ -11,8 +11,35 @@ export const errorBody = (code: string, message: string, details?: unknown): Err
   error: details === undefined ? { code, message } : { code, message, details },
 });
 
+/** `Retry-After` and `X-RateLimit-*`: what every 429 says about its limit. */
+export function rateLimitHeaders(limit: {
+  limit: number;
+  remaining: number;
+  retryAfterSeconds: number;
+}): Record<string, string> {
+  return {
+    'retry-after': String(limit.retryAfterSeconds),
+    'x-ratelimit-limit': String(limit.limit),
+    'x-ratelimit-remaining': String(limit.remaining),
+    'x-ratelimit-reset': String(limit.retryAfterSeconds),
+  };
+}
+
+const isRateLimit = (
+  details: unknown,
+): details is { limit: number; remaining: number; retryAfterSeconds: number } =>
+  typeof details === 'object' &&
+  details !== null &&
+  'limit' in details &&
+  'remaining' in details &&
+  'retryAfterSeconds' in details;
+
 /** The one REST error shape, from whatever a procedure threw. Anything unexpected is a bare 500. */
-export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
+export function toHttpError(error: unknown): {
+  status: number;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+} {
   if (error instanceof TRPCError) {
     const status = getHTTPStatusCodeFromError(error);
     if (error.cause instanceof ZodError) {
@@ -21,8 +48,14 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
         body: errorBody('invalid_request', 'The request is invalid', error.cause.issues),
       };
     }
-    if (status < 500)
-      return { status, body: errorBody(appCodeOf(error), error.message, detailsOf(error)) };
+    if (status < 500) {
+      const details = detailsOf(error);
+      return {
+        status,
+        body: errorBody(appCodeOf(error), error.message, details),
+        ...(status === 429 && isRateLimit(details) ? { headers: rateLimitHeaders(details) } : {}),
+      };
+    }
   }
   return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side') };
 }

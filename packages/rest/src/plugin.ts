@@ -7,8 +7,8 @@ import { openApiDocument } from './openapi.ts';
 import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
 
 export interface RestOptions {
-  /** A caller for the credentials of one request. */
-  callerFor: (credentials: Credentials) => Caller;
+  /** A caller for the credentials of one request (the request, for its rate limit). */
+  callerFor: (credentials: Credentials, request: FastifyRequest) => Caller;
   /** Where clients reach the API, for the OpenAPI `servers` entry. */
   publicUrl: string;
   version: string;
@@ -97,7 +97,7 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
         // is accepted on reads only (the admin app's CSV downloads are plain links); a change
         // over REST never rides on a cookie, so no CSRF check is needed here.
         if (route.method !== 'GET') credentials.sessionToken = undefined;
-        const caller = options.callerFor(credentials);
+        const caller = options.callerFor(credentials, request);
         try {
           const output = await route.call(caller, input as never);
           if (route.format === 'csv') return await sendCsv(reply, output as AsyncIterable<string>);
@@ -105,8 +105,9 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
             ? reply.code(204).send()
             : reply.code(route.status).send(output);
         } catch (error) {
-          const { status, body } = toHttpError(error);
+          const { status, body, headers } = toHttpError(error);
           if (status >= 500) request.log.error({ err: error }, 'procedure failed');
+          if (headers) reply.headers(headers);
           return reply.code(status).send(body);
         }
       },
