@@ -33,7 +33,18 @@ const errorResponses: Record<string, string> = {
   '404': 'Not found (or owned by another partner)',
   '409': 'Conflict: a duplicate externalId, or an Idempotency-Key reused with another request',
   '422': 'A business rule refused the request (pool, trial cap, consumption)',
-  '429': 'Too many requests from this API key; `Retry-After` says when to retry',
+  '429':
+    'Too many calls from this API key (or, without verified credentials, from this client address); `Retry-After` says when to retry',
+};
+
+const integerHeader = (description: string) => ({ description, schema: { type: 'integer' } });
+
+/** What every 429 says about the limit it hit. */
+const rateLimitHeaders = {
+  'Retry-After': integerHeader('Seconds until the window ends'),
+  'X-RateLimit-Limit': integerHeader('Calls allowed per minute'),
+  'X-RateLimit-Remaining': integerHeader('Calls left in this window'),
+  'X-RateLimit-Reset': integerHeader('Seconds until the window ends'),
 };
 
 const bodyErrorResponses: Record<string, string> = {
@@ -115,6 +126,7 @@ function operation(route: RestRoute) {
             status,
             {
               description,
+              ...(status === '429' ? { headers: rateLimitHeaders } : {}),
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
             },
           ],
