@@ -45,7 +45,7 @@ export interface ServerOptions {
   trustProxy?: string[] | false;
   /** Who is behind a visitor's IP; by default nobody is known, so no visit is identified. */
   identity?: IdentityResolver;
-  /** Pixel events per minute per pixel key and per client IP. */
+  /** Accepted pixel events per minute per pixel key; any events per client address. */
   pixelRateLimitPerKey?: number;
   pixelRateLimitPerIp?: number;
   /** `ALLOT_ALLOW_HTTP_WEBHOOKS`: webhook URLs may be http to localhost, or private addresses. */
