@@ -12,7 +12,7 @@ import {
 } from '@allot/api';
 import type { Db } from '@allot/db';
 import { buildPixel } from '@allot/pixel/build';
-import { errorBody, registerRest } from '@allot/rest';
+import { errorBody, rateLimitHeadersOf, registerRest } from '@allot/rest';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -175,6 +175,11 @@ export async function buildServer(options: ServerOptions) {
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           app.log.error({ err: error, path }, 'tRPC procedure failed');
+      },
+      // A call refused past its rate limit says when to retry, as on REST.
+      responseMeta: ({ errors }) => {
+        const headers = errors.map(rateLimitHeadersOf).find((found) => found !== undefined);
+        return headers ? { headers } : {};
       },
     } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
   });

@@ -105,6 +105,8 @@ describe('rate limits', () => {
       expect(answers.map((answer) => answer.error?.data.httpStatus ?? 200).sort()).toEqual([
         200, 200, 200, 200, 200, 429, 429,
       ]);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(response.headers.get('x-ratelimit-limit')).toBe('5');
       expect((await server.request('GET', '/partner/billing', { apiKey })).status).toBe(429);
 
       // Without credentials, a batch's calls count against the address the same way.

@@ -34,6 +34,14 @@ const isRateLimit = (
   'remaining' in details &&
   'retryAfterSeconds' in details;
 
+/** The rate-limit headers for a call refused past its limit, or undefined for any other error. */
+export function rateLimitHeadersOf(error: TRPCError): Record<string, string> | undefined {
+  const details = detailsOf(error);
+  return error.code === 'TOO_MANY_REQUESTS' && isRateLimit(details)
+    ? rateLimitHeaders(details)
+    : undefined;
+}
+
 /** The one REST error shape, from whatever a procedure threw. Anything unexpected is a bare 500. */
 export function toHttpError(error: unknown): {
   status: number;
@@ -49,11 +57,11 @@ export function toHttpError(error: unknown): {
       };
     }
     if (status < 500) {
-      const details = detailsOf(error);
+      const headers = rateLimitHeadersOf(error);
       return {
         status,
-        body: errorBody(appCodeOf(error), error.message, details),
-        ...(status === 429 && isRateLimit(details) ? { headers: rateLimitHeaders(details) } : {}),
+        body: errorBody(appCodeOf(error), error.message, detailsOf(error)),
+        ...(headers ? { headers } : {}),
       };
     }
   }

@@ -1,4 +1,10 @@
 export { registerRest, type RestOptions } from './plugin.ts';
 export { openApiDocument } from './openapi.ts';
-export { errorBody, rateLimitHeaders, toHttpError, type ErrorBody } from './errors.ts';
+export {
+  errorBody,
+  rateLimitHeaders,
+  rateLimitHeadersOf,
+  toHttpError,
+  type ErrorBody,
+} from './errors.ts';
 export { routes, type RestRoute } from './route-table.ts';
