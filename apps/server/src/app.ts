@@ -13,7 +13,7 @@ import {
 } from '@allot/api';
 import { isDatabaseUnavailable, type Db } from '@allot/db';
 import { buildPixel } from '@allot/pixel/build';
-import { errorBody, registerRest } from '@allot/rest';
+import { errorBody, registerRest, retryHeadersOf } from '@allot/rest';
 import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -26,10 +26,12 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { sql } from 'kysely';
-import { createHash } from 'node:crypto';
 import { registerAdminApp } from './admin-app.ts';
+import { clientAddress } from './client-address.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
 import { precompress, type Precompressed } from './precompressed.ts';
+import { FixedWindowStore } from './rate-limit-store.ts';
+import { registerRequestLimits } from './request-limits.ts';
 
 export interface ServerOptions {
   db: Db;
@@ -37,13 +39,16 @@ export interface ServerOptions {
   operatorToken: string | null;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
-  /** Requests per minute per caller (API key, operator, or IP without credentials). */
+  /**
+   * Calls per minute per caller: per API key, signed-in user or the operator once their
+   * credentials verified; per client address (IPv6 by /64) for everything else.
+   */
   rateLimitPerMinute?: number;
   /** Proxies whose X-Forwarded-For gives the client IP (Fastify's `trustProxy`); none by default. */
   trustProxy?: string[] | false;
   /** Who is behind a visitor's IP; by default nobody is known, so no visit is identified. */
   identity?: IdentityResolver;
-  /** Pixel events per minute per pixel key and per client IP. */
+  /** Accepted pixel events per minute per pixel key; any events per client address. */
   pixelRateLimitPerKey?: number;
   pixelRateLimitPerIp?: number;
   /** `ALLOT_ALLOW_HTTP_WEBHOOKS`: webhook URLs may be http to localhost, or private addresses. */
@@ -52,18 +57,6 @@ export interface ServerOptions {
   loginThrottle?: LoginThrottleOptions;
   /** The built admin app (apps/admin/dist) to serve at `/`; without it `/` says how to build it. */
   adminDir?: string;
-}
-
-/** Who a request counts against: its API key (hashed, never kept in plaintext), the operator, or its IP. */
-function rateLimitKey(request: {
-  headers: Record<string, string | string[] | undefined>;
-  ip: string;
-}) {
-  const apiKey = request.headers['x-partner-api-key'];
-  if (typeof apiKey === 'string')
-    return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
-  if (typeof request.headers.authorization === 'string') return 'operator';
-  return `ip:${request.ip}`;
 }
 
 /**
@@ -180,21 +173,12 @@ export async function buildServer(options: ServerOptions) {
       .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // The plugin's limiters only: each request is counted by `registerRequestLimits`.
   await app.register(rateLimit, {
-    max: options.rateLimitPerMinute ?? 3000,
-    timeWindow: 60_000,
-    keyGenerator: rateLimitKey,
-    allowList: (request) => request.url === '/health',
-    errorResponseBuilder: (_request, context) =>
-      Object.assign(
-        new Error(
-          `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
-        ),
-        {
-          statusCode: 429,
-        },
-      ),
+    global: false,
+    store: FixedWindowStore,
   });
+  const chargeFor = registerRequestLimits(app, options.rateLimitPerMinute ?? 3000);
 
   registerPixelRoutes(app, {
     db: options.db,
@@ -211,22 +195,25 @@ export async function buildServer(options: ServerOptions) {
       router: appRouter,
       createContext: ({ req, res }) =>
         contextFor(
-          { ...credentialsFromHeaders(req.headers), ip: req.ip },
+          { ...credentialsFromHeaders(req.headers), ip: clientAddress(req.ip) },
           sessionCookie(req, res, options.publicUrl),
+          chargeFor(req),
         ),
-      responseMeta: ({ errors }) =>
-        errors.some((error) => error.code === 'SERVICE_UNAVAILABLE')
-          ? { headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) } }
-          : {},
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           app.log.error({ err: error, path }, 'tRPC procedure failed');
+      },
+      // A call refused past its rate limit, or for a database outage, says when to retry, as on REST.
+      responseMeta: ({ errors }) => {
+        const headers = errors.map(retryHeadersOf).find((found) => found !== undefined);
+        return headers ? { headers } : {};
       },
     } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
   });
 
   const document = registerRest(app, {
-    callerFor: (credentials) => createCaller(contextFor(credentials)),
+    callerFor: (credentials, request) =>
+      createCaller(contextFor(credentials, undefined, chargeFor(request))),
     publicUrl: options.publicUrl,
     version: VERSION,
   });

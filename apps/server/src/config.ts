@@ -25,7 +25,7 @@ export interface Config {
   identityDataset: string;
   identityUrl: string | undefined;
   identityTimeoutMs: number;
-  /** Pixel events per minute per pixel key, and per client IP. */
+  /** Accepted pixel events per minute per pixel key; any events per client address. */
   pixelRateLimitPerKey: number;
   pixelRateLimitPerIp: number;
   /** Webhooks may go over http to localhost and to private addresses (development and tests). */

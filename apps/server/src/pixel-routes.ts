@@ -4,6 +4,7 @@ import { INGEST_BODY_LIMIT, ingestEventSchema, isText, type IngestEvent } from '
 import { errorBody } from '@allot/rest';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { matches, negotiated, uncompressed, type Precompressed } from './precompressed.ts';
+import { clientAddress } from './client-address.ts';
 
 export interface PixelOptions {
   db: Db;
@@ -57,6 +58,7 @@ const refusals = {
     status: 422,
     message: "This page's origin is not among the organization's allowed referrers",
   },
+  rate_limited: { status: 429, message: 'Too many events for this pixel' },
 } as const;
 
 /** `GET /script.js` (the embed script) and `POST /collect` (its events). */
@@ -65,7 +67,7 @@ export function registerPixelRoutes(app: FastifyInstance, options: PixelOptions)
   const perIp = app.createRateLimit({
     max: options.rateLimitPerIp,
     timeWindow: 60_000,
-    keyGenerator: (request) => `pixel-ip:${request.ip}`,
+    keyGenerator: (request) => `pixel-ip:${clientAddress(request.ip)}`,
   });
   const perKey = app.createRateLimit({
     max: options.rateLimitPerKey,
@@ -113,8 +115,6 @@ export function registerPixelRoutes(app: FastifyInstance, options: PixelOptions)
           .code(400)
           .send(errorBody('invalid_request', 'Invalid event', parsed.error.issues));
       events.set(request, parsed.data);
-      if (exceeded(await perKey(request)))
-        return reply.code(429).send(errorBody('rate_limited', 'Too many events for this pixel'));
 
       const userAgent = request.headers['user-agent'];
       const outcome = await services.ingestEvent(
@@ -127,6 +127,9 @@ export function registerPixelRoutes(app: FastifyInstance, options: PixelOptions)
           origin: originOf(request),
         },
         options.clock(),
+        // Only an event that would be accepted uses up its key's budget; a refused one has
+        // already counted against the sender's address.
+        async () => !exceeded(await perKey(request)),
       );
       if (outcome.accepted) return reply.code(202).send({ accepted: true });
       const refusal = refusals[outcome.reason];

@@ -563,4 +563,48 @@ describe('POST /collect: rate limits', () => {
       await limited.close();
     }
   });
+
+  it("counts refused events against their sender, never against the pixel key's budget", async () => {
+    const limited = await startTestServer({
+      identity,
+      trustProxy: ['127.0.0.1'],
+      pixelRateLimitPerIp: 3,
+      pixelRateLimitPerKey: 5,
+    });
+    try {
+      const { apiKey } = await limited.createPartner();
+      const org = await limited.request('POST', ORGS, { apiKey, body: { name: 'Targeted' } });
+      const orgId = org.body.organization.id;
+      await limited.request('PUT', `${ORGS}/${orgId}/pixel`, {
+        apiKey,
+        body: { allowedReferrers: [SITE] },
+      });
+      const pixelKey = (await limited.request('GET', `${ORGS}/${orgId}/pixel`, { apiKey })).body
+        .apiKey;
+      const event = (ip: string, origin: string, body?: string) =>
+        limited.collect(
+          body ?? { k: pixelKey, v: 'visitor-targeted', e: 'pageview', u: `${SITE}/` },
+          {
+            origin,
+            'x-forwarded-for': ip,
+          },
+        );
+      // Twelve refused events from four addresses: a foreign origin, and bodies that are no event.
+      const refused = [];
+      for (let i = 1; i <= 4; i += 1) {
+        refused.push((await event(`10.1.0.${i}`, 'https://evil.example')).status);
+        refused.push((await event(`10.1.0.${i}`, SITE, '{"k":')).status);
+        refused.push((await event(`10.1.0.${i}`, 'https://evil.example')).status);
+      }
+      expect(refused).toEqual(Array.from({ length: 4 }, () => [422, 400, 422]).flat());
+      // Each of those addresses has used up its own budget...
+      expect((await event('10.1.0.1', SITE)).status).toBe(429);
+      // ...while the key's budget is whole: five real events from other addresses pass.
+      const real = [];
+      for (let i = 1; i <= 6; i += 1) real.push((await event(`10.2.0.${i}`, SITE)).status);
+      expect(real).toEqual([202, 202, 202, 202, 202, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -157,6 +157,28 @@ describe('signing in', () => {
     expect((await attempt(admin.email, admin.password)).status).toBe(200);
     await throttled.close();
   });
+
+  it('checks at most the limit of passwords for concurrent wrong attempts on one email', async () => {
+    const throttled = await startTestServer({ loginThrottle: { perEmail: 5, perIp: 1000 } });
+    try {
+      const admin = await partnerWithAdmin(throttled);
+      const statuses = await Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const response = await fetch(`${throttled.url}/trpc/auth.login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-allot-csrf': '1' },
+            body: JSON.stringify({ email: admin.email, password: 'wrong password' }),
+          });
+          return response.status;
+        }),
+      );
+      // A 401 is the answer of a password check; a 429 was refused before any check.
+      expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(35);
+    } finally {
+      await throttled.close();
+    }
+  });
 });
 
 describe('a session', () => {

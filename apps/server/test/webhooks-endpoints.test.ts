@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const HOOKS = '/partner/webhooks';
-const PUBLIC_URL = 'https://203.0.113.10/hooks';
+const PUBLIC_URL = 'https://93.184.215.10/hooks';
 
 async function createEndpoint(apiKey: string, body: Record<string, unknown> = {}) {
   const response = await server.request('POST', HOOKS, {
@@ -110,6 +110,12 @@ describe('webhook endpoints', () => {
       ['https://[::1]/in', 'webhook_url_private_address'],
       ['https://[fd00::5]/in', 'webhook_url_private_address'],
       ['https://[::ffff:10.0.0.1]/in', 'webhook_url_private_address'],
+      ['https://[::ffff:0:127.0.0.1]/in', 'webhook_url_private_address'],
+      ['https://[64:ff9b:1::a00:1]/in', 'webhook_url_private_address'],
+      ['https://[64:ff9b::10.0.0.1]/in', 'webhook_url_private_address'],
+      ['https://[2002:a00:1::1]/in', 'webhook_url_private_address'],
+      ['https://[2001:db8::1]/in', 'webhook_url_private_address'],
+      ['https://198.51.100.7/in', 'webhook_url_private_address'],
     ] as const) {
       expectError(await server.request('POST', HOOKS, { apiKey, body: { url } }), 422, code);
     }
@@ -118,7 +124,7 @@ describe('webhook endpoints', () => {
       'url',
     );
     expectInvalid(
-      await server.request('POST', HOOKS, { apiKey, body: { url: 'ftp://203.0.113.10/x' } }),
+      await server.request('POST', HOOKS, { apiKey, body: { url: 'ftp://93.184.215.10/x' } }),
       'url',
     );
     expectInvalid(
@@ -149,10 +155,10 @@ describe('webhook endpoints', () => {
 
     const updated = await server.request('PUT', path, {
       apiKey,
-      body: { url: 'https://203.0.113.11/v2', eventTypes: ['usage.recorded'], description: null },
+      body: { url: 'https://93.184.215.11/v2', eventTypes: ['usage.recorded'], description: null },
     });
     expect(updated.body.endpoint).toMatchObject({
-      url: 'https://203.0.113.11/v2',
+      url: 'https://93.184.215.11/v2',
       eventTypes: ['usage.recorded'],
       description: null,
       enabled: true,
@@ -200,7 +206,7 @@ describe('partner isolation', () => {
   /** A valid request for every webhook route; a route added without an entry fails the test. */
   const requests: Record<string, { body?: Record<string, unknown>; query?: string }> = {
     'webhooks.get': {},
-    'webhooks.update': { body: { url: 'https://203.0.113.66/stolen', enabled: false } },
+    'webhooks.update': { body: { url: 'https://93.184.215.66/stolen', enabled: false } },
     'webhooks.remove': {},
     'webhooks.rotateSecret': {},
     'webhooks.test': {},

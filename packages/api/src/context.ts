@@ -27,6 +27,22 @@ export interface Credentials {
   ip?: string | undefined;
 }
 
+/** Where one call stands against its bucket's limit for the current window. */
+export interface RateVerdict {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window ends and the bucket is full again. */
+  resetSeconds: number;
+}
+
+/**
+ * Counts one procedure call against a bucket: the authenticated principal's (an API key's id,
+ * a user's id, the operator), or with `null` the client address's. Only the HTTP transports
+ * have one; a context without it is not rate limited.
+ */
+export type ChargeCall = (principal: string | null) => Promise<RateVerdict>;
+
 /** How a procedure sets or clears the session cookie; only the HTTP transport of /trpc has one. */
 export interface SessionCookie {
   /** The lifetime is the session's absolute one: the server ends it earlier when idle. */
@@ -44,6 +60,7 @@ export interface Context extends ServiceContext {
   /** Failed sign-ins per email and address, shared by every request to this deployment. */
   loginThrottle: LoginThrottle;
   sessionCookie?: SessionCookie | undefined;
+  chargeCall?: ChargeCall | undefined;
 }
 
 export interface ContextOptions {
@@ -55,7 +72,11 @@ export interface ContextOptions {
   loginThrottle?: LoginThrottleOptions;
 }
 
-export type ContextFactory = (credentials: Credentials, sessionCookie?: SessionCookie) => Context;
+export type ContextFactory = (
+  credentials: Credentials,
+  sessionCookie?: SessionCookie,
+  chargeCall?: ChargeCall,
+) => Context;
 
 type HeaderValue = string | string[] | undefined;
 

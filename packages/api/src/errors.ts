@@ -1,5 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import type { RuleViolation } from '@allot/domain';
+import type { RateVerdict } from './context.ts';
 
 /**
  * Carries the machine-readable code (`insufficient_pool_credits`, ...) that REST bodies and
@@ -28,6 +29,14 @@ export const unauthorized = (message: string) => fail('UNAUTHORIZED', 'unauthori
 export const forbidden = (appCode: string, message: string) => fail('FORBIDDEN', appCode, message);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   fail('TOO_MANY_REQUESTS', 'rate_limited', message, { retryAfterSeconds });
+/** A call past its bucket's limit; the details let the REST adapter set the rate-limit headers. */
+export const rateLimited = (verdict: RateVerdict) =>
+  fail(
+    'TOO_MANY_REQUESTS',
+    'rate_limited',
+    `Rate limit of ${verdict.limit} requests per minute exceeded; retry in ${verdict.resetSeconds} seconds`,
+    { retryAfterSeconds: verdict.resetSeconds, limit: verdict.limit, remaining: 0 },
+  );
 export const conflict = (appCode: string, message: string, details?: unknown) =>
   fail('CONFLICT', appCode, message, details);
 export const badRequest = (appCode: string, message: string) =>

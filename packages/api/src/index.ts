@@ -6,11 +6,13 @@ export { appRouter, createCaller, type AppRouter, type Caller } from './root.ts'
 export { AppError, appCodeOf, DATABASE_RETRY_AFTER_SECONDS, detailsOf } from './errors.ts';
 export { credentialsFromHeaders, CSRF_HEADER, SESSION_COOKIE } from './context.ts';
 export type {
+  ChargeCall,
   Clock,
   Context,
   ContextFactory,
   ContextOptions,
   Credentials,
+  RateVerdict,
   ServiceContext,
   SessionCookie,
 } from './context.ts';
@@ -30,7 +32,7 @@ export function createContextFactory(options: ContextOptions): ContextFactory {
   const operatorTokenHash = options.operatorToken ? sha256(options.operatorToken) : null;
   const clock = options.clock ?? (() => new Date());
   const loginThrottle = new LoginThrottle(options.loginThrottle);
-  return (credentials, sessionCookie): Context => ({
+  return (credentials, sessionCookie, chargeCall): Context => ({
     db: options.db,
     clock,
     publicUrl: options.publicUrl,
@@ -39,5 +41,6 @@ export function createContextFactory(options: ContextOptions): ContextFactory {
     loginThrottle,
     credentials,
     sessionCookie,
+    chargeCall,
   });
 }

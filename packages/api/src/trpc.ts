@@ -2,7 +2,14 @@ import { initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { isDatabaseUnavailable } from '@allot/db';
-import { appCodeOf, databaseUnavailable, detailsOf, forbidden, unauthorized } from './errors.ts';
+import {
+  appCodeOf,
+  databaseUnavailable,
+  detailsOf,
+  forbidden,
+  rateLimited,
+  unauthorized,
+} from './errors.ts';
 import { authenticatePartner } from './services/api-keys.ts';
 import { authenticateSession, csrfMatches } from './services/sessions.ts';
 import { sameHash, sha256 } from './crypto.ts';
@@ -30,7 +37,7 @@ export const createCallerFactory = t.createCallerFactory;
  * Every procedure: a request that met a dead or unreachable database fails as a 503
  * `database_unavailable` (retry it, with its Idempotency-Key), never as a 500.
  */
-export const publicProcedure = t.procedure.use(async ({ next }) => {
+const procedure = t.procedure.use(async ({ next }) => {
   const result = await next();
   if (
     !result.ok &&
@@ -39,6 +46,29 @@ export const publicProcedure = t.procedure.use(async ({ next }) => {
   )
     throw databaseUnavailable(result.error.cause);
   return result;
+});
+
+/**
+ * Counts this call against the principal it authenticated as, or (`null`) against the client
+ * address: every call of a batch is counted, and no unverified credential gets a bucket of its
+ * own. Past the limit the call is refused with a 429.
+ */
+async function charge(ctx: Context, principal: string | null) {
+  if (!ctx.chargeCall) return;
+  const verdict = await ctx.chargeCall(principal);
+  if (!verdict.allowed) throw rateLimited(verdict);
+}
+
+/** Refuses a call whose credentials did not verify, after counting it against its address. */
+async function refuse(ctx: Context, message: string): Promise<never> {
+  await charge(ctx, null);
+  throw unauthorized(message);
+}
+
+/** Anyone may call it; each call counts against the caller's address. */
+export const publicProcedure = procedure.use(async ({ ctx, next }) => {
+  await charge(ctx, null);
+  return next();
 });
 
 /** Who is acting for the partner: one of its systems (an API key) or one of its people. */
@@ -52,17 +82,20 @@ export type Actor =
  * CSRF token in `x-allot-csrf`: the cookie travels with any request the browser makes, the
  * header only with the admin app's own.
  */
-export const partnerProcedure = publicProcedure.use(async ({ ctx, next, type }) => {
+export const partnerProcedure = procedure.use(async ({ ctx, next, type }) => {
   const { apiKey, sessionToken } = ctx.credentials;
   if (apiKey) {
-    const partnerId = await authenticatePartner(ctx.db, apiKey, ctx.clock());
-    if (!partnerId) throw unauthorized('Invalid or revoked API key');
+    const key = await authenticatePartner(ctx.db, apiKey, ctx.clock());
+    if (!key) return refuse(ctx, 'Invalid or revoked API key');
+    await charge(ctx, `api-key:${key.keyId}`);
+    const { partnerId } = key;
     const actor = { kind: 'api_key' } as Actor;
     return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
   }
   if (sessionToken) {
     const session = await authenticateSession(ctx.db, sessionToken, ctx.clock());
-    if (!session) throw unauthorized('Your session has ended; sign in again');
+    if (!session) return refuse(ctx, 'Your session has ended; sign in again');
+    await charge(ctx, `user:${session.userId}`);
     if (type !== 'query' && !csrfMatches(sessionToken, ctx.credentials.csrfToken))
       throw forbidden('csrf_token_invalid', 'Missing or wrong x-allot-csrf header');
     const actor = {
@@ -74,7 +107,7 @@ export const partnerProcedure = publicProcedure.use(async ({ ctx, next, type }) 
     const { partnerId } = session;
     return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
   }
-  throw unauthorized('Missing X-Partner-API-Key');
+  return refuse(ctx, 'Missing X-Partner-API-Key');
 });
 
 /** One of the partner's people, signed in: reading the team is for them, not for API keys. */
@@ -94,11 +127,11 @@ export const adminProcedure = partnerProcedure.use(({ ctx, next }) => {
 });
 
 /** The platform operator: a bearer token compared in constant time. */
-export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
+export const operatorProcedure = procedure.use(async ({ ctx, next }) => {
   const { operatorToken } = ctx.credentials;
-  if (!operatorToken) throw unauthorized('Missing operator bearer token');
-  if (!ctx.operatorTokenHash || !sameHash(sha256(operatorToken), ctx.operatorTokenHash)) {
-    throw unauthorized('Invalid operator token');
-  }
+  if (!operatorToken) return refuse(ctx, 'Missing operator bearer token');
+  if (!ctx.operatorTokenHash || !sameHash(sha256(operatorToken), ctx.operatorTokenHash))
+    return refuse(ctx, 'Invalid operator token');
+  await charge(ctx, 'operator');
   return next({ ctx: { idempotencyScope: 'operator' } });
 });

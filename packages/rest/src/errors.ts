@@ -1,4 +1,4 @@
-import { appCodeOf, detailsOf } from '@allot/api';
+import { appCodeOf, DATABASE_RETRY_AFTER_SECONDS, detailsOf } from '@allot/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
@@ -11,8 +11,49 @@ export const errorBody = (code: string, message: string, details?: unknown): Err
   error: details === undefined ? { code, message } : { code, message, details },
 });
 
+/** `Retry-After` and `X-RateLimit-*`: what every 429 says about its limit. */
+export function rateLimitHeaders(limit: {
+  limit: number;
+  remaining: number;
+  retryAfterSeconds: number;
+}): Record<string, string> {
+  return {
+    'retry-after': String(limit.retryAfterSeconds),
+    'x-ratelimit-limit': String(limit.limit),
+    'x-ratelimit-remaining': String(limit.remaining),
+    'x-ratelimit-reset': String(limit.retryAfterSeconds),
+  };
+}
+
+const isRateLimit = (
+  details: unknown,
+): details is { limit: number; remaining: number; retryAfterSeconds: number } =>
+  typeof details === 'object' &&
+  details !== null &&
+  'limit' in details &&
+  'remaining' in details &&
+  'retryAfterSeconds' in details;
+
+/** The rate-limit headers for a call refused past its limit, or undefined for any other error. */
+/**
+ * When to retry a refusal: a rate limit's `Retry-After` and `X-RateLimit-*`, or a database outage's
+ * `Retry-After`. Both transports send them.
+ */
+export function retryHeadersOf(error: TRPCError): Record<string, string> | undefined {
+  if (error.code === 'SERVICE_UNAVAILABLE')
+    return { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) };
+  const details = detailsOf(error);
+  return error.code === 'TOO_MANY_REQUESTS' && isRateLimit(details)
+    ? rateLimitHeaders(details)
+    : undefined;
+}
+
 /** The one REST error shape, from whatever a procedure threw. Anything unexpected is a bare 500. */
-export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
+export function toHttpError(error: unknown): {
+  status: number;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+} {
   if (error instanceof TRPCError) {
     const status = getHTTPStatusCodeFromError(error);
     if (error.cause instanceof ZodError) {
@@ -21,9 +62,15 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
         body: errorBody('invalid_request', 'The request is invalid', error.cause.issues),
       };
     }
-    // A 503 (the database is unreachable) says so: the client should retry.
-    if (status < 500 || error.code === 'SERVICE_UNAVAILABLE')
-      return { status, body: errorBody(appCodeOf(error), error.message, detailsOf(error)) };
+    // A 503 (the database is unreachable) says so too: the client should retry.
+    if (status < 500 || error.code === 'SERVICE_UNAVAILABLE') {
+      const headers = retryHeadersOf(error);
+      return {
+        status,
+        body: errorBody(appCodeOf(error), error.message, detailsOf(error)),
+        ...(headers ? { headers } : {}),
+      };
+    }
   }
   return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side') };
 }

@@ -1,4 +1,10 @@
 export { registerRest, type RestOptions } from './plugin.ts';
 export { openApiDocument } from './openapi.ts';
-export { errorBody, toHttpError, type ErrorBody } from './errors.ts';
+export {
+  errorBody,
+  rateLimitHeaders,
+  retryHeadersOf,
+  toHttpError,
+  type ErrorBody,
+} from './errors.ts';
 export { routes, type RestRoute } from './route-table.ts';

@@ -19,9 +19,11 @@ import {
 } from './openapi-components.ts';
 import { TAGS, inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
 
-/** Every response of the REST API carries these (the rate limit applies to every route). */
-const EVERY_RESPONSE: HeaderName[] = [
-  'X-Request-Id',
+/** Every response of the REST API carries these. */
+const EVERY_RESPONSE: HeaderName[] = ['X-Request-Id'];
+
+/** What a 429 says about the limit it hit. */
+const RATE_LIMIT: HeaderName[] = [
   'X-RateLimit-Limit',
   'X-RateLimit-Remaining',
   'X-RateLimit-Reset',
@@ -45,7 +47,7 @@ const ERROR_RESPONSES = {
   ],
   '429': [
     'TooManyRequests',
-    'Too many requests from this API key; `Retry-After` says when to retry',
+    'Too many calls from this API key (or, without verified credentials, from this client address); `Retry-After` says when to retry',
   ],
   '503': [
     'ServiceUnavailable',
@@ -71,6 +73,7 @@ function errorResponseComponents() {
           headers: headerRefs([
             ...EVERY_RESPONSE,
             ...(RETRY_LATER.has(status) ? (['Retry-After'] as const) : []),
+            ...(status === '429' ? RATE_LIMIT : []),
           ]),
           content: { 'application/json': { schema: { $ref: schemaRef('Error') } } },
         },

@@ -1,9 +1,4 @@
-import {
-  credentialsFromHeaders,
-  DATABASE_RETRY_AFTER_SECONDS,
-  type Caller,
-  type Credentials,
-} from '@allot/api';
+import { credentialsFromHeaders, type Caller, type Credentials } from '@allot/api';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -12,8 +7,8 @@ import { openApiDocument } from './openapi.ts';
 import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
 
 export interface RestOptions {
-  /** A caller for the credentials of one request. */
-  callerFor: (credentials: Credentials) => Caller;
+  /** A caller for the credentials of one request (the request, for its rate limit). */
+  callerFor: (credentials: Credentials, request: FastifyRequest) => Caller;
   /** Where clients reach the API, for the OpenAPI `servers` entry. */
   publicUrl: string;
   version: string;
@@ -132,7 +127,7 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
         // is accepted on reads only (the admin app's CSV downloads are plain links); a change
         // over REST never rides on a cookie, so no CSRF check is needed here.
         if (route.method !== 'GET') credentials.sessionToken = undefined;
-        const caller = options.callerFor(credentials);
+        const caller = options.callerFor(credentials, request);
         try {
           const output = await route.call(caller, input as never);
           if (route.format === 'csv') return await sendCsv(reply, output as AsyncIterable<string>);
@@ -140,9 +135,9 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
             ? reply.code(204).send()
             : reply.code(route.status).send(output);
         } catch (error) {
-          const { status, body } = toHttpError(error);
-          if (status === 503) reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-          else if (status >= 500) request.log.error({ err: error }, 'procedure failed');
+          const { status, body, headers } = toHttpError(error);
+          if (status >= 500) request.log.error({ err: error }, 'procedure failed');
+          if (headers) reply.headers(headers);
           return reply.code(status).send(body);
         }
       },

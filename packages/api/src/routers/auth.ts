@@ -24,7 +24,7 @@ export const authRouter = router({
         throw forbidden('csrf_token_invalid', 'Signing in needs the x-allot-csrf header');
       const now = ctx.clock();
       const { ip } = ctx.credentials;
-      const wait = ctx.loginThrottle.retryAfter(input.email, ip, now.getTime());
+      const wait = ctx.loginThrottle.reserve(input.email, ip, now.getTime());
       if (wait > 0) {
         const minutes = Math.ceil(wait / 60);
         throw tooManyRequests(
@@ -33,11 +33,9 @@ export const authRouter = router({
         );
       }
       const opened = await openSession(ctx.db, input, now);
-      if (!opened) {
-        ctx.loginThrottle.failed(input.email, ip, now.getTime());
-        throw unauthorized('Wrong email or password');
-      }
-      ctx.loginThrottle.succeeded(input.email);
+      // The reserved attempt stays counted as a failure unless the password was right.
+      if (!opened) throw unauthorized('Wrong email or password');
+      ctx.loginThrottle.succeeded(input.email, ip, now.getTime());
       const lifetime = Math.floor((opened.expiresAt.getTime() - now.getTime()) / 1000);
       ctx.sessionCookie?.set(opened.token, lifetime);
       const session = await describeSession(ctx.db, opened.token, now);

@@ -50,12 +50,12 @@ export async function revokeApiKey(
   }
 }
 
-/** The partner a key belongs to, or null for an unknown or revoked key. */
+/** The key's id and the partner it belongs to, or null for an unknown or revoked key. */
 export async function authenticatePartner(
   db: Db | Tx,
   apiKey: string,
   now: Date,
-): Promise<string | null> {
+): Promise<{ keyId: string; partnerId: string } | null> {
   if (!apiKey.startsWith(KEY_PREFIX) || apiKey.length > 200) return null;
   const row = await db
     .selectFrom('api_keys')
@@ -67,7 +67,7 @@ export async function authenticatePartner(
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
   }
-  return row.partner_id;
+  return { keyId: row.id, partnerId: row.partner_id };
 }
 
 /** A partner's keys, newest first, revoked ones included (so the list explains a refused key). */

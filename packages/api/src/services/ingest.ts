@@ -25,7 +25,10 @@ export interface EventSource {
 
 export type IngestOutcome =
   | { accepted: true; identified: boolean }
-  | { accepted: false; reason: 'unknown_key' | 'organization_inactive' | 'referrer_not_allowed' };
+  | {
+      accepted: false;
+      reason: 'unknown_key' | 'organization_inactive' | 'referrer_not_allowed' | 'rate_limited';
+    };
 
 /** A visitor's views are kept for this many distinct paths; later new paths are not counted. */
 export const MAX_TRACKED_PAGES = 100;
@@ -210,7 +213,8 @@ const identifiedIn = (periodStart: Date, identifiedPeriod: Date | null | undefin
  * One pixel event: checks the key, the organization's status and the page's origin, records the
  * visit and engagement, and identifies a visitor not yet identified this period, charging one
  * credit. Refusals write no visitor data. Identity is resolved before the transaction opens, so a
- * slow identity source never holds a row lock.
+ * slow identity source never holds a row lock. `admit` is asked only once the event would be
+ * accepted (the pixel's per-key rate limit): a refused event never uses up a key's budget.
  */
 export async function ingestEvent(
   db: Db,
@@ -218,6 +222,7 @@ export async function ingestEvent(
   event: IngestEvent,
   source: EventSource,
   now: Date,
+  admit: () => Promise<boolean> = () => Promise.resolve(true),
 ): Promise<IngestOutcome> {
   const org = await organizationByKey(db, event.k);
   if (!org) return { accepted: false, reason: 'unknown_key' };
@@ -229,6 +234,7 @@ export async function ingestEvent(
     await countEvent(db, org, now, true);
     return { accepted: false, reason: 'referrer_not_allowed' };
   }
+  if (!(await admit())) return { accepted: false, reason: 'rate_limited' };
 
   // Renewed before the event's transaction, never inside it: renewing takes the partner's lock,
   // which must come before the visitor's and the account's (the lock order).

@@ -39,31 +39,39 @@ export class LoginThrottle {
     ];
   }
 
-  /** Seconds to wait before another attempt, or 0 when one may be made now. */
-  retryAfter(email: string, ip: string | undefined, now: number): number {
+  /**
+   * Reserves one attempt before the password is checked, or answers the seconds to wait when
+   * the email or the address has used up its window. Reserving and counting are one synchronous
+   * step, so concurrent attempts cannot all pass the check before any is counted: an attempt
+   * counts as failed until it succeeds.
+   */
+  reserve(email: string, ip: string | undefined, now: number): number {
     let wait = 0;
-    for (const { key, limit } of this.keys(email, ip)) {
+    const windows = this.keys(email, ip).map(({ key, limit }) => {
       const window = this.windows.get(key);
-      if (window && window.resetAt > now && window.failures >= limit)
-        wait = Math.max(wait, Math.ceil((window.resetAt - now) / 1000));
-    }
-    return wait;
-  }
-
-  failed(email: string, ip: string | undefined, now: number): void {
+      const current = window && window.resetAt > now ? window : undefined;
+      if (current && current.failures >= limit)
+        wait = Math.max(wait, Math.ceil((current.resetAt - now) / 1000));
+      return { key, current };
+    });
+    if (wait > 0) return wait;
     if (this.windows.size >= SWEEP_AT) {
       for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
     }
-    for (const { key } of this.keys(email, ip)) {
-      const window = this.windows.get(key);
-      if (!window || window.resetAt <= now)
-        this.windows.set(key, { failures: 1, resetAt: now + this.windowMs });
-      else window.failures += 1;
+    for (const { key, current } of windows) {
+      if (current) current.failures += 1;
+      else this.windows.set(key, { failures: 1, resetAt: now + this.windowMs });
     }
+    return 0;
   }
 
-  /** A successful sign-in clears the email's count (the address's stays: it may be guessing others). */
-  succeeded(email: string): void {
+  /**
+   * A successful sign-in clears the email's count and gives the address back its reserved
+   * attempt (the address's earlier failures stay: it may be guessing others).
+   */
+  succeeded(email: string, ip: string | undefined, now: number): void {
     this.windows.delete(`email:${email.toLowerCase()}`);
+    const window = this.windows.get(`ip:${ip ?? 'unknown'}`);
+    if (window && window.resetAt > now && window.failures > 0) window.failures -= 1;
   }
 }

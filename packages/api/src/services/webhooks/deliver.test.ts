@@ -79,6 +79,27 @@ describe('attemptDelivery', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it.each([
+    ['https://[::ffff:0:127.0.0.1]/in', '93.184.215.14'],
+    ['https://[64:ff9b:1::a00:1]/in', '93.184.215.14'],
+    ['https://[64:ff9b::7f00:1]/in', '93.184.215.14'],
+    ['https://hooks.example.com/in', '::ffff:0:7f00:1'],
+    ['https://hooks.example.com/in', '64:ff9b:1::a00:1'],
+    ['https://hooks.example.com/in', '2001:0:808:808::80ff:fffe'],
+    ['https://hooks.example.com/in', '198.51.100.7'],
+  ])('refuses to send to %s resolving to %s', async (url, address) => {
+    const result = await attemptDelivery(
+      { url, secret, eventId, body },
+      {
+        allowHttpWebhooks: false,
+        timeoutMs: 1_000,
+        resolve: () => Promise.resolve([{ address, family: address.includes(':') ? 6 : 4 }]),
+      },
+    );
+    expect(result.statusCode).toBeNull();
+    expect(result.error).toMatch(/^webhook_url_private_address: /);
+  });
+
   it('gives up after the timeout, and reports a refused connection', async () => {
     reply = { status: 200, body: 'late', delayMs: 500 };
     const slow = await attemptDelivery(

@@ -1,67 +1,55 @@
+import ipaddr from 'ipaddr.js';
 import { lookup } from 'node:dns/promises';
-import { parseCidr, parseIp, type CidrRange, type IpAddress } from '../identity/cidr.ts';
 
 /**
  * Partners choose where Allot sends requests, so a webhook URL must never reach the
- * deployment's own network: loopback, private and link-local ranges (the cloud metadata service
- * at 169.254.169.254), carrier-grade NAT, multicast and reserved space. Checked on the resolved
- * addresses, when an endpoint is saved and again before every attempt (DNS can change); the
- * attempt then connects to the address checked, never to a second lookup's answer.
+ * deployment's own network. Addresses are classified by `ipaddr.js`, which follows the IANA
+ * special-purpose registries: only plain `unicast` passes, so loopback, private, link-local (the
+ * cloud metadata service at 169.254.169.254), carrier-grade NAT, documentation, benchmarking,
+ * multicast and reserved space are all refused. Checked on the resolved addresses, when an
+ * endpoint is saved and again before every attempt (DNS can change); the attempt then connects
+ * to the address checked, never to a second lookup's answer.
  */
-const BLOCKED = [
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '192.0.0.0/24',
-  '192.168.0.0/16',
-  '198.18.0.0/15',
-  '224.0.0.0/4',
-  '240.0.0.0/4',
-  // IPv4-compatible (deprecated) addresses, :: and ::1 among them. IPv4-mapped ones
-  // (::ffff:a.b.c.d) are read as the IPv4 address they carry, so the IPv4 ranges cover them.
-  '::/96',
-  '100::/64',
-  'fc00::/7',
-  'fe80::/10',
-  'fec0::/10',
-  'ff00::/8',
-].map((text) => {
-  const parsed = parseCidr(text);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.range;
-});
+const PUBLIC = 'unicast';
 
-/** IPv6 ranges that embed an IPv4 address (NAT64, 6to4): judged by the address inside. */
-const EMBEDDING: { range: CidrRange; shift: bigint }[] = [
-  { range: parseCidr('64:ff9b::/96'), shift: 0n },
-  { range: parseCidr('2002::/16'), shift: 80n },
-].map(({ range, shift }) => {
-  if (!range.ok) throw new Error(range.reason);
-  return { range: range.range, shift };
-});
+/**
+ * Outside 2000::/3 nothing is allocated for global unicast: the IETF reserves the rest, and
+ * `ipaddr.js` calls parts of it (IPv4-compatible ::a.b.c.d, 100:0:0:1::/64) plain unicast.
+ */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
 
-const within = (address: IpAddress, range: CidrRange) =>
-  address.family === range.family && address.value >= range.start && address.value <= range.end;
+const v4FromParts = (high: number, low: number) =>
+  new ipaddr.IPv4([high >> 8, high & 255, low >> 8, low & 255]);
+
+/**
+ * The IPv4 addresses a tunnelling form carries, judged like any IPv4 address: 6to4 routes to
+ * the one in bits 16-47, Teredo to its server (bits 32-63) and its client (the last 32 bits,
+ * inverted). Every other translating form (IPv4-mapped, IPv4-translated, NAT64) is refused
+ * outright: a connection to it may end at any IPv4 address the local network can reach.
+ */
+function tunnelledV4(address: ipaddr.IPv6): ipaddr.IPv4[] | null {
+  const { parts } = address;
+  const at = (index: number) => parts[index] ?? 0;
+  switch (address.range()) {
+    case '6to4':
+      return [v4FromParts(at(1), at(2))];
+    case 'teredo':
+      return [v4FromParts(at(2), at(3)), v4FromParts(at(6) ^ 0xffff, at(7) ^ 0xffff)];
+    default:
+      return null;
+  }
+}
 
 /** Whether an address is one a webhook must not reach (unparseable counts as blocked). */
 export function isBlockedAddress(text: string): boolean {
-  const address = parseIp(text);
-  if (!address) return true;
-  if (BLOCKED.some((range) => within(address, range))) return true;
-  if (address.family === 6) {
-    for (const { range, shift } of EMBEDDING) {
-      if (within(address, range)) {
-        const v4 = Number((address.value >> shift) & 0xffffffffn);
-        return isBlockedAddress(
-          `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`,
-        );
-      }
-    }
-  }
-  return false;
+  if (!ipaddr.isValid(text)) return true;
+  const address = ipaddr.parse(text);
+  if (address.kind() === 'ipv4') return address.range() !== PUBLIC;
+  const v6 = address as ipaddr.IPv6;
+  if (!v6.match(GLOBAL_UNICAST_V6)) return true;
+  const embedded = tunnelledV4(v6);
+  if (embedded) return embedded.some((v4) => v4.range() !== PUBLIC);
+  return v6.range() !== PUBLIC;
 }
 
 export interface WebhookNetworkPolicy {
@@ -136,7 +124,7 @@ export async function checkWebhookTarget(
   // WHATWG URL parsing has already normalised IPv4 spellings (0x7f.1, 2130706433) to dotted form.
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: { address: string; family: number }[];
-  if (parseIp(hostname)) {
+  if (ipaddr.isValid(hostname)) {
     addresses = [{ address: hostname, family: hostname.includes(':') ? 6 : 4 }];
   } else {
     try {

@@ -1,0 +1,43 @@
+import type { FastifyRateLimitStore } from '@fastify/rate-limit';
+
+interface Window {
+  count: number;
+  endsAt: number;
+}
+
+/** Past this many tracked keys, ended windows are swept before adding another. */
+const SWEEP_AT = 10_000;
+
+/**
+ * `@fastify/rate-limit`'s store, in this process's memory, counting in fixed windows. Unlike the
+ * plugin's own LocalStore it answers each increment with the count as of that increment, not a
+ * live object that later increments overwrite: the calls of one tRPC batch are counted at the
+ * same moment, and each must see its own place in the window.
+ */
+export class FixedWindowStore implements FastifyRateLimitStore {
+  private readonly windows = new Map<string, Window>();
+
+  incr(
+    key: string,
+    callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+    // The plugin passes each limiter's window; a minute is its documented default.
+    timeWindow = 60_000,
+  ): void {
+    const now = Date.now();
+    let window = this.windows.get(key);
+    if (!window || window.endsAt <= now) {
+      if (this.windows.size >= SWEEP_AT)
+        for (const [stale, ended] of this.windows)
+          if (ended.endsAt <= now) this.windows.delete(stale);
+      window = { count: 0, endsAt: now + timeWindow };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    callback(null, { current: window.count, ttl: window.endsAt - now });
+  }
+
+  /** Each limiter made from the plugin (requests, pixel events) counts in a store of its own. */
+  child(): FastifyRateLimitStore {
+    return new FixedWindowStore();
+  }
+}
