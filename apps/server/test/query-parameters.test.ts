@@ -19,7 +19,7 @@ beforeAll(async () => {
   });
   const endpoint = await server.request('POST', '/partner/webhooks', {
     apiKey,
-    body: { url: 'https://203.0.113.10/hooks' },
+    body: { url: 'https://93.184.215.10/hooks' },
   });
   expect([org.status, endpoint.status]).toEqual([201, 201]);
   ids = { organizationId: org.body.organization.id, endpointId: endpoint.body.endpoint.id };
