@@ -12,7 +12,7 @@ import {
 } from '@allot/api';
 import type { Db } from '@allot/db';
 import { buildPixel } from '@allot/pixel/build';
-import { errorBody, registerRest } from '@allot/rest';
+import { errorBody, registerRest, REPLAYED_HEADER, requestIdFor, traceRequests } from '@allot/rest';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -26,6 +26,7 @@ import Fastify, {
 import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import { registerAdminApp } from './admin-app.ts';
+import { collectMethods } from './method-not-allowed.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
 
 export interface ServerOptions {
@@ -113,7 +114,11 @@ export async function buildServer(options: ServerOptions) {
     routerOptions: { maxParamLength: 5000 },
     bodyLimit: 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
+    // The id is the log line's `reqId` and the response's X-Request-Id.
+    genReqId: requestIdFor,
   });
+  traceRequests(app);
+  const answerMethodNotAllowed = collectMethods(app);
   const contextFor = createContextFactory({
     db: options.db,
     publicUrl: options.publicUrl,
@@ -186,7 +191,13 @@ export async function buildServer(options: ServerOptions) {
         contextFor(
           { ...credentialsFromHeaders(req.headers), ip: req.ip },
           sessionCookie(req, res, options.publicUrl),
+          { requestId: req.id, response: {} },
         ),
+      // A batch shares one context, so only a single call's replay can be told apart.
+      responseMeta: ({ ctx, paths }) =>
+        paths?.length === 1 && ctx?.response?.replayed
+          ? { headers: { [REPLAYED_HEADER]: 'true' } }
+          : {},
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           app.log.error({ err: error, path }, 'tRPC procedure failed');
@@ -195,7 +206,7 @@ export async function buildServer(options: ServerOptions) {
   });
 
   const document = registerRest(app, {
-    callerFor: (credentials) => createCaller(contextFor(credentials)),
+    callerFor: (credentials, trace) => createCaller(contextFor(credentials, undefined, trace)),
     publicUrl: options.publicUrl,
     version: VERSION,
   });
@@ -206,6 +217,7 @@ export async function buildServer(options: ServerOptions) {
     await sql`SELECT 1`.execute(options.db);
     return { status: 'ok', version: VERSION };
   });
+  answerMethodNotAllowed();
 
   return app;
 }

@@ -35,9 +35,24 @@ export interface SessionCookie {
 }
 
 /**
+ * What a procedure tells its transport beside its output, so the body's shape stays the contract.
+ * The transport owns the object and reads it once the call has answered.
+ */
+export interface ResponseMeta {
+  /** The answer is a stored one (an Idempotency-Key retry): sent as `Idempotent-Replayed: true`. */
+  replayed?: boolean;
+}
+
+/** What the HTTP transport adds to a request's context: its id for errors, its response meta. */
+export interface RequestTrace {
+  requestId?: string | undefined;
+  response?: ResponseMeta | undefined;
+}
+
+/**
  * The inner tRPC context: no HTTP in it, so tests and the REST adapter build it the same way.
  */
-export interface Context extends ServiceContext {
+export interface Context extends ServiceContext, RequestTrace {
   credentials: Credentials;
   /** sha256 of the operator token, or null when no operator access is configured. */
   operatorTokenHash: Buffer | null;
@@ -55,7 +70,11 @@ export interface ContextOptions {
   loginThrottle?: LoginThrottleOptions;
 }
 
-export type ContextFactory = (credentials: Credentials, sessionCookie?: SessionCookie) => Context;
+export type ContextFactory = (
+  credentials: Credentials,
+  sessionCookie?: SessionCookie,
+  trace?: RequestTrace,
+) => Context;
 
 type HeaderValue = string | string[] | undefined;
 

@@ -11,6 +11,8 @@ export type {
   ContextFactory,
   ContextOptions,
   Credentials,
+  RequestTrace,
+  ResponseMeta,
   ServiceContext,
   SessionCookie,
 } from './context.ts';
@@ -30,7 +32,7 @@ export function createContextFactory(options: ContextOptions): ContextFactory {
   const operatorTokenHash = options.operatorToken ? sha256(options.operatorToken) : null;
   const clock = options.clock ?? (() => new Date());
   const loginThrottle = new LoginThrottle(options.loginThrottle);
-  return (credentials, sessionCookie): Context => ({
+  return (credentials, sessionCookie, trace): Context => ({
     db: options.db,
     clock,
     publicUrl: options.publicUrl,
@@ -39,5 +41,7 @@ export function createContextFactory(options: ContextOptions): ContextFactory {
     loginThrottle,
     credentials,
     sessionCookie,
+    requestId: trace?.requestId,
+    response: trace?.response,
   });
 }

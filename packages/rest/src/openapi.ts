@@ -1,5 +1,6 @@
 import { EVENT_TYPES, eventEnvelopeSchema } from '@allot/domain';
 import { z } from 'zod';
+import { REPLAYED_HEADER, REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from './request-id.ts';
 import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
 
 type JsonSchema = Record<string, unknown>;
@@ -22,6 +23,10 @@ const errorSchema: JsonSchema = {
         code: { type: 'string', description: 'Machine-readable, e.g. `insufficient_pool_credits`' },
         message: { type: 'string' },
         details: { description: 'For 400: the validation issues' },
+        requestId: {
+          type: 'string',
+          description: 'The X-Request-Id of this response: quote it when reporting a problem',
+        },
       },
     },
   },
@@ -40,6 +45,20 @@ const bodyErrorResponses: Record<string, string> = {
   '413': 'The body is larger than 1 MiB',
   '415': 'The body must be JSON (Content-Type: application/json)',
 };
+
+const responseHeaders: Record<string, JsonSchema> = {
+  [REQUEST_ID_HEADER]: {
+    description: 'The request id sent, if it matched the pattern, else one generated for it',
+    schema: { type: 'string' },
+  },
+  [REPLAYED_HEADER]: {
+    description: 'Present (`true`) when this is the stored response of an Idempotency-Key retry',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
+
+const headerRefs = (names: string[]) =>
+  Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
@@ -78,6 +97,13 @@ function operation(route: RestRoute) {
       content: { 'application/json': { schema: jsonSchema(rest, 'input') } },
     };
   }
+  parameters.push({
+    name: REQUEST_ID_HEADER,
+    in: 'header',
+    required: false,
+    description: 'Your id for this request, echoed on the response; another value is replaced',
+    schema: { type: 'string', pattern: REQUEST_ID_PATTERN },
+  });
   if (route.method !== 'GET') {
     parameters.push({
       name: 'Idempotency-Key',
@@ -88,7 +114,7 @@ function operation(route: RestRoute) {
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     });
   }
-  const success =
+  const successBody =
     route.format === 'csv'
       ? {
           description: 'CSV, streamed, with a header row',
@@ -100,6 +126,12 @@ function operation(route: RestRoute) {
             content: { 'application/json': { schema: jsonSchema(route.output, 'output') } },
           }
         : { description: 'No content' };
+  const success = {
+    ...successBody,
+    headers: headerRefs(
+      route.method === 'GET' ? [REQUEST_ID_HEADER] : [REQUEST_ID_HEADER, REPLAYED_HEADER],
+    ),
+  };
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -115,6 +147,7 @@ function operation(route: RestRoute) {
             status,
             {
               description,
+              headers: headerRefs([REQUEST_ID_HEADER]),
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
             },
           ],
@@ -186,6 +219,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
         operatorToken: { type: 'http', scheme: 'bearer' },
       },
       schemas: { Error: errorSchema },
+      headers: responseHeaders,
     },
     paths,
     webhooks: webhooks(),
