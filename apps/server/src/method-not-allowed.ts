@@ -4,17 +4,24 @@ import type { FastifyInstance, HTTPMethods } from 'fastify';
 const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
 
 /**
+ * The server's own API: REST, the pixel and health. The plugins' paths (tRPC, which answers
+ * every method itself, the docs, the admin app's files) keep their own handling.
+ */
+const isApiPath = (url: string) =>
+  !url.includes('*') &&
+  (url.startsWith('/api/') || url === '/collect' || url === '/script.js' || url === '/health');
+
+/**
  * A known path called with a method it lacks is a 405 with `Allow`, not a 404: the caller has
  * the address right and the verb wrong. Routes are collected as they are registered; the call
- * returned here registers the 405s once every route is in. Wildcard routes (static files, the
- * admin app's assets) and tRPC (which answers every method itself) are left alone.
+ * returned here registers the 405s once every route is in.
  */
 export function collectMethods(app: FastifyInstance): () => void {
   // Keyed by the path's shape, so `/x/:id` and `/x/:organizationId` are one path to the router.
   const paths = new Map<string, { url: string; methods: Set<string> }>();
   let done = false;
   app.addHook('onRoute', (route) => {
-    if (done || route.url.includes('*') || route.url.startsWith('/trpc')) return;
+    if (done || !isApiPath(route.url)) return;
     const shape = route.url.replace(/:\w+/g, ':');
     const entry = paths.get(shape) ?? { url: route.url, methods: new Set<string>() };
     for (const method of [route.method].flat()) entry.methods.add(method);

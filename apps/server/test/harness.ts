@@ -3,6 +3,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { IdentityResolver, LoginThrottleOptions } from '@allot/api';
 import { ensureAdminBuild } from '@allot/admin/build';
+import type { FastifyServerOptions } from 'fastify';
 import { createServer } from 'node:net';
 import { buildServer } from '../src/app.ts';
 
@@ -106,6 +107,8 @@ export interface TestServerOptions {
   loginThrottle?: LoginThrottleOptions;
   /** Serve the admin app at `/`, built first if its build is missing or stale. */
   admin?: boolean;
+  /** The server's logger (Fastify's option); silent by default. */
+  logger?: FastifyServerOptions['logger'];
 }
 
 /** A port nothing listens on right now. */
@@ -137,6 +140,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     allowHttpWebhooks: options.allowHttpWebhooks ?? false,
     ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
     ...(options.admin ? { adminDir: await ensureAdminBuild() } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
