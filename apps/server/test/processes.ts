@@ -11,6 +11,8 @@ export interface ServerProcess {
   /** The REST API's base: `${origin}/api/v1`. */
   url: string;
   child: ChildProcess;
+  /** Everything it has written to stdout and stderr so far. */
+  output: () => string;
 }
 
 /** The server as deployed: its own process, sharing the test database with the others. */
@@ -51,5 +53,5 @@ export async function startServerProcess(
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
   const origin = `http://127.0.0.1:${port}`;
-  return { origin, url: `${origin}/api/v1`, child };
+  return { origin, url: `${origin}/api/v1`, child, output: () => output };
 }
