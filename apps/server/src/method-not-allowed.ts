@@ -1,5 +1,5 @@
 import { errorBody } from '@allot/rest';
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
 
@@ -35,20 +35,18 @@ export function collectMethods(app: FastifyInstance): () => void {
       const missing = METHODS.filter((method) => !methods.has(method));
       if (missing.length === 0) continue;
       const allow = METHODS.filter((method) => methods.has(method)).join(', ');
-      app.route({
-        method: missing as HTTPMethods[],
-        url,
-        handler: (request, reply) =>
-          reply
-            .code(405)
-            .header('allow', allow)
-            .send(
-              errorBody(
-                'method_not_allowed',
-                `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow}`,
-              ),
+      const refuse = async (request: FastifyRequest, reply: FastifyReply) =>
+        reply
+          .code(405)
+          .header('allow', allow)
+          .send(
+            errorBody(
+              'method_not_allowed',
+              `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow}`,
             ),
-      });
+          );
+      // Answered before the body is read: a 405 does not depend on what was sent.
+      app.route({ method: missing, url, onRequest: refuse, handler: refuse });
     }
   };
 }

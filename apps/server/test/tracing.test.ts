@@ -146,6 +146,21 @@ describe('405 method not allowed', () => {
     }
   });
 
+  it('answers 405 before reading the body, whatever was sent', async () => {
+    for (const [contentType, body] of [
+      ['text/plain', 'hello'],
+      ['application/json', '{"broken":'],
+    ]) {
+      const response = await fetch(`${server.url}/api/v1/partner/billing`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body,
+      });
+      expect(response.status, contentType).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD');
+    }
+  });
+
   it('leaves unknown paths 404, and the admin pages to the app', async () => {
     const unknown = await call('POST', '/api/v1/partner/nothing-here');
     expect(unknown.status).toBe(404);
