@@ -150,7 +150,7 @@ describe('405 method not allowed', () => {
     for (const [contentType, body] of [
       ['text/plain', 'hello'],
       ['application/json', '{"broken":'],
-    ]) {
+    ] as const) {
       const response = await fetch(`${server.url}/api/v1/partner/billing`, {
         method: 'POST',
         headers: { 'content-type': contentType },
