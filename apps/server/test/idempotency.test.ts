@@ -479,6 +479,31 @@ describe('Idempotency-Key on POST .../credits/consumptions', () => {
     expect(refused.headers.get(REPLAYED)).toBeNull();
   });
 
+  it('holds over tRPC too: a replay is marked, another body is a 409', async () => {
+    const { apiKey, id } = await funded(10);
+    const call = (amount: number) =>
+      fetch(`${server.url}/trpc/credits.consume`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-partner-api-key': apiKey,
+          'idempotency-key': 'over-trpc',
+        },
+        body: JSON.stringify({ organizationId: id, amount }),
+      });
+    const first = await call(2);
+    expect(first.status).toBe(200);
+    expect(first.headers.get(REPLAYED)).toBeNull();
+    const replay = await call(2);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get(REPLAYED)).toBe('true');
+    const reused = await call(3);
+    expect(reused.status).toBe(409);
+    const body = (await reused.json()) as { error: { data: { appCode: string } } };
+    expect(body.error.data.appCode).toBe('idempotency_key_reused');
+    expect(await used(apiKey, id)).toBe(2);
+  });
+
   it('ten concurrent retries with one key and body charge once; one answers first, the rest replay', async () => {
     const { apiKey, id } = await funded(50);
     const responses = await Promise.all(

@@ -210,7 +210,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
       title: 'Allot API',
       version: options.version,
       description:
-        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers.',
+        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers. Every response carries `X-Request-Id`; a method a path lacks answers 405 `method_not_allowed` with `Allow`.',
     },
     servers: [{ url: options.serverUrl }],
     components: {
