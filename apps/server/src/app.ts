@@ -198,9 +198,10 @@ export async function buildServer(options: ServerOptions) {
         paths?.length === 1 && ctx?.response?.replayed
           ? { headers: { [REPLAYED_HEADER]: 'true' } }
           : {},
-      onError: ({ error, path }) => {
+      onError: ({ error, path, req }) => {
+        // The request's own logger, so the line carries its reqId.
         if (error.code === 'INTERNAL_SERVER_ERROR')
-          app.log.error({ err: error, path }, 'tRPC procedure failed');
+          req.log.error({ err: error, path }, 'tRPC procedure failed');
       },
     } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
   });

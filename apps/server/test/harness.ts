@@ -188,6 +188,9 @@ export async function startTestServer(options: TestServerOptions = {}) {
     // A CSV export arrives as text; everything else is JSON.
     const csv = response.headers.get('content-type')?.startsWith('text/csv') ?? false;
     const parsed = csv ? text : text === '' ? undefined : (JSON.parse(text) as T);
+    // Every response names its request (X-Request-Id); the document describes the header.
+    if (!response.headers.get('x-request-id'))
+      throw new Error(`${method} ${path} answered ${response.status} without X-Request-Id`);
     // The path the server saw: dot segments (`/organizations/../billing`) are resolved first.
     const served = address.pathname.startsWith('/api/v1/')
       ? address.pathname.slice('/api/v1'.length)

@@ -81,8 +81,8 @@ export const creditsRouter = router({
    * Consumes credits, e.g. of an operator-defined credit type. The Idempotency-Key is the
    * consumption's own permanent key (not the 24-hour request key of other writes): a retry,
    * however late, returns the first result marked `replayed` and is never charged twice; the
-   * key with another amount, credit type or reference is a 409. It
-   * runs as one statement, so the organization's balance is locked only for that statement.
+   * key with another amount, credit type or reference is a 409. It runs as one statement, so
+   * the organization's balance is locked only for that statement.
    */
   consume: partnerProcedure
     .input(consumeCreditsInput)

@@ -131,8 +131,8 @@ export async function consumeForPartner(
     },
     now,
   );
-  if (result.replayed) {
-    await requireSameConsumption(db, input.organizationId, idempotencyKey!, {
+  if (result.replayed && idempotencyKey !== null) {
+    await requireSameConsumption(db, input.organizationId, idempotencyKey, {
       creditType,
       amount: input.amount,
       reference: input.reference ?? null,
