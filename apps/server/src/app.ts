@@ -13,7 +13,14 @@ import {
 } from '@allot/api';
 import { isDatabaseUnavailable, type Db } from '@allot/db';
 import { buildPixel } from '@allot/pixel/build';
-import { errorBody, registerRest, retryHeadersOf } from '@allot/rest';
+import {
+  errorBody,
+  registerRest,
+  REPLAYED_HEADER,
+  requestIdFor,
+  retryHeadersOf,
+  traceRequests,
+} from '@allot/rest';
 import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -28,6 +35,7 @@ import Fastify, {
 import { sql } from 'kysely';
 import { registerAdminApp } from './admin-app.ts';
 import { clientAddress } from './client-address.ts';
+import { collectMethods } from './method-not-allowed.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
 import { precompress, type Precompressed } from './precompressed.ts';
 import { FixedWindowStore } from './rate-limit-store.ts';
@@ -112,11 +120,15 @@ export async function buildServer(options: ServerOptions) {
     routerOptions: { maxParamLength: 5000 },
     bodyLimit: 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
+    // The id is the log line's `reqId` and the response's X-Request-Id.
+    genReqId: requestIdFor,
     // A path that does not decode (`%ZZ`, the bytes of a lone surrogate) gets the one error shape.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       void reply.code(400).send(errorBody('invalid_request', error.message));
     },
   });
+  traceRequests(app);
+  const answerMethodNotAllowed = collectMethods(app);
   const contextFor = createContextFactory({
     db: options.db,
     publicUrl: options.publicUrl,
@@ -197,23 +209,30 @@ export async function buildServer(options: ServerOptions) {
         contextFor(
           { ...credentialsFromHeaders(req.headers), ip: clientAddress(req.ip) },
           sessionCookie(req, res, options.publicUrl),
-          chargeFor(req),
+          { requestId: req.id, response: {}, chargeCall: chargeFor(req) },
         ),
-      onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          app.log.error({ err: error, path }, 'tRPC procedure failed');
+      // A call refused past its rate limit, or for a database outage, says when to retry, as on
+      // REST. A batch shares one context, so only a single call's replay can be told apart.
+      responseMeta: ({ ctx, paths, errors }) => {
+        const retry = errors.map(retryHeadersOf).find((found) => found !== undefined);
+        if (retry) return { headers: retry };
+        return paths?.length === 1 && ctx?.response?.replayed
+          ? { headers: { [REPLAYED_HEADER]: 'true' } }
+          : {};
       },
-      // A call refused past its rate limit, or for a database outage, says when to retry, as on REST.
-      responseMeta: ({ errors }) => {
-        const headers = errors.map(retryHeadersOf).find((found) => found !== undefined);
-        return headers ? { headers } : {};
+      onError: ({ error, path, req }) => {
+        // The request's own logger, so the line carries its reqId.
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          req.log.error({ err: error, path }, 'tRPC procedure failed');
       },
     } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
   });
 
   const document = registerRest(app, {
-    callerFor: (credentials, request) =>
-      createCaller(contextFor(credentials, undefined, chargeFor(request))),
+    callerFor: (credentials, request, trace) =>
+      createCaller(
+        contextFor(credentials, undefined, { ...trace, chargeCall: chargeFor(request) }),
+      ),
     publicUrl: options.publicUrl,
     version: VERSION,
   });
@@ -224,6 +243,7 @@ export async function buildServer(options: ServerOptions) {
     await sql`SELECT 1`.execute(options.db);
     return { status: 'ok', version: VERSION };
   });
+  answerMethodNotAllowed();
 
   return app;
 }

@@ -2,7 +2,7 @@ import { createIdentityResolver } from '@allot/api';
 import { buildServer } from './app.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './database.ts';
-import { resolveOperatorToken } from './operator-token.ts';
+import { operatorTokenBanner, resolveOperatorToken } from './operator-token.ts';
 import { webhookOptions } from './webhook-jobs.ts';
 import { startWorker } from './worker.ts';
 
@@ -58,7 +58,7 @@ console.log(
     `  tRPC          ${config.publicUrl}/trpc`,
     `  identities    ${config.identityUrl ?? config.identityDataset}`,
     `  job worker    ${worker ? 'in this process' : 'off here (ALLOT_WORKER=off; run pnpm worker)'}`,
-    `  operator token ${operator.source === 'ALLOT_OPERATOR_TOKEN' ? '(from ALLOT_OPERATOR_TOKEN)' : `${operator.token}  (stored in ${operator.source})`}`,
+    `  operator token ${operatorTokenBanner(operator)}`,
     '',
   ].join('\n'),
 );

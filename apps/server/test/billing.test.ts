@@ -355,7 +355,11 @@ describe('GET /partner/usage', () => {
         { apiKey },
       );
       expect(response.body).toEqual({
-        error: { code: 'invalid_date_range', message: expect.any(String) },
+        error: {
+          code: 'invalid_date_range',
+          message: expect.any(String),
+          requestId: expect.any(String),
+        },
       });
       expect(response.status).toBe(400);
     }

@@ -552,9 +552,8 @@ describe('POST .../credits/consumptions', () => {
     const again = await consume(partner, id, 3, 'visit-1');
     expect(again.status).toBe(201);
     expect(again.body.consumption).toEqual({ ...first.body.consumption, replayed: true });
-    // The key names the consumption itself: a retry that differs still returns the first result.
-    const different = await consume(partner, id, 4, 'visit-1');
-    expect(different.body.consumption).toEqual({ ...first.body.consumption, replayed: true });
+    // The key names the consumption itself: the key with another amount is a 409, not a charge.
+    expectError(await consume(partner, id, 4, 'visit-1'), 409, 'idempotency_key_reused');
     expect(await balance(partner, id)).toMatchObject({ available: 7, used: 3 });
   });
 

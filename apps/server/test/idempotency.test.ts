@@ -391,3 +391,141 @@ describe('Idempotency-Key lifetime', () => {
     }
   });
 });
+
+describe('Idempotency-Key on POST .../credits/consumptions', () => {
+  const REPLAYED = 'idempotent-replayed';
+
+  async function funded(amount: number) {
+    const { apiKey } = await server.createPartner({ billingMode: 'external' });
+    const created = await server.request('POST', ORGS, { apiKey, body: { name: 'Consumer' } });
+    const id = created.body.organization.id as string;
+    const grant = await server.request('POST', `${ORGS}/${id}/credits/grants`, {
+      apiKey,
+      body: { amount, reason: 'test' },
+    });
+    expect(grant.status).toBe(201);
+    return { apiKey, id };
+  }
+
+  const consume = (apiKey: string, id: string, body: object, idempotencyKey: string) =>
+    server.request('POST', `${ORGS}/${id}/credits/consumptions`, {
+      apiKey,
+      body,
+      headers: key(idempotencyKey),
+    });
+
+  async function used(apiKey: string, id: string) {
+    const { body } = await server.request('GET', `${ORGS}/${id}/credits`, { apiKey });
+    return body.balances.find((b: { creditType: string }) => b.creditType === 'identification')
+      .used as number;
+  }
+
+  it('answers 409 idempotency_key_reused for another amount, credit type or reference, and charges once', async () => {
+    const creditType = `enrich${randomUUID().slice(0, 8)}`;
+    const type = await server.request('POST', '/operator/credit-types', {
+      operator: true,
+      body: { key: creditType, name: 'Enrichment', unit: 'contact' },
+    });
+    expect(type.status).toBe(201);
+    const { apiKey, id } = await funded(10);
+    await server.request('POST', `${ORGS}/${id}/credits/grants`, {
+      apiKey,
+      body: { amount: 10, creditType, reason: 'test' },
+    });
+    const body = { amount: 2, reference: 'event-1' };
+    const first = await consume(apiKey, id, body, 'consume-1');
+    expect(first.status).toBe(201);
+    expect(first.body.consumption.replayed).toBe(false);
+
+    for (const other of [
+      { amount: 3, reference: 'event-1' },
+      { amount: 2, reference: 'event-2' },
+      { amount: 2 },
+      { amount: 2, reference: 'event-1', creditType },
+    ]) {
+      expectError(await consume(apiKey, id, other, 'consume-1'), 409, 'idempotency_key_reused');
+    }
+    const again = await consume(apiKey, id, body, 'consume-1');
+    expect(again.status).toBe(201);
+    expect(again.body.consumption).toEqual({ ...first.body.consumption, replayed: true });
+    expect(await used(apiKey, id)).toBe(2);
+    const { body: balances } = await server.request('GET', `${ORGS}/${id}/credits`, { apiKey });
+    expect(
+      balances.balances.find((b: { creditType: string }) => b.creditType === creditType),
+    ).toMatchObject({ used: 0 });
+  });
+
+  it('marks a replayed response with Idempotent-Replayed: true, and a first response not', async () => {
+    const { apiKey, id } = await funded(10);
+    const first = await consume(apiKey, id, { amount: 1 }, 'marked');
+    expect(first.headers.get(REPLAYED)).toBeNull();
+    const replay = await consume(apiKey, id, { amount: 1 }, 'marked');
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get(REPLAYED)).toBe('true');
+
+    // The same for writes that replay a stored response.
+    const body = { name: 'Replayed', initialCredits: 0 };
+    const created = await server.request('POST', ORGS, { apiKey, body, headers: key('org') });
+    expect(created.headers.get(REPLAYED)).toBeNull();
+    const replayed = await server.request('POST', ORGS, { apiKey, body, headers: key('org') });
+    expect(replayed.body).toEqual(created.body);
+    expect(replayed.headers.get(REPLAYED)).toBe('true');
+    const refused = await server.request('POST', ORGS, {
+      apiKey,
+      body: { name: 'Other' },
+      headers: key('org'),
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get(REPLAYED)).toBeNull();
+  });
+
+  it('holds over tRPC too: a replay is marked, another body is a 409', async () => {
+    const { apiKey, id } = await funded(10);
+    const call = (amount: number) =>
+      fetch(`${server.url}/trpc/credits.consume`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-partner-api-key': apiKey,
+          'idempotency-key': 'over-trpc',
+        },
+        body: JSON.stringify({ organizationId: id, amount }),
+      });
+    const first = await call(2);
+    expect(first.status).toBe(200);
+    expect(first.headers.get(REPLAYED)).toBeNull();
+    const replay = await call(2);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get(REPLAYED)).toBe('true');
+    const reused = await call(3);
+    expect(reused.status).toBe(409);
+    const body = (await reused.json()) as { error: { data: { appCode: string } } };
+    expect(body.error.data.appCode).toBe('idempotency_key_reused');
+    expect(await used(apiKey, id)).toBe(2);
+  });
+
+  it('ten concurrent retries with one key and body charge once; one answers first, the rest replay', async () => {
+    const { apiKey, id } = await funded(50);
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => consume(apiKey, id, { amount: 3 }, 'burst')),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
+    const replays = responses.map((r) => r.headers.get(REPLAYED) === 'true');
+    expect(replays.filter((replayed) => !replayed)).toHaveLength(1);
+    expect(responses.map((r) => r.body.consumption.replayed)).toEqual(replays);
+    expect(await used(apiKey, id)).toBe(3);
+  });
+
+  it('ten concurrent requests with one key and different bodies: exactly one is charged, the rest are 409', async () => {
+    const { apiKey, id } = await funded(100);
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => consume(apiKey, id, { amount: i + 1 }, 'contested')),
+    );
+    const won = responses.filter((r) => r.status === 201);
+    expect(won).toHaveLength(1);
+    expect(won[0]!.body.consumption.replayed).toBe(false);
+    for (const lost of responses.filter((r) => r.status !== 201))
+      expectError(lost, 409, 'idempotency_key_reused');
+    expect(await used(apiKey, id)).toBe(won[0]!.body.consumption.amount);
+  });
+});

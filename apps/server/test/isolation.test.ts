@@ -211,11 +211,15 @@ describe("partner B addressing partner A's organization", () => {
 
       const foreign = await send(route, target, b.apiKey);
       expect(foreign.status, JSON.stringify(foreign.body)).toBe(404);
-      expect(foreign.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+      expect(foreign.body).toEqual({
+        error: { code: 'not_found', message: expect.any(String), requestId: expect.any(String) },
+      });
       // Indistinguishable from an id that does not exist at all: nothing leaks.
       const missing = await send(route, { ...target, organizationId: randomUUID() }, b.apiKey);
       expect(missing.status).toBe(404);
-      expect(missing.body).toEqual(foreign.body);
+      expect(missing.body).toEqual({
+        error: { ...foreign.body.error, requestId: missing.headers.get('x-request-id') },
+      });
       expect(JSON.stringify(foreign.body)).not.toContain(id);
 
       expect(await snapshot(a.apiKey, id)).toEqual(before);

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
 import { expectError, expectInvalid } from './expect-errors.ts';
+import { startServerProcess, type ServerProcess } from './processes.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -562,5 +567,49 @@ describe('API keys', () => {
       .where('id', '=', partner.id)
       .executeTakeFirstOrThrow();
     for (const key of keys) expect(JSON.stringify(partnerRow)).not.toContain(key);
+  });
+});
+
+describe('the operator token in the start banner', () => {
+  /** Starts the server on `dataDir` without ALLOT_OPERATOR_TOKEN; answers its banner once stopped. */
+  async function bannerOf(dataDir: string, check: (process: ServerProcess) => Promise<void>) {
+    const started = await startServerProcess(server.databaseUrl, {
+      ALLOT_OPERATOR_TOKEN: '',
+      ALLOT_DATA_DIR: dataDir,
+    });
+    try {
+      await vi.waitFor(() => expect(started.output()).toContain('operator token'));
+      await check(started);
+    } finally {
+      const exited = once(started.child, 'exit');
+      started.child.kill('SIGTERM');
+      await exited;
+    }
+    return started.output();
+  }
+
+  const works = (token: string) => async (started: ServerProcess) => {
+    const response = await fetch(`${started.url}${PARTNERS}`, { headers: bearer(token) });
+    expect(response.status).toBe(200);
+  };
+
+  it('shows a generated token on the start that generated it only; later starts say where it is', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'allot-data-'));
+    const file = join(dataDir, 'operator-token');
+    try {
+      let token = '';
+      const first = await bannerOf(dataDir, async (started) => {
+        token = (await readFile(file, 'utf8')).trim();
+        await works(token)(started);
+      });
+      expect(token).toMatch(/^allot_op_/);
+      expect(first).toContain(token);
+
+      const second = await bannerOf(dataDir, async (started) => works(token)(started));
+      expect(second).not.toContain(token);
+      expect(second).toContain(`operator token stored in ${file}`);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

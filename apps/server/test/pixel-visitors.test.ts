@@ -56,11 +56,13 @@ describe('GET /partner/organizations/{id}/pixel', () => {
     const { apiKey, org } = await partnerWithOrg();
     const unknown = await server.request('GET', `${ORGS}/${randomUUID()}/pixel`, { apiKey });
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    expect(unknown.body).toEqual({
+      error: { code: 'not_found', message: expect.any(String), requestId: expect.any(String) },
+    });
     const anonymous = await server.request('GET', `${ORGS}/${org.id}/pixel`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toEqual({
-      error: { code: 'unauthorized', message: expect.any(String) },
+      error: { code: 'unauthorized', message: expect.any(String), requestId: expect.any(String) },
     });
     expectInvalid(await server.request('GET', `${ORGS}/nope/pixel`, { apiKey }), 'organizationId');
   });
@@ -167,7 +169,9 @@ describe('PUT /partner/organizations/{id}/pixel', () => {
       body: { allowedReferrers: ['https://acme.com'] },
     });
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    expect(response.body).toEqual({
+      error: { code: 'not_found', message: expect.any(String), requestId: expect.any(String) },
+    });
   });
 });
 
@@ -202,7 +206,9 @@ describe('GET /partner/organizations/{id}/visitors', () => {
     const { apiKey } = await partnerWithOrg();
     const response = await server.request('GET', `${ORGS}/${randomUUID()}/visitors`, { apiKey });
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    expect(response.body).toEqual({
+      error: { code: 'not_found', message: expect.any(String), requestId: expect.any(String) },
+    });
   });
 
   it("pages through the organization's visitors, most recently seen first", async () => {

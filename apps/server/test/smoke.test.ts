@@ -59,7 +59,11 @@ describe('documentation', () => {
     const response = await fetch(`${server.url}/api/v1/partner/nothing`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
-      error: { code: 'not_found', message: 'No route GET /api/v1/partner/nothing' },
+      error: {
+        code: 'not_found',
+        message: 'No route GET /api/v1/partner/nothing',
+        requestId: response.headers.get('x-request-id'),
+      },
     });
   });
 });

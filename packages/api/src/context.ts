@@ -51,16 +51,34 @@ export interface SessionCookie {
 }
 
 /**
+ * What a procedure tells its transport beside its output, so the body's shape stays the contract.
+ * The transport owns the object and reads it once the call has answered.
+ */
+export interface ResponseMeta {
+  /** The answer is a stored one (an Idempotency-Key retry): sent as `Idempotent-Replayed: true`. */
+  replayed?: boolean;
+}
+
+/**
+ * What the HTTP transport adds to a request's context: its id for errors, its response meta, and
+ * how its calls count against the rate limits.
+ */
+export interface RequestTrace {
+  requestId?: string | undefined;
+  response?: ResponseMeta | undefined;
+  chargeCall?: ChargeCall | undefined;
+}
+
+/**
  * The inner tRPC context: no HTTP in it, so tests and the REST adapter build it the same way.
  */
-export interface Context extends ServiceContext {
+export interface Context extends ServiceContext, RequestTrace {
   credentials: Credentials;
   /** sha256 of the operator token, or null when no operator access is configured. */
   operatorTokenHash: Buffer | null;
   /** Failed sign-ins per email and address, shared by every request to this deployment. */
   loginThrottle: LoginThrottle;
   sessionCookie?: SessionCookie | undefined;
-  chargeCall?: ChargeCall | undefined;
 }
 
 export interface ContextOptions {
@@ -75,7 +93,7 @@ export interface ContextOptions {
 export type ContextFactory = (
   credentials: Credentials,
   sessionCookie?: SessionCookie,
-  chargeCall?: ChargeCall,
+  trace?: RequestTrace,
 ) => Context;
 
 type HeaderValue = string | string[] | undefined;

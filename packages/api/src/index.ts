@@ -13,6 +13,8 @@ export type {
   ContextOptions,
   Credentials,
   RateVerdict,
+  RequestTrace,
+  ResponseMeta,
   ServiceContext,
   SessionCookie,
 } from './context.ts';
@@ -32,7 +34,7 @@ export function createContextFactory(options: ContextOptions): ContextFactory {
   const operatorTokenHash = options.operatorToken ? sha256(options.operatorToken) : null;
   const clock = options.clock ?? (() => new Date());
   const loginThrottle = new LoginThrottle(options.loginThrottle);
-  return (credentials, sessionCookie, chargeCall): Context => ({
+  return (credentials, sessionCookie, trace): Context => ({
     db: options.db,
     clock,
     publicUrl: options.publicUrl,
@@ -41,6 +43,8 @@ export function createContextFactory(options: ContextOptions): ContextFactory {
     loginThrottle,
     credentials,
     sessionCookie,
-    chargeCall,
+    requestId: trace?.requestId,
+    response: trace?.response,
+    chargeCall: trace?.chargeCall,
   });
 }

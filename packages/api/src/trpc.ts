@@ -15,11 +15,13 @@ import { authenticateSession, csrfMatches } from './services/sessions.ts';
 import { sameHash, sha256 } from './crypto.ts';
 
 const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     return {
       ...shape,
       data: {
         ...shape.data,
+        // The same id as the response's X-Request-Id header and the server's log line.
+        requestId: ctx?.requestId,
         // Never expose a stack outside development tooling.
         stack: undefined,
         appCode: appCodeOf(error),

@@ -4,7 +4,8 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
+  /** `requestId` is added to every error body as it is sent (see request-id.ts). */
+  error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
 export const errorBody = (code: string, message: string, details?: unknown): ErrorBody => ({

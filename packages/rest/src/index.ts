@@ -8,3 +8,10 @@ export {
   type ErrorBody,
 } from './errors.ts';
 export { routes, type RestRoute } from './route-table.ts';
+export {
+  REPLAYED_HEADER,
+  REQUEST_ID_HEADER,
+  REQUEST_ID_PATTERN,
+  requestIdFor,
+  traceRequests,
+} from './request-id.ts';

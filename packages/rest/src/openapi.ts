@@ -6,6 +6,7 @@ import {
   type EnvelopeType,
 } from '@allot/domain';
 import type { z } from 'zod';
+import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from './request-id.ts';
 import {
   errorSchema,
   headerRefs,
@@ -139,6 +140,13 @@ function operation(
       },
     };
   }
+  parameters.push({
+    name: REQUEST_ID_HEADER,
+    in: 'header',
+    required: false,
+    description: 'Your id for this request, echoed on the response; another value is replaced',
+    schema: { type: 'string', pattern: REQUEST_ID_PATTERN },
+  });
   const idempotent = route.method !== 'GET';
   if (idempotent) {
     parameters.push({
@@ -268,7 +276,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
       title: 'Allot API',
       version: options.version,
       description:
-        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers; money is a decimal string. A query parameter an operation does not list is a 400. Answers above 1 KB come with `Content-Encoding: br` or `gzip` when `Accept-Encoding` allows it (`Vary: Accept-Encoding`).',
+        'The partner API (`X-Partner-API-Key`) and the operator API (`Authorization: Bearer`). Credits are integers; money is a decimal string. A query parameter an operation does not list is a 400. Answers above 1 KB come with `Content-Encoding: br` or `gzip` when `Accept-Encoding` allows it (`Vary: Accept-Encoding`). Every response carries `X-Request-Id`; a method a path lacks answers 405 `method_not_allowed` with `Allow`.',
       license: { name: 'MIT', identifier: 'MIT' },
       // Partners reach whoever runs this deployment (Allot is whitelabel).
       contact: {

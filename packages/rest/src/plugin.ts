@@ -1,14 +1,21 @@
-import { credentialsFromHeaders, type Caller, type Credentials } from '@allot/api';
+import {
+  credentialsFromHeaders,
+  type Caller,
+  type Credentials,
+  type RequestTrace,
+  type ResponseMeta,
+} from '@allot/api';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorBody, toHttpError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { REPLAYED_HEADER } from './request-id.ts';
 import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
 
 export interface RestOptions {
-  /** A caller for the credentials of one request (the request, for its rate limit). */
-  callerFor: (credentials: Credentials, request: FastifyRequest) => Caller;
+  /** A caller for the credentials of one request (the request, for its rate limit); `trace` carries its id and response meta. */
+  callerFor: (credentials: Credentials, request: FastifyRequest, trace: RequestTrace) => Caller;
   /** Where clients reach the API, for the OpenAPI `servers` entry. */
   publicUrl: string;
   version: string;
@@ -127,9 +134,11 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
         // is accepted on reads only (the admin app's CSV downloads are plain links); a change
         // over REST never rides on a cookie, so no CSRF check is needed here.
         if (route.method !== 'GET') credentials.sessionToken = undefined;
-        const caller = options.callerFor(credentials, request);
+        const response: ResponseMeta = {};
+        const caller = options.callerFor(credentials, request, { requestId: request.id, response });
         try {
           const output = await route.call(caller, input as never);
+          if (response.replayed) reply.header(REPLAYED_HEADER, 'true');
           if (route.format === 'csv') return await sendCsv(reply, output as AsyncIterable<string>);
           return route.status === 204
             ? reply.code(204).send()

@@ -27,7 +27,7 @@ import {
   setGrantExpiry,
   voidGrant,
 } from '../services/credits.ts';
-import { once } from '../services/idempotency.ts';
+import { markReplayed, once } from '../services/idempotency.ts';
 import { consumeForPartner } from '../services/ledger/consume.ts';
 import { exportEntries, listEntries } from '../services/ledger-entries.ts';
 import { partnerProcedure, router } from '../trpc.ts';
@@ -80,21 +80,24 @@ export const creditsRouter = router({
   /**
    * Consumes credits, e.g. of an operator-defined credit type. The Idempotency-Key is the
    * consumption's own permanent key (not the 24-hour request key of other writes): a retry,
-   * however late, returns the first result marked `replayed` and is never charged twice. It
-   * runs as one statement, so the organization's balance is locked only for that statement.
+   * however late, returns the first result marked `replayed` and is never charged twice; the
+   * key with another amount, credit type or reference is a 409. It runs as one statement, so
+   * the organization's balance is locked only for that statement.
    */
   consume: partnerProcedure
     .input(consumeCreditsInput)
     .output(consumptionSchema)
-    .mutation(({ ctx, input }) =>
-      consumeForPartner(
+    .mutation(async ({ ctx, input }) => {
+      const result = await consumeForPartner(
         ctx.db,
         ctx.partnerId,
         input,
         ctx.credentials.idempotencyKey ?? null,
         ctx.clock(),
-      ),
-    ),
+      );
+      if (result.consumption.replayed) markReplayed(ctx);
+      return result;
+    }),
 
   ledger: partnerProcedure
     .input(organizationLedgerInput)

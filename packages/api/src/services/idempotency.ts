@@ -29,6 +29,11 @@ export interface OnceOptions<T> {
   secretField?: keyof T & string;
 }
 
+/** Tells the transport that the answer is a stored one, for its `Idempotent-Replayed` header. */
+export function markReplayed(ctx: Pick<Context, 'response'>) {
+  if (ctx.response) ctx.response.replayed = true;
+}
+
 /**
  * Runs a write at most once per idempotency key. The key is claimed, the work done and its
  * result stored in one transaction: a retry after a crash either finds the stored result or
@@ -88,6 +93,7 @@ export async function once<T>(
           prior.response,
         );
       }
+      markReplayed(ctx);
       return prior.response as T;
     }
     const result = await work(trx);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db, type EntryType, type Tx } from '@allot/db';
 import { DEFAULT_CREDIT_TYPE, type ConsumeCreditsInput, type ConsumeResult } from '@allot/domain';
-import { notFound, refused } from '../../errors.ts';
+import { conflict, notFound, refused } from '../../errors.ts';
 import { requireOrganization } from '../organization-access.ts';
 import { refreshPeriods } from '../periods.ts';
 import { openAccounts, requireCreditType } from './accounts.ts';
@@ -136,6 +136,13 @@ export async function consumeForPartner(
     },
     now,
   );
+  if (result.replayed && idempotencyKey !== null) {
+    await requireSameConsumption(db, input.organizationId, idempotencyKey, {
+      creditType,
+      amount: input.amount,
+      reference: input.reference ?? null,
+    });
+  }
   if (!result.granted) {
     throw refused({
       code: result.reason ?? 'insufficient_credits',
@@ -154,6 +161,36 @@ export async function consumeForPartner(
       replayed: result.replayed,
     },
   };
+}
+
+/**
+ * A replay answers the first consumption only for the same request: the key with another
+ * amount, credit type or reference is a 409, as for every other write. Checked only on a replay
+ * (a record is never changed once written), so a first consumption costs no extra round trip.
+ */
+async function requireSameConsumption(
+  db: Db | Tx,
+  organizationId: string,
+  idempotencyKey: string,
+  request: { creditType: string; amount: number; reference: string | null },
+) {
+  const prior = await db
+    .selectFrom('consumptions')
+    .select(['credit_type', 'amount', 'reference'])
+    .where('organization_id', '=', organizationId)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+  if (
+    !prior ||
+    prior.credit_type !== request.creditType ||
+    Number(prior.amount) !== request.amount ||
+    prior.reference !== request.reference
+  ) {
+    throw conflict(
+      'idempotency_key_reused',
+      'This Idempotency-Key was used with a different request',
+    );
+  }
 }
 
 async function partnerOf(db: Db | Tx, organizationId: string): Promise<string> {
