@@ -17,6 +17,7 @@ import {
   errorBody,
   registerRest,
   REPLAYED_HEADER,
+  REQUEST_ID_HEADER,
   requestIdFor,
   retryHeadersOf,
   traceRequests,
@@ -35,6 +36,7 @@ import Fastify, {
 import { sql } from 'kysely';
 import { registerAdminApp } from './admin-app.ts';
 import { clientAddress } from './client-address.ts';
+import { answerClientError } from './client-errors.ts';
 import { collectMethods } from './method-not-allowed.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
 import { precompress, type Precompressed } from './precompressed.ts';
@@ -122,9 +124,16 @@ export async function buildServer(options: ServerOptions) {
     trustProxy: options.trustProxy ?? false,
     // The id is the log line's `reqId` and the response's X-Request-Id.
     genReqId: requestIdFor,
+    clientErrorHandler: answerClientError,
     // A path that does not decode (`%ZZ`, the bytes of a lone surrogate) gets the one error shape.
-    frameworkErrors: (error, _request, reply: FastifyReply) => {
-      void reply.code(400).send(errorBody('invalid_request', error.message));
+    // It is answered before any hook runs, so it names the request itself.
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      void reply
+        .code(400)
+        .header(REQUEST_ID_HEADER, request.id)
+        .send({
+          error: { code: 'invalid_request', message: error.message, requestId: request.id },
+        });
     },
   });
   traceRequests(app);

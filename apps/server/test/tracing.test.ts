@@ -44,6 +44,20 @@ describe('X-Request-Id', () => {
     }
   });
 
+  it('is on what the HTTP parser refuses too: a request line past its limit, a path that does not decode', async () => {
+    const long = await fetch(`${server.url}${ORGS}?search=${'x'.repeat(20_000)}`);
+    expect(long.status).toBe(431);
+    const longBody = (await long.json()) as { error: { code: string; requestId: string } };
+    expect(longBody.error.code).toBe('headers_too_large');
+    expect(longBody.error.requestId).toBe(long.headers.get('x-request-id'));
+    expect(long.headers.get('x-request-id')).toMatch(UUID);
+
+    const undecodable = await fetch(`${server.url}/api/v1/partner/organizations/%ZZ`);
+    expect(undecodable.status).toBe(400);
+    const body = (await undecodable.json()) as { error: { requestId: string } };
+    expect(body.error.requestId).toBe(undecodable.headers.get('x-request-id'));
+  });
+
   it('is in every error body as error.requestId, the same as the header', async () => {
     const { apiKey } = await server.createPartner();
     const unknownOrg = await server.request('GET', `${ORGS}/0190a0a0-0000-7000-8000-000000000000`, {
