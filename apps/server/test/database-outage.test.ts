@@ -22,6 +22,7 @@ interface Outcome {
   status: number;
   code?: string;
   retryAfter: string | null;
+  replayed?: boolean;
   grantId?: string;
 }
 
@@ -44,6 +45,7 @@ function grant(server: ServerProcess, apiKey: string, orgId: string, i: number):
       return {
         status: response.status,
         retryAfter: response.headers.get('retry-after'),
+        replayed: response.headers.get('idempotent-replayed') === 'true',
         ...(body.error && { code: body.error.code }),
         ...(body.grant && { grantId: body.grant.id }),
       };
@@ -98,7 +100,10 @@ async function expectExactlyOnce(
     retried.push(...(await Promise.all(first.slice(i, i + 25).map((_, k) => send(i + k)))));
   retried.forEach((outcome, i) => {
     expect(outcome.status).toBe(201);
-    if (first[i]!.status === 201) expect(outcome.grantId).toBe(first[i]!.grantId);
+    if (first[i]!.status === 201) {
+      expect(outcome.grantId).toBe(first[i]!.grantId);
+      expect(outcome.replayed).toBe(true);
+    }
   });
   const blocks = await countBlocks();
   for (let i = 0; i < first.length; i += 1) expect(blocks.get(`outage-${i}`)).toBe(1);

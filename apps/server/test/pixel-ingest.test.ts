@@ -529,24 +529,30 @@ describe('ICP profiles', () => {
   });
 });
 
+/** A server with 3 events a minute per address and 5 per pixel key, and one site on it. */
+async function limitedSite(name: string) {
+  const limited = await startTestServer({
+    identity,
+    trustProxy: ['127.0.0.1'],
+    pixelRateLimitPerIp: 3,
+    pixelRateLimitPerKey: 5,
+  });
+  const { apiKey } = await limited.createPartner();
+  const org = await limited.request('POST', ORGS, { apiKey, body: { name } });
+  const orgId = org.body.organization.id;
+  await limited.request('PUT', `${ORGS}/${orgId}/pixel`, {
+    apiKey,
+    body: { allowedReferrers: [SITE] },
+  });
+  const pixelKey = (await limited.request('GET', `${ORGS}/${orgId}/pixel`, { apiKey })).body
+    .apiKey as string;
+  return { limited, pixelKey };
+}
+
 describe('POST /collect: rate limits', () => {
   it('limits events per client IP and per pixel key', async () => {
-    const limited = await startTestServer({
-      identity,
-      trustProxy: ['127.0.0.1'],
-      pixelRateLimitPerIp: 3,
-      pixelRateLimitPerKey: 5,
-    });
+    const { limited, pixelKey } = await limitedSite('Busy');
     try {
-      const { apiKey } = await limited.createPartner();
-      const org = await limited.request('POST', ORGS, { apiKey, body: { name: 'Busy' } });
-      const orgId = org.body.organization.id;
-      await limited.request('PUT', `${ORGS}/${orgId}/pixel`, {
-        apiKey,
-        body: { allowedReferrers: [SITE] },
-      });
-      const pixelKey = (await limited.request('GET', `${ORGS}/${orgId}/pixel`, { apiKey })).body
-        .apiKey;
       const event = (ip: string) =>
         limited.collect(
           { k: pixelKey, v: 'visitor-limited', e: 'pageview', u: `${SITE}/` },
@@ -565,22 +571,8 @@ describe('POST /collect: rate limits', () => {
   });
 
   it("counts refused events against their sender, never against the pixel key's budget", async () => {
-    const limited = await startTestServer({
-      identity,
-      trustProxy: ['127.0.0.1'],
-      pixelRateLimitPerIp: 3,
-      pixelRateLimitPerKey: 5,
-    });
+    const { limited, pixelKey } = await limitedSite('Targeted');
     try {
-      const { apiKey } = await limited.createPartner();
-      const org = await limited.request('POST', ORGS, { apiKey, body: { name: 'Targeted' } });
-      const orgId = org.body.organization.id;
-      await limited.request('PUT', `${ORGS}/${orgId}/pixel`, {
-        apiKey,
-        body: { allowedReferrers: [SITE] },
-      });
-      const pixelKey = (await limited.request('GET', `${ORGS}/${orgId}/pixel`, { apiKey })).body
-        .apiKey;
       const event = (ip: string, origin: string, body?: string) =>
         limited.collect(
           body ?? { k: pixelKey, v: 'visitor-targeted', e: 'pageview', u: `${SITE}/` },
