@@ -1,5 +1,7 @@
-import { AppError, services } from '@allot/api';
+import { services } from '@allot/api';
+import { isDatabaseUnavailable } from '@allot/db';
 import {
+  AppError,
   createPartnerInput,
   emailSchema,
   partnerIdInput,
@@ -125,8 +127,10 @@ async function run(database: OpenDatabase, command: string) {
     }
     case 'keys revoke': {
       const input = parse(revokeApiKeyInput, { partnerId: values.partner, keyId: values.key });
-      await services.revokeApiKey(db, input.partnerId, input.keyId, now).catch(() => {
-        throw new UsageError(`No API key ${input.keyId} for partner ${input.partnerId}`);
+      await services.revokeApiKey(db, input.partnerId, input.keyId, now).catch((error: unknown) => {
+        if (error instanceof AppError && error.kind === 'not_found')
+          throw new UsageError(`No API key ${input.keyId} for partner ${input.partnerId}`);
+        throw error;
       });
       return print({ revoked: input.keyId }, `Revoked ${input.keyId}`);
     }
@@ -138,13 +142,7 @@ async function run(database: OpenDatabase, command: string) {
       const user = await db.transaction().execute(async (trx) => {
         if (!(await services.partnerExists(trx, partnerId)))
           throw new UsageError(`No partner ${partnerId}`);
-        return services
-          .createUser(trx, partnerId, { email, role, password }, now)
-          .catch((error: unknown) => {
-            if (error instanceof Error && error.cause instanceof AppError)
-              throw new UsageError(error.cause.message);
-            throw error;
-          });
+        return services.createUser(trx, partnerId, { email, role, password }, now);
       });
       return print(
         generated ? { user, password } : { user },
@@ -173,14 +171,38 @@ if (values.help || positionals.length === 0) {
   process.exit(0);
 }
 
-const database = await openDatabase(loadConfig(), 2);
+/**
+ * One line for the operator and the exit code: 2 for what the command asked (bad options, a
+ * refused rule, something that does not exist), 1 for a fault, the database's included.
+ */
+function failure(error: unknown): { message: string; exitCode: 1 | 2 } {
+  if (error instanceof UsageError || error instanceof AppError)
+    return { message: error.message, exitCode: 2 };
+  // Wrappers (the migrator's "Migration failed") hide what went wrong: name the innermost cause.
+  let cause = error;
+  while (cause instanceof Error && cause.cause !== undefined) cause = cause.cause;
+  const reason =
+    cause instanceof Error
+      ? cause.message || (cause as { code?: string }).code || cause.name
+      : String(cause);
+  if (isDatabaseUnavailable(error))
+    return {
+      message: `The database is unreachable (${reason}); check DATABASE_URL or ALLOT_DATA_DIR`,
+      exitCode: 1,
+    };
+  return { message: `Unexpected error: ${reason}`, exitCode: 1 };
+}
+
+let database: OpenDatabase | undefined;
 let exitCode = 0;
 try {
+  database = await openDatabase(loadConfig(), 2);
   await run(database, command);
 } catch (error) {
-  console.error(error instanceof UsageError ? error.message : error);
-  exitCode = error instanceof UsageError ? 2 : 1;
+  const failed = failure(error);
+  console.error(failed.message);
+  exitCode = failed.exitCode;
 } finally {
-  await database.close();
+  await database?.close();
 }
 process.exit(exitCode);

@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@allot/db/testing';
+import { sql } from 'kysely';
 import { startTestServer, type TestServer } from './harness.ts';
 import { signIn } from './sessions.ts';
 
@@ -17,11 +19,22 @@ afterAll(() => server.close());
 
 /** The CLI as a user runs it: a separate process, against DATABASE_URL. */
 async function cli(...args: string[]) {
+  return cliAt(server.databaseUrl, ...args);
+}
+
+function cliAt(databaseUrl: string, ...args: string[]) {
   return run(join(serverDir, 'node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
     cwd: serverDir,
-    env: { ...process.env, DATABASE_URL: server.databaseUrl },
+    env: { ...process.env, DATABASE_URL: databaseUrl },
   });
 }
+
+/** How a run that should fail failed: its exit code and what it wrote to stderr. */
+const failureOf = (running: Promise<unknown>) =>
+  running.then(
+    () => null,
+    (error: { code: number; stderr: string }) => error,
+  );
 
 describe('pnpm allot', () => {
   it('creates a partner whose key drives the REST API, with JSON identical to the REST body', async () => {
@@ -115,6 +128,43 @@ describe('pnpm allot', () => {
     );
     expect(failure?.code).toBe(2);
     expect(failure?.stderr).toContain('No partner');
+  });
+
+  it('says which API key does not exist', async () => {
+    const { partner } = await server.createPartner();
+    const missing = '00000000-0000-7000-8000-000000000000';
+    const failure = await failureOf(
+      cli('keys', 'revoke', '--partner', partner.id, '--key', missing),
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr.trim()).toBe(`No API key ${missing} for partner ${partner.id}`);
+  });
+
+  it('reports a database it cannot reach in one line with exit code 1', async () => {
+    // Port 1 on the loopback address: nothing listens there.
+    const failure = await failureOf(
+      cliAt('postgres://allot:allot@127.0.0.1:1/allot', 'partners', 'list'),
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr.trim()).toMatch(
+      /^The database is unreachable \(.*ECONNREFUSED.*\)[^\n]*$/,
+    );
+  });
+
+  it('reports a fault in the database as itself, not as a missing API key', async () => {
+    const broken = await createTestDatabase();
+    try {
+      const { partner } = await server.createPartner();
+      await sql`ALTER TABLE api_keys RENAME TO api_keys_elsewhere`.execute(broken.db);
+      const failure = await failureOf(
+        cliAt(broken.url, 'keys', 'revoke', '--partner', partner.id, '--key', partner.id),
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).not.toContain('No API key');
+      expect(failure?.stderr.trim()).toBe('Unexpected error: relation "api_keys" does not exist');
+    } finally {
+      await broken.drop();
+    }
   });
 
   it('creates users who sign in: with --password, or with a generated password printed once', async () => {

@@ -1,6 +1,7 @@
-import { AppError, services } from '@allot/api';
+import { services } from '@allot/api';
 import type { Tx } from '@allot/db';
 import {
+  AppError,
   BILLING_MODES,
   GRANT_STATUSES,
   type BillingMode,
@@ -188,8 +189,7 @@ async function attempt<T>(call: () => Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await call() };
   } catch (error) {
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof AppError) return { ok: false, code: cause.appCode };
+    if (error instanceof AppError) return { ok: false, code: error.code };
     throw error;
   }
 }

@@ -3,7 +3,8 @@ import { LoginThrottle } from './services/login-throttle.ts';
 import type { Context, ContextFactory, ContextOptions } from './context.ts';
 
 export { appRouter, createCaller, type AppRouter, type Caller } from './root.ts';
-export { AppError, appCodeOf, DATABASE_RETRY_AFTER_SECONDS, detailsOf } from './errors.ts';
+export { DATABASE_RETRY_AFTER_SECONDS } from './errors.ts';
+export { appCodeOf, detailsOf, toTRPCError, TRPC_CODE_OF_KIND } from './trpc-errors.ts';
 export { credentialsFromHeaders, CSRF_HEADER, SESSION_COOKIE } from './context.ts';
 export type {
   ChargeCall,

@@ -2,14 +2,9 @@ import { initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { isDatabaseUnavailable } from '@allot/db';
-import {
-  appCodeOf,
-  databaseUnavailable,
-  detailsOf,
-  forbidden,
-  rateLimited,
-  unauthorized,
-} from './errors.ts';
+import { AppError } from '@allot/domain';
+import { databaseUnavailable, forbidden, rateLimited, unauthorized } from './errors.ts';
+import { appCodeOf, detailsOf, toTRPCError } from './trpc-errors.ts';
 import { authenticatePartner } from './services/api-keys.ts';
 import { authenticateSession, csrfMatches } from './services/sessions.ts';
 import { sameHash, sha256 } from './crypto.ts';
@@ -36,17 +31,18 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Every procedure: a request that met a dead or unreachable database fails as a 503
- * `database_unavailable` (retry it, with its Idempotency-Key), never as a 500.
+ * Every procedure: what a service or middleware refused with (an `AppError`) fails with the
+ * tRPC code of its kind, and a request that met a dead or unreachable database fails as a 503
+ * `database_unavailable` (retry it, with its Idempotency-Key), never as a 500. tRPC has wrapped
+ * anything thrown below as an INTERNAL_SERVER_ERROR whose cause is what was thrown.
  */
 const procedure = t.procedure.use(async ({ next }) => {
   const result = await next();
-  if (
-    !result.ok &&
-    result.error.code === 'INTERNAL_SERVER_ERROR' &&
-    isDatabaseUnavailable(result.error)
-  )
-    throw databaseUnavailable(result.error.cause);
+  if (result.ok) return result;
+  const { error } = result;
+  if (error.code !== 'INTERNAL_SERVER_ERROR') return result;
+  if (error.cause instanceof AppError) throw toTRPCError(error.cause);
+  if (isDatabaseUnavailable(error)) throw toTRPCError(databaseUnavailable(error.cause));
   return result;
 });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { text } from './text.ts';
 import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
 import { creditTypeField, positiveCreditsSchema } from './credits.ts';
+import type { RuleCode } from './errors.ts';
 
 /** A balance alert: a number of credits, or a percentage of the period's allocation. */
 export const balanceThresholdSchema = z.union([
@@ -70,6 +71,15 @@ export const autoTopUpRuleSchema = z.object({
 });
 
 export const AUTO_TOP_UP_STATUSES = ['pending', 'applied', 'failed'] as const;
+
+/** Why an auto top-up failed: the worker's own checks, or the refusal its grant met. */
+export const AUTO_TOP_UP_FAILURES = [
+  'insufficient_pool_credits',
+  'max_per_period_reached',
+  'trial_cap_exceeded',
+  'organization_inactive',
+] as const satisfies readonly RuleCode[];
+export type AutoTopUpFailure = (typeof AUTO_TOP_UP_FAILURES)[number];
 
 export const autoTopUpRunSchema = z.object({
   id: idSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RuleCode } from './errors.ts';
 import { withTextRule } from './text.ts';
 
 /** Credits are whole units. The cap keeps every sum of credits exact in a JS number. */
@@ -18,14 +19,14 @@ export const pageSizeSchema = z.int().min(1).max(100);
 
 /** A business rule that refused a request (answered as 422). */
 export interface RuleViolation {
-  code: string;
+  code: RuleCode;
   message: string;
 }
 
 export type RuleResult<T> = { ok: true; value: T } | { ok: false; violation: RuleViolation };
 
 export const ok = <T>(value: T): RuleResult<T> => ({ ok: true, value });
-export const refuse = <T = never>(code: string, message: string): RuleResult<T> => ({
+export const refuse = <T = never>(code: RuleCode, message: string): RuleResult<T> => ({
   ok: false,
   violation: { code, message },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { text } from './text.ts';
 import { GRANT_STATUSES } from './blocks.ts';
 import { idSchema, isoDateTimeSchema, MAX_CREDITS } from './common.ts';
+import type { RuleCode } from './errors.ts';
 import { pagedListSchema, pageQueryFields } from './paging.ts';
 
 /** The credit type the pixel consumes and the partner pool is sold in. */
@@ -216,7 +217,7 @@ export const ledgerPageSchema = z.object({
 export interface ConsumeResult {
   granted: boolean;
   /** Why not, when not granted. */
-  reason: 'insufficient_credits' | 'organization_inactive' | null;
+  reason: Extract<RuleCode, 'insufficient_credits' | 'organization_inactive'> | null;
   /** Credits taken from blocks. */
   charged: number;
   /** Credits consumed past zero (usage_based only). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { text } from './text.ts';
+import { AUTO_TOP_UP_FAILURES } from './alerts.ts';
 import { idSchema, isoDateTimeSchema } from './common.ts';
 
 /**
@@ -126,12 +127,7 @@ export const eventDataSchemas = {
     creditType: text(),
     amount: z.int(),
     threshold: z.int(),
-    reason: z.enum([
-      'insufficient_pool_credits',
-      'max_per_period_reached',
-      'trial_cap_exceeded',
-      'organization_inactive',
-    ]),
+    reason: z.enum(AUTO_TOP_UP_FAILURES),
     message: text(),
   }),
 } satisfies Record<EventType, z.ZodType>;

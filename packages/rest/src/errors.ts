@@ -1,4 +1,5 @@
 import { appCodeOf, DATABASE_RETRY_AFTER_SECONDS, detailsOf } from '@allot/api';
+import { AppError, type ErrorKind } from '@allot/domain';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
@@ -35,18 +36,21 @@ const isRateLimit = (
   'remaining' in details &&
   'retryAfterSeconds' in details;
 
-/** The rate-limit headers for a call refused past its limit, or undefined for any other error. */
+/** The kinds of refusal a client may retry, as tRPC codes them. */
+const RETRY_KINDS: Partial<Record<TRPCError['code'], ErrorKind>> = {
+  SERVICE_UNAVAILABLE: 'unavailable',
+  TOO_MANY_REQUESTS: 'rate_limited',
+};
+
 /**
  * When to retry a refusal: a rate limit's `Retry-After` and `X-RateLimit-*`, or a database outage's
  * `Retry-After`. Both transports send them.
  */
-export function retryHeadersOf(error: TRPCError): Record<string, string> | undefined {
-  if (error.code === 'SERVICE_UNAVAILABLE')
-    return { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) };
-  const details = detailsOf(error);
-  return error.code === 'TOO_MANY_REQUESTS' && isRateLimit(details)
-    ? rateLimitHeaders(details)
-    : undefined;
+export function retryHeadersOf(error: TRPCError | AppError): Record<string, string> | undefined {
+  const kind = error instanceof AppError ? error.kind : RETRY_KINDS[error.code];
+  if (kind === 'unavailable') return { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) };
+  const details = error instanceof AppError ? error.details : detailsOf(error);
+  return kind === 'rate_limited' && isRateLimit(details) ? rateLimitHeaders(details) : undefined;
 }
 
 /** The one REST error shape, from whatever a procedure threw. Anything unexpected is a bare 500. */
@@ -55,6 +59,15 @@ export function toHttpError(error: unknown): {
   body: ErrorBody;
   headers?: Record<string, string>;
 } {
+  // A service called outside a procedure refuses with its own error: the status is its kind's.
+  if (error instanceof AppError) {
+    const headers = retryHeadersOf(error);
+    return {
+      status: error.status,
+      body: errorBody(error.code, error.message, error.details),
+      ...(headers ? { headers } : {}),
+    };
+  }
   if (error instanceof TRPCError) {
     const status = getHTTPStatusCodeFromError(error);
     if (error.cause instanceof ZodError) {

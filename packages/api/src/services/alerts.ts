@@ -1,7 +1,7 @@
 import type { Db, Tx } from '@allot/db';
-import { DEFAULT_CREDIT_TYPE } from '@allot/domain';
+import { AppError, DEFAULT_CREDIT_TYPE, type AutoTopUpFailure } from '@allot/domain';
 import { sql } from 'kysely';
-import { AppError, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import { openAccounts, requireCreditType } from './ledger/accounts.ts';
 import { createGrant } from './credits.ts';
 import { emitEvent } from './events.ts';
@@ -222,12 +222,6 @@ async function appliedThisPeriod(trx: Tx, run: PendingTopUp, periodStart: Date) 
   return Number(count);
 }
 
-type Failure =
-  | 'insufficient_pool_credits'
-  | 'max_per_period_reached'
-  | 'trial_cap_exceeded'
-  | 'organization_inactive';
-
 /**
  * Applies one crossing's top-up: grants `amount` (from the pool in credit_pool mode) unless the
  * organization is inactive or has had `maxPerPeriod` this period; a refusal of the grant (the
@@ -244,7 +238,7 @@ async function applyTopUp(trx: Tx, run: PendingTopUp, now: Date) {
     amount: run.amount,
     threshold: run.threshold,
   };
-  const fail = async (reason: Failure, message: string) => {
+  const fail = async (reason: AutoTopUpFailure, message: string) => {
     await settle(trx, run, { status: 'failed', reason }, now);
     await emitEvent(trx, {
       partnerId: run.partner_id,
@@ -288,11 +282,13 @@ async function applyTopUp(trx: Tx, run: PendingTopUp, now: Date) {
     });
   } catch (error) {
     // The two refusals a grant can meet become the top-up's failure; anything else is a fault.
-    const cause = (error as { cause?: unknown }).cause;
-    const reason = cause instanceof AppError ? cause.appCode : null;
-    if (reason !== 'trial_cap_exceeded' && reason !== 'insufficient_pool_credits') throw error;
+    if (
+      !(error instanceof AppError) ||
+      (error.code !== 'trial_cap_exceeded' && error.code !== 'insufficient_pool_credits')
+    )
+      throw error;
     await sql`ROLLBACK TO SAVEPOINT auto_top_up`.execute(trx);
-    return fail(reason, (cause as AppError).message);
+    return fail(error.code, error.message);
   }
 }
 

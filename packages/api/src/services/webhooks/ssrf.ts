@@ -1,3 +1,4 @@
+import type { RuleCode } from '@allot/domain';
 import ipaddr from 'ipaddr.js';
 import { lookup } from 'node:dns/promises';
 
@@ -71,7 +72,8 @@ export interface WebhookTarget {
 }
 
 export type TargetCheck =
-  { ok: true; target: WebhookTarget } | { ok: false; code: string; message: string };
+  | { ok: true; target: WebhookTarget }
+  | { ok: false; code: Extract<RuleCode, `webhook_url_${string}`>; message: string };
 
 const RESOLVE_TIMEOUT_MS = 5_000;
 
