@@ -79,10 +79,13 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
-    options?: ErrorOptions,
+    // Written by hand rather than through `super(message, options)`: the pixel's type check
+    // reads this file against a browser library older than ES2022's error causes.
+    options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message);
     this.name = 'AppError';
+    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
   }
 
   get status(): (typeof ERROR_STATUS)[ErrorKind] {
