@@ -15,7 +15,7 @@ import {
   setAutoTopUp,
   setBalanceAlerts,
 } from '../services/alerts.ts';
-import { once } from '../services/idempotency.ts';
+import { idempotent } from '../idempotent.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
 export const balanceAlertsRouter = router({
@@ -27,8 +27,8 @@ export const balanceAlertsRouter = router({
   set: partnerProcedure
     .input(setBalanceAlertsInput)
     .output(balanceAlertEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => setBalanceAlerts(trx, ctx.partnerId, input, ctx.clock())),
+    .mutation(
+      idempotent(({ ctx, input }) => setBalanceAlerts(ctx.db, ctx.partnerId, input, ctx.clock())),
     ),
 });
 
@@ -41,13 +41,11 @@ export const autoTopUpRouter = router({
   set: partnerProcedure
     .input(setAutoTopUpInput)
     .output(autoTopUpRuleEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => setAutoTopUp(trx, ctx.partnerId, input, ctx.clock())),
+    .mutation(
+      idempotent(({ ctx, input }) => setAutoTopUp(ctx.db, ctx.partnerId, input, ctx.clock())),
     ),
 
   remove: partnerProcedure
     .input(autoTopUpTargetInput)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => deleteAutoTopUp(trx, ctx.partnerId, input)),
-    ),
+    .mutation(idempotent(({ ctx, input }) => deleteAutoTopUp(ctx.db, ctx.partnerId, input))),
 });

@@ -1,6 +1,6 @@
 import { apiKeyIdInput, apiKeyListSchema, createdApiKeySchema } from '@allot/domain';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys.ts';
-import { once } from '../services/idempotency.ts';
+import { idempotent } from '../idempotent.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 /** The partner's own API keys, managed by its admins in the admin app. */
@@ -12,13 +12,13 @@ export const apiKeysRouter = router({
   /** The key's plaintext is in this response only. */
   create: adminProcedure
     .output(createdApiKeySchema)
-    .mutation(({ ctx, path }) =>
-      once(ctx, path, {}, (trx) => createApiKey(trx, ctx.partnerId), { secretField: 'apiKey' }),
+    .mutation(
+      idempotent(({ ctx }) => createApiKey(ctx.db, ctx.partnerId), { secretField: 'apiKey' }),
     ),
 
   revoke: adminProcedure
     .input(apiKeyIdInput)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => revokeApiKey(trx, ctx.partnerId, input.keyId, ctx.clock())),
+    .mutation(
+      idempotent(({ ctx, input }) => revokeApiKey(ctx.db, ctx.partnerId, input.keyId, ctx.clock())),
     ),
 });

@@ -1,6 +1,7 @@
 import { loginInput, sessionSchema } from '@allot/domain';
-import { forbidden, tooManyRequests, unauthorized } from '../errors.ts';
-import { closeSession, csrfMatches, describeSession, openSession } from '../services/sessions.ts';
+import { forbidden } from '../errors.ts';
+import { closeSession, csrfMatches, describeSession } from '../services/sessions.ts';
+import { signIn } from '../services/sign-in.ts';
 import { publicProcedure, router } from '../trpc.ts';
 
 /** Signing in and out of the admin app. The session token only ever travels in its cookie. */
@@ -12,9 +13,8 @@ export const authRouter = router({
   }),
 
   /**
-   * One answer for an unknown email, a wrong password and a disabled user. Failures are
-   * throttled per email and per address. The header requirement stops a cross-site form from
-   * signing the browser in to another account.
+   * Signs in (see `signIn`) and sets the session cookie. The header requirement stops a
+   * cross-site form from signing the browser in to another account.
    */
   login: publicProcedure
     .input(loginInput)
@@ -22,25 +22,9 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       if (!ctx.credentials.csrfToken)
         throw forbidden('csrf_token_invalid', 'Signing in needs the x-allot-csrf header');
-      const now = ctx.clock();
-      const { ip } = ctx.credentials;
-      const wait = ctx.loginThrottle.reserve(input.email, ip, now.getTime());
-      if (wait > 0) {
-        const minutes = Math.ceil(wait / 60);
-        throw tooManyRequests(
-          `Too many sign-in attempts; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
-          wait,
-        );
-      }
-      const opened = await openSession(ctx.db, input, now);
-      // The reserved attempt stays counted as a failure unless the password was right.
-      if (!opened) throw unauthorized('Wrong email or password');
-      ctx.loginThrottle.succeeded(input.email, ip, now.getTime());
-      const lifetime = Math.floor((opened.expiresAt.getTime() - now.getTime()) / 1000);
-      ctx.sessionCookie?.set(opened.token, lifetime);
-      const session = await describeSession(ctx.db, opened.token, now);
-      if (!session) throw unauthorized('Wrong email or password');
-      return session;
+      const signedIn = await signIn(ctx, input, ctx.credentials.ip);
+      ctx.sessionCookie?.set(signedIn.token, signedIn.maxAgeSeconds);
+      return signedIn.session;
     }),
 
   /** Ends the session (if any is left) and clears the cookie. */

@@ -27,9 +27,10 @@ import {
   setGrantExpiry,
   voidGrant,
 } from '../services/credits.ts';
-import { markReplayed, once } from '../services/idempotency.ts';
+import { markReplayed } from '../services/idempotency.ts';
 import { consumeForPartner } from '../services/ledger/consume.ts';
 import { exportEntries, listEntries } from '../services/ledger-entries.ts';
+import { idempotent } from '../idempotent.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
 export const creditsRouter = router({
@@ -51,30 +52,30 @@ export const creditsRouter = router({
     create: partnerProcedure
       .input(createGrantInput)
       .output(grantEnvelope)
-      .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => createGrant(trx, ctx.partnerId, input, ctx.clock())),
+      .mutation(
+        idempotent(({ ctx, input }) => createGrant(ctx.db, ctx.partnerId, input, ctx.clock())),
       ),
 
     void: partnerProcedure
       .input(voidGrantInput)
       .output(grantEnvelope)
-      .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => voidGrant(trx, ctx.partnerId, input, ctx.clock())),
+      .mutation(
+        idempotent(({ ctx, input }) => voidGrant(ctx.db, ctx.partnerId, input, ctx.clock())),
       ),
 
     setExpiry: partnerProcedure
       .input(setGrantExpiryInput)
       .output(grantEnvelope)
-      .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => setGrantExpiry(trx, ctx.partnerId, input, ctx.clock())),
+      .mutation(
+        idempotent(({ ctx, input }) => setGrantExpiry(ctx.db, ctx.partnerId, input, ctx.clock())),
       ),
   }),
 
   amend: partnerProcedure
     .input(createAmendmentInput)
     .output(amendmentResultSchema)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => createAmendment(trx, ctx.partnerId, input, ctx.clock())),
+    .mutation(
+      idempotent(({ ctx, input }) => createAmendment(ctx.db, ctx.partnerId, input, ctx.clock())),
     ),
 
   /**

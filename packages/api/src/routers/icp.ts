@@ -12,7 +12,7 @@ import {
   listIcpProfiles,
   updateIcpProfile,
 } from '../services/icp.ts';
-import { once } from '../services/idempotency.ts';
+import { idempotent } from '../idempotent.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
 export const icpRouter = router({
@@ -24,20 +24,18 @@ export const icpRouter = router({
   create: partnerProcedure
     .input(createIcpProfileInput)
     .output(icpProfileEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => createIcpProfile(trx, ctx.partnerId, input, ctx.clock())),
+    .mutation(
+      idempotent(({ ctx, input }) => createIcpProfile(ctx.db, ctx.partnerId, input, ctx.clock())),
     ),
 
   update: partnerProcedure
     .input(updateIcpProfileInput)
     .output(icpProfileEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => updateIcpProfile(trx, ctx.partnerId, input, ctx.clock())),
+    .mutation(
+      idempotent(({ ctx, input }) => updateIcpProfile(ctx.db, ctx.partnerId, input, ctx.clock())),
     ),
 
   remove: partnerProcedure
     .input(icpProfileIdInput)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => deleteIcpProfile(trx, ctx.partnerId, input)),
-    ),
+    .mutation(idempotent(({ ctx, input }) => deleteIcpProfile(ctx.db, ctx.partnerId, input))),
 });

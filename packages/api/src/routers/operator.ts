@@ -15,13 +15,13 @@ import {
 import { notFound } from '../errors.ts';
 import { createApiKey, revokeApiKey } from '../services/api-keys.ts';
 import { createCreditType, listCreditTypes } from '../services/credit-types.ts';
-import { once } from '../services/idempotency.ts';
 import {
   createPartner,
   listPartners,
   partnerExists,
   setPartnerBilling,
 } from '../services/partners.ts';
+import { idempotent } from '../idempotent.ts';
 import { operatorProcedure, router } from '../trpc.ts';
 
 export const operatorRouter = router({
@@ -35,8 +35,8 @@ export const operatorRouter = router({
     create: operatorProcedure
       .input(createPartnerInput)
       .output(createdPartnerSchema)
-      .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => createPartner(trx, input, ctx.clock()), {
+      .mutation(
+        idempotent(({ ctx, input }) => createPartner(ctx.db, input, ctx.clock()), {
           secretField: 'apiKey',
         }),
       ),
@@ -44,9 +44,7 @@ export const operatorRouter = router({
     setBilling: operatorProcedure
       .input(setPartnerBillingInput)
       .output(partnerEnvelope)
-      .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => setPartnerBilling(trx, input, ctx.clock())),
-      ),
+      .mutation(idempotent(({ ctx, input }) => setPartnerBilling(ctx.db, input, ctx.clock()))),
   }),
 
   creditTypes: router({
@@ -57,23 +55,18 @@ export const operatorRouter = router({
     create: operatorProcedure
       .input(createCreditTypeInput)
       .output(creditTypeEnvelope)
-      .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => createCreditType(trx, input, ctx.clock())),
-      ),
+      .mutation(idempotent(({ ctx, input }) => createCreditType(ctx.db, input, ctx.clock()))),
   }),
 
   apiKeys: router({
     create: operatorProcedure
       .input(partnerIdInput)
       .output(createdApiKeySchema)
-      .mutation(({ ctx, input, path }) =>
-        once(
-          ctx,
-          path,
-          input,
-          async (trx) => {
-            if (!(await partnerExists(trx, input.partnerId))) throw notFound('Partner');
-            return createApiKey(trx, input.partnerId);
+      .mutation(
+        idempotent(
+          async ({ ctx, input }) => {
+            if (!(await partnerExists(ctx.db, input.partnerId))) throw notFound('Partner');
+            return createApiKey(ctx.db, input.partnerId);
           },
           { secretField: 'apiKey' },
         ),
@@ -81,9 +74,9 @@ export const operatorRouter = router({
 
     revoke: operatorProcedure
       .input(revokeApiKeyInput)
-      .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) =>
-          revokeApiKey(trx, input.partnerId, input.keyId, ctx.clock()),
+      .mutation(
+        idempotent(({ ctx, input }) =>
+          revokeApiKey(ctx.db, input.partnerId, input.keyId, ctx.clock()),
         ),
       ),
   }),

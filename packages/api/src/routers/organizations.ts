@@ -10,7 +10,6 @@ import {
   setOrganizationTierInput,
   updateOrganizationInput,
 } from '@allot/domain';
-import { once } from '../services/idempotency.ts';
 import {
   createOrganization,
   getOrganization,
@@ -22,6 +21,7 @@ import {
   setOrganizationTier,
   updateOrganization,
 } from '../services/organizations.ts';
+import { idempotent } from '../idempotent.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
 export const organizationsRouter = router({
@@ -40,59 +40,65 @@ export const organizationsRouter = router({
   create: partnerProcedure
     .input(createOrganizationInput)
     .output(organizationEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => createOrganization(trx, ctx.partnerId, input, ctx.clock())),
+    .mutation(
+      idempotent(({ ctx, input }) => createOrganization(ctx.db, ctx.partnerId, input, ctx.clock())),
     ),
 
   update: partnerProcedure
     .input(updateOrganizationInput)
     .output(organizationEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => updateOrganization(trx, ctx.partnerId, input, ctx.clock())),
+    .mutation(
+      idempotent(({ ctx, input }) => updateOrganization(ctx.db, ctx.partnerId, input, ctx.clock())),
     ),
 
   remove: partnerProcedure
     .input(organizationIdInput)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) =>
-        removeOrganization(trx, ctx.partnerId, input.organizationId, ctx.clock()),
+    .mutation(
+      idempotent(({ ctx, input }) =>
+        removeOrganization(ctx.db, ctx.partnerId, input.organizationId, ctx.clock()),
       ),
     ),
 
   setStatus: partnerProcedure
     .input(setOrganizationStatusInput)
     .output(organizationEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) =>
-        setOrganizationStatus(trx, ctx.partnerId, input.organizationId, input.enabled, ctx.clock()),
+    .mutation(
+      idempotent(({ ctx, input }) =>
+        setOrganizationStatus(
+          ctx.db,
+          ctx.partnerId,
+          input.organizationId,
+          input.enabled,
+          ctx.clock(),
+        ),
       ),
     ),
 
   setTier: partnerProcedure
     .input(setOrganizationTierInput)
     .output(organizationEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) =>
-        setOrganizationTier(trx, ctx.partnerId, input.organizationId, input.tier, ctx.clock()),
+    .mutation(
+      idempotent(({ ctx, input }) =>
+        setOrganizationTier(ctx.db, ctx.partnerId, input.organizationId, input.tier, ctx.clock()),
       ),
     ),
 
   setBilling: partnerProcedure
     .input(setOrganizationBillingInput)
     .output(organizationEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) =>
-        setOrganizationBilling(trx, ctx.partnerId, input, ctx.clock()),
+    .mutation(
+      idempotent(({ ctx, input }) =>
+        setOrganizationBilling(ctx.db, ctx.partnerId, input, ctx.clock()),
       ),
     ),
 
   setCredits: partnerProcedure
     .input(setOrganizationCreditsInput)
     .output(organizationEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) =>
+    .mutation(
+      idempotent(({ ctx, input }) =>
         setOrganizationCredits(
-          trx,
+          ctx.db,
           ctx.partnerId,
           input.organizationId,
           input.credits,

@@ -4,8 +4,8 @@ import {
   pixelConfigSchema,
   updatePixelInput,
 } from '@allot/domain';
-import { once } from '../services/idempotency.ts';
 import { getPixelConfig, setAllowedReferrers } from '../services/pixel.ts';
+import { idempotent } from '../idempotent.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
 export const pixelRouter = router({
@@ -19,10 +19,10 @@ export const pixelRouter = router({
   update: partnerProcedure
     .input(updatePixelInput)
     .output(allowedReferrersSchema)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) =>
+    .mutation(
+      idempotent(({ ctx, input }) =>
         setAllowedReferrers(
-          trx,
+          ctx.db,
           ctx.partnerId,
           input.organizationId,
           input.allowedReferrers,

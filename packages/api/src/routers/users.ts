@@ -5,8 +5,8 @@ import {
   userIdInput,
   userListSchema,
 } from '@allot/domain';
-import { once } from '../services/idempotency.ts';
 import { disableUser, inviteUser, listUsers } from '../services/users.ts';
+import { idempotent } from '../idempotent.ts';
 import { adminProcedure, router, userProcedure } from '../trpc.ts';
 
 /** The partner's people (the Team page). */
@@ -17,8 +17,8 @@ export const usersRouter = router({
   create: adminProcedure
     .input(createUserInput)
     .output(createdUserSchema)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => inviteUser(trx, ctx.partnerId, input, ctx.clock()), {
+    .mutation(
+      idempotent(({ ctx, input }) => inviteUser(ctx.db, ctx.partnerId, input, ctx.clock()), {
         secretField: 'password',
       }),
     ),
@@ -26,9 +26,9 @@ export const usersRouter = router({
   disable: adminProcedure
     .input(userIdInput)
     .output(userEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) =>
-        disableUser(trx, ctx.partnerId, input.userId, ctx.actor.userId, ctx.clock()),
+    .mutation(
+      idempotent(({ ctx, input }) =>
+        disableUser(ctx.db, ctx.partnerId, input.userId, ctx.actor.userId, ctx.clock()),
       ),
     ),
 });

@@ -11,7 +11,6 @@ import {
   webhookEndpointListSchema,
   webhookEndpointWithSecretSchema,
 } from '@allot/domain';
-import { once } from '../services/idempotency.ts';
 import { listWebhookDeliveries, retryWebhookDelivery } from '../services/webhooks/deliveries.ts';
 import {
   createWebhookEndpoint,
@@ -22,6 +21,7 @@ import {
   sendTestEvent,
   updateWebhookEndpoint,
 } from '../services/webhooks/endpoints.ts';
+import { idempotent } from '../idempotent.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
 export const webhooksRouter = router({
@@ -38,12 +38,9 @@ export const webhooksRouter = router({
   create: partnerProcedure
     .input(createWebhookEndpointInput)
     .output(webhookEndpointWithSecretSchema)
-    .mutation(({ ctx, input, path }) =>
-      once(
-        ctx,
-        path,
-        input,
-        (trx) => createWebhookEndpoint(trx, ctx.partnerId, input, ctx, ctx.clock()),
+    .mutation(
+      idempotent(
+        ({ ctx, input }) => createWebhookEndpoint(ctx.db, ctx.partnerId, input, ctx, ctx.clock()),
         { secretField: 'secret' },
       ),
     ),
@@ -51,27 +48,27 @@ export const webhooksRouter = router({
   update: partnerProcedure
     .input(updateWebhookEndpointInput)
     .output(webhookEndpointEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) =>
-        updateWebhookEndpoint(trx, ctx.partnerId, input, ctx, ctx.clock()),
+    .mutation(
+      idempotent(({ ctx, input }) =>
+        updateWebhookEndpoint(ctx.db, ctx.partnerId, input, ctx, ctx.clock()),
       ),
     ),
 
   remove: partnerProcedure
     .input(webhookEndpointIdInput)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => removeWebhookEndpoint(trx, ctx.partnerId, input.endpointId)),
+    .mutation(
+      idempotent(({ ctx, input }) =>
+        removeWebhookEndpoint(ctx.db, ctx.partnerId, input.endpointId),
+      ),
     ),
 
   rotateSecret: partnerProcedure
     .input(webhookEndpointIdInput)
     .output(webhookEndpointWithSecretSchema)
-    .mutation(({ ctx, input, path }) =>
-      once(
-        ctx,
-        path,
-        input,
-        (trx) => rotateWebhookSecret(trx, ctx.partnerId, input.endpointId, ctx.clock()),
+    .mutation(
+      idempotent(
+        ({ ctx, input }) =>
+          rotateWebhookSecret(ctx.db, ctx.partnerId, input.endpointId, ctx.clock()),
         { secretField: 'secret' },
       ),
     ),
@@ -79,8 +76,8 @@ export const webhooksRouter = router({
   test: partnerProcedure
     .input(webhookEndpointIdInput)
     .output(webhookDeliveryEnvelope)
-    .mutation(({ ctx, input, path }) =>
-      once(ctx, path, input, (trx) => sendTestEvent(trx, ctx.partnerId, input.endpointId)),
+    .mutation(
+      idempotent(({ ctx, input }) => sendTestEvent(ctx.db, ctx.partnerId, input.endpointId)),
     ),
 
   deliveries: router({
@@ -92,8 +89,6 @@ export const webhooksRouter = router({
     retry: partnerProcedure
       .input(webhookDeliveryIdInput)
       .output(webhookDeliveryEnvelope)
-      .mutation(({ ctx, input, path }) =>
-        once(ctx, path, input, (trx) => retryWebhookDelivery(trx, ctx.partnerId, input)),
-      ),
+      .mutation(idempotent(({ ctx, input }) => retryWebhookDelivery(ctx.db, ctx.partnerId, input))),
   }),
 });

@@ -11,11 +11,10 @@ import { sql } from 'kysely';
 import { badRequest, notFound } from '../errors.ts';
 import { spendable } from './ledger/blocks.ts';
 import { poolState } from './ledger/pool.ts';
-import { refreshPeriods } from './periods.ts';
 import { expireDueCredits } from './upkeep.ts';
+import { renewsFirst } from './renew-on-read.ts';
 
-async function currentPartner(db: Db | Tx, partnerId: string, now: Date) {
-  await refreshPeriods(db, partnerId, now);
+async function currentPartner(db: Db | Tx, partnerId: string) {
   const partner = await db
     .selectFrom('partners')
     .selectAll()
@@ -111,8 +110,12 @@ async function pool(db: Db | Tx, partnerId: string, now: Date) {
   return account ? poolState(db, account, now) : { total: 0, available: 0 };
 }
 
-export async function getBilling(db: Db | Tx, partnerId: string, now: Date) {
-  const partner = await currentPartner(db, partnerId, now);
+export const getBilling = renewsFirst(async function getBilling(
+  db: Db | Tx,
+  partnerId: string,
+  now: Date,
+) {
+  const partner = await currentPartner(db, partnerId);
   const [used, drawn] = await Promise.all([
     consumption(db, partnerId, partner.pool_period_start, partner.pool_period_end),
     pool(db, partnerId, now),
@@ -133,14 +136,18 @@ export async function getBilling(db: Db | Tx, partnerId: string, now: Date) {
     overage: used.overage,
     creditsRemaining: pooled ? drawn.total - used.credits : null,
   };
-}
+});
 
 /**
  * Consumption in the partner's current billing period, in total and per organization that
  * consumed, with what was granted and what expired (lapsed credits are written down first).
  */
-export async function getBillingUsage(db: Db | Tx, partnerId: string, now: Date) {
-  const partner = await currentPartner(db, partnerId, now);
+export const getBillingUsage = renewsFirst(async function getBillingUsage(
+  db: Db | Tx,
+  partnerId: string,
+  now: Date,
+) {
+  const partner = await currentPartner(db, partnerId);
   await expireDueCredits(db, now, { partnerId });
   const from = partner.pool_period_start;
   const until = partner.pool_period_end;
@@ -171,7 +178,7 @@ export async function getBillingUsage(db: Db | Tx, partnerId: string, now: Date)
       overage: Number(row.overage),
     })),
   };
-}
+});
 
 export async function getUsageSummary(
   db: Db | Tx,
@@ -194,14 +201,13 @@ export async function getUsageSummary(
   };
 }
 
-export async function getAnalytics(
+export const getAnalytics = renewsFirst(async function getAnalytics(
   db: Db | Tx,
   partnerId: string,
   input: DateRangeInput,
   now: Date,
 ) {
   const range = dateRange(input, now);
-  await refreshPeriods(db, partnerId, now);
   const [organizations, credits, used, events] = await Promise.all([
     db
       .selectFrom('organizations')
@@ -246,7 +252,7 @@ export async function getAnalytics(
     creditsRemaining: Number(credits.remaining),
     creditsUsed: Number(credits.used),
   };
-}
+});
 
 const DAY_MS = 86_400_000;
 
@@ -342,12 +348,18 @@ export async function getDailyUsage(
   };
 }
 
+/** How many organizations the low-balance list shows. */
+const LOW_BALANCES_SHOWN = 10;
+
 /**
  * Active organizations close to running out this period: what remains of their allocation is at
  * most LOW_BALANCE_SHARE of it (or nothing), the emptiest first.
  */
-export async function getLowBalances(db: Db | Tx, partnerId: string, now: Date, limit = 10) {
-  await refreshPeriods(db, partnerId, now);
+export const getLowBalances = renewsFirst(async function getLowBalances(
+  db: Db | Tx,
+  partnerId: string,
+  now: Date,
+) {
   const rows = await db
     .selectFrom('organizations as o')
     .innerJoin('accounts as a', (join) =>
@@ -389,6 +401,6 @@ export async function getLowBalances(db: Db | Tx, partnerId: string, now: Date, 
         (a, b) =>
           a.remaining / a.allocated - b.remaining / b.allocated || a.name.localeCompare(b.name),
       )
-      .slice(0, limit),
+      .slice(0, LOW_BALANCES_SHOWN),
   };
-}
+});

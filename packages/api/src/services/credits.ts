@@ -34,7 +34,8 @@ import { burn } from './ledger/consume.ts';
 import { poolState } from './ledger/pool.ts';
 import { postTransfers, type Transfer } from './ledger/post.ts';
 import { lockOrganization, requireOrganization } from './organization-access.ts';
-import { lockPartner, refreshPeriods } from './periods.ts';
+import { lockPartner } from './periods.ts';
+import { renewsFirst } from './renew-on-read.ts';
 
 /** Everything a credit change of one organization works on, renewed and locked. */
 interface Desk {
@@ -543,13 +544,12 @@ export async function createAmendment(
   };
 }
 
-export async function listGrants(
+export const listGrants = renewsFirst(async function listGrants(
   trx: Tx | Db,
   partnerId: string,
   input: ListGrantsInput,
   now: Date,
 ) {
-  await refreshPeriods(trx, partnerId, now);
   await requireOrganization(trx, partnerId, input.organizationId);
   let query = trx
     .selectFrom('blocks')
@@ -575,7 +575,7 @@ export async function listGrants(
     page: input.page,
     pageSize: input.pageSize,
   };
-}
+});
 
 /** Balances per credit type; reading one costs the same with 10 entries or 10 million. */
 export async function readBalances(
@@ -629,13 +629,12 @@ export async function readBalances(
   }));
 }
 
-export async function getBalances(
+export const getBalances = renewsFirst(async function getBalances(
   db: Tx | Db,
   partnerId: string,
   organizationId: string,
   now: Date,
 ) {
-  await refreshPeriods(db, partnerId, now);
   await requireOrganization(db, partnerId, organizationId);
   return { balances: await readBalances(db, organizationId, now) };
-}
+});

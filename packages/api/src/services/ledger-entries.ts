@@ -1,7 +1,7 @@
 import type { Db, EntryRow, Tx } from '@allot/db';
 import type { Entry, LedgerQuery } from '@allot/domain';
 import { requireOrganization } from './organization-access.ts';
-import { refreshPeriods } from './periods.ts';
+import { renewsFirst } from './renew-on-read.ts';
 
 /**
  * Whose ledger: one organization's account when `organizationId` is given, else the partner's
@@ -50,14 +50,18 @@ function page(db: Db | Tx, scope: LedgerScope, filters: Filters, afterId: number
 }
 
 /** 404 unless the organization is this partner's. */
-async function checkScope(db: Db | Tx, scope: LedgerScope, now: Date) {
-  await refreshPeriods(db, scope.partnerId, now);
+async function checkScope(db: Db | Tx, scope: LedgerScope) {
   if (scope.organizationId) await requireOrganization(db, scope.partnerId, scope.organizationId);
 }
 
-export async function listEntries(db: Db | Tx, partnerId: string, query: LedgerQuery, now: Date) {
+export const listEntries = renewsFirst(async function listEntries(
+  db: Db | Tx,
+  partnerId: string,
+  query: LedgerQuery,
+  _now: Date,
+) {
   const scope = { partnerId, organizationId: query.organizationId };
-  await checkScope(db, scope, now);
+  await checkScope(db, scope);
   const rows = await page(db, scope, query, Number(query.cursor ?? 0), query.limit + 1);
   const more = rows.length > query.limit;
   const entries = rows.slice(0, query.limit);
@@ -65,7 +69,7 @@ export async function listEntries(db: Db | Tx, partnerId: string, query: LedgerQ
     entries: entries.map(toEntry),
     nextCursor: more ? String(entries[entries.length - 1]!.id) : null,
   };
-}
+});
 
 const CSV_COLUMNS = [
   'id',
@@ -100,14 +104,18 @@ const EXPORT_BATCH = 5_000;
  * history, and a consumer that reads slowly slows the reads down (the generator is pulled).
  * Entries written after the export started are left out, so the file is one consistent cut.
  */
-export async function* exportEntries(
+export const exportEntries = renewsFirst(
+  (db: Db | Tx, partnerId: string, filters: Filters, _now: Date) =>
+    Promise.resolve(entriesCsv(db, partnerId, filters)),
+);
+
+async function* entriesCsv(
   db: Db | Tx,
   partnerId: string,
   filters: Filters,
-  now: Date,
 ): AsyncGenerator<string> {
   const scope = { partnerId, organizationId: filters.organizationId };
-  await checkScope(db, scope, now);
+  await checkScope(db, scope);
   const last = await db
     .selectFrom('entries')
     .select((eb) => eb.fn.max('id').as('id'))

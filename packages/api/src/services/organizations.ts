@@ -20,7 +20,8 @@ import { allocate, openDesk, releaseAllocation } from './credits.ts';
 import { lockAccounts, openAccounts } from './ledger/accounts.ts';
 import { spendable } from './ledger/blocks.ts';
 import { lockOrganization } from './organization-access.ts';
-import { cycleOf, lockPartner, refreshPeriods } from './periods.ts';
+import { cycleOf, lockPartner } from './periods.ts';
+import { renewsFirst } from './renew-on-read.ts';
 
 type OrganizationWithCredits = OrganizationRow & {
   credits_allocated: number;
@@ -151,13 +152,12 @@ async function save(trx: Tx, before: OrganizationRow, changes: OrganizationUpdat
   return after;
 }
 
-export async function listOrganizations(
+export const listOrganizations = renewsFirst(async function listOrganizations(
   db: Db | Tx,
   partnerId: string,
   input: ListOrganizationsInput,
   now: Date,
 ) {
-  await refreshPeriods(db, partnerId, now);
   let query = db.selectFrom('organizations').where('partner_id', '=', partnerId);
   if (input.status) query = query.where('status', '=', input.status);
   if (input.tier) query = query.where('tier', '=', input.tier);
@@ -190,17 +190,16 @@ export async function listOrganizations(
     page: input.page,
     pageSize: input.pageSize,
   };
-}
+});
 
-export async function getOrganization(
+export const getOrganization = renewsFirst(async function getOrganization(
   db: Db | Tx,
   partnerId: string,
   organizationId: string,
   now: Date,
 ) {
-  await refreshPeriods(db, partnerId, now);
   return readOrganization(db, partnerId, organizationId, now);
-}
+});
 
 /**
  * Creates an organization with its accounts. Its first allocation (`initialCredits`) is drawn
