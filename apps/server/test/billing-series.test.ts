@@ -130,4 +130,74 @@ describe('billing.lowBalances', () => {
       { organizationId: low.id, name: 'Low', allocated: 10, remaining: 1 },
     ]);
   });
+
+  it('picks the ten emptiest of many organizations, ties by name as localeCompare orders them', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const { apiKey } = await server.createPartner({ poolCredits: 100_000 });
+    // [name, allocated, consumed]: some low (a tenth left is still low), most not; equal shares
+    // left are ordered by name, lower case among upper case as a reader expects.
+    const plan: [string, number, number][] = [
+      ['Zulu', 50, 50],
+      ['alpha', 20, 20],
+      ['Bravo', 40, 40],
+      ['charlie', 30, 27],
+      ['Delta', 10, 9],
+      ['echo', 100, 90],
+      ['Foxtrot', 30, 26],
+      ['golf', 200, 199],
+      ['Hotel', 1000, 995],
+      ['india', 7, 7],
+      ['Juliet', 60, 55],
+      ['kilo', 60, 54],
+      ['Lima', 80, 73],
+      ['mike', 9, 0],
+      ['November', 500, 10],
+      ['oscar', 11, 10],
+    ];
+    for (let i = 0; i < 14; i += 1) plan.push([`Plenty ${i}`, 100 + i, i]);
+    const rows = [];
+    for (const [name, allocated, consumed] of plan) {
+      const created = await server.request('POST', '/partner/organizations', {
+        apiKey,
+        body: { name, tier: 'paid', initialCredits: allocated },
+      });
+      const id = created.body.organization.id as string;
+      if (consumed > 0) {
+        const spent = await server.request(
+          'POST',
+          `/partner/organizations/${id}/credits/consumptions`,
+          {
+            apiKey,
+            headers: { 'idempotency-key': `low-${id}` },
+            body: { amount: consumed },
+          },
+        );
+        expect(spent.status).toBe(201);
+      }
+      rows.push({ organizationId: id, name, allocated, remaining: allocated - consumed });
+    }
+    // The rule as written for people: at most a tenth left, emptiest first, then by name.
+    const expected = rows
+      .filter((row) => row.remaining * 10 <= row.allocated)
+      .sort(
+        (a, b) =>
+          a.remaining / a.allocated - b.remaining / b.allocated || a.name.localeCompare(b.name),
+      )
+      .slice(0, 10);
+    expect(expected.map((row) => row.name)).toEqual([
+      'alpha',
+      'Bravo',
+      'india',
+      'Zulu',
+      'golf',
+      'Hotel',
+      'Juliet',
+      'Lima',
+      'oscar',
+      // A tenth left, tied with Delta, echo and kilo: the limit cuts inside the tie, by name.
+      'charlie',
+    ]);
+    const answer = await trpc(server, 'query', 'billing.lowBalances', { apiKey });
+    expect(answer.data.organizations).toEqual(expected);
+  });
 });
