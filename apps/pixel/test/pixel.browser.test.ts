@@ -84,6 +84,24 @@ async function eventsOf(key: string, count: number, timeout = 5_000): Promise<In
 
 const ofKind = (events: IngestEvent[], e: IngestEvent['e']) => events.filter((x) => x.e === e);
 
+/**
+ * A positive signal that whatever the pixel sent from `page` so far has arrived: the page sends a
+ * marker event of its own, as the pixel sends (a beacon to /collect), and once the marker has
+ * arrived anything queued before it has too. Tests wait on it before asserting that nothing came.
+ */
+async function settled(page: Page, key: string): Promise<void> {
+  const marker = `${key}-settled`;
+  await page.evaluate(
+    ([endpoint, k]) =>
+      navigator.sendBeacon(
+        endpoint,
+        JSON.stringify({ k, v: 'settled-marker', e: 'pageview', u: location.href }),
+      ),
+    [`${collector}/collect`, marker] as const,
+  );
+  await eventsOf(marker, 1);
+}
+
 let browser: Browser;
 const open: BrowserContext[] = [];
 let pageErrors: string[] = [];
@@ -206,7 +224,7 @@ describe('the pixel in Chromium', () => {
       // Back past the two fragment entries, to /app/a?tab=2: popstate, a pageview.
       await page.evaluate(() => history.go(-3));
       const events = await eventsOf('spa', 5);
-      await sleep(200);
+      await settled(page, 'spa');
 
       expect(
         ofKind(
@@ -290,7 +308,7 @@ describe('the pixel in Chromium', () => {
       await setHidden(false);
       await sleep(100);
       await setHidden(true); // 0.3: nothing
-      await sleep(300);
+      await settled(page, 'visible');
       const events = hits.map((h) => h.event).filter((e) => e.k === 'visible');
       expect(ofKind(events, 'engage')).toEqual([
         expect.objectContaining({ s: 1, u: `${site}/read?key=visible` }),
@@ -350,7 +368,7 @@ describe('the pixel in Chromium', () => {
         },
       });
       await visit(page, '/p?key=nostorage');
-      await sleep(300);
+      await settled(page, 'nostorage');
       expect(hits.filter((h) => h.event.k === 'nostorage')).toEqual([]);
     });
 
@@ -425,7 +443,7 @@ describe('the pixel in Chromium', () => {
         allot();
       });
       const events = await eventsOf('identify', 3);
-      await sleep(200);
+      await settled(page, 'identify');
       const [pageview] = ofKind(events, 'pageview');
       const identified = ofKind(
         hits.map((h) => h.event).filter((e) => e.k === 'identify'),
@@ -498,7 +516,7 @@ describe('the pixel in Chromium', () => {
           typeof (window as { allot?: unknown }).allot,
         ]),
       ).toEqual([true, 'undefined']);
-      await sleep(300);
+      await settled(page, 'bot');
       expect(hits.filter((h) => h.event.k === 'bot')).toEqual([]);
 
       const tagged = await newPage({ in: automated });

@@ -42,6 +42,7 @@ import { registerPixelRoutes } from './pixel-routes.ts';
 import { precompress, type Precompressed } from './precompressed.ts';
 import { FixedWindowStore } from './rate-limit-store.ts';
 import { registerRequestLimits } from './request-limits.ts';
+import { VERSION } from './version.ts';
 
 export interface ServerOptions {
   db: Db;
@@ -89,8 +90,6 @@ function sessionCookie(
     clear: () => void reply.header('set-cookie', `${SESSION_COOKIE}=; Max-Age=0; ${attributes}`),
   };
 }
-
-export const VERSION = '0.1.0';
 
 /** Bytes below which a response goes out as is. */
 export const COMPRESS_THRESHOLD = 1024;

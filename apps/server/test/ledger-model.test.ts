@@ -12,14 +12,14 @@ import {
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The reference model lives in domain beside the rules it documents; it is not part of the
-// package's public surface, so it is imported by path.
+// The reference model is test support built from the domain's own rules; the product never
+// imports it.
 import {
   accountKey,
   LedgerModel,
   type AccountKind,
   type ModelBlock,
-} from '@allot/domain/ledger-model';
+} from '@allot/test-support/ledger-model';
 import { startTestServer, type TestServer } from './harness.ts';
 
 /**
@@ -27,7 +27,7 @@ import { startTestServer, type TestServer } from './harness.ts';
  * amendments, expiry changes, allocation changes, status changes, deletions and restores, clock
  * advances (across period boundaries,
  * exactly onto an expiry and 1 ms either side) and so renewals, run against the pure model in
- * domain and against the real services on PostgreSQL. After every step balances, every block's
+ * test-support and against the real services on PostgreSQL. After every step balances, every block's
  * remainder, the pool, and every entry of every account must match the model exactly; all
  * accounts sum to zero; nothing but issuance is negative; sequences run 1..n without gaps.
  */

@@ -180,6 +180,7 @@ describe('the pixel in Chromium against the real server', () => {
   it("serves a suspended organization's page an empty script that stores nothing", async () => {
     const site = await startSite();
     const org = await installedOrganization([site]);
+    const active = await installedOrganization([site]);
     await server.request('PUT', `${ORGS}/${org.id}/status`, {
       apiKey: org.apiKey,
       body: { enabled: false },
@@ -193,9 +194,15 @@ describe('the pixel in Chromium against the real server', () => {
     expect(response.status()).toBe(200);
     expect(await response.text()).toBe('');
     await page.evaluate("history.pushState({}, '', 'pricing')");
+    // Then an active organization's page in the same browser: once its visit has arrived,
+    // anything the suspended page had sent before it would have arrived too.
+    await page.goto(`${site}/${active.prefix}/home`);
     await page.goto('about:blank');
-    // Nothing ran, so nothing arrives: not even a refusal.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await eventually(
+      () => visitorsOf(active.apiKey, active.id),
+      (body) => body.visitorsCount === 1,
+    );
+    // Nothing ran, so nothing arrived: not even a refusal.
     expect(await refusedEvents(org.id)).toBe(0);
     expect((await visitorsOf(org.apiKey, org.id)).visitorsCount).toBe(0);
     await context.close();

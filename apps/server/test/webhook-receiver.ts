@@ -92,5 +92,3 @@ export async function waitFor(check: () => unknown, ms = 5_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type Worker } from '../src/worker.ts';
 import { expectError } from './expect-errors.ts';
 import { startTestServer, type TestServer } from './harness.ts';
-import { sleep, startReceiver, waitFor, type Receiver } from './webhook-receiver.ts';
+import { startReceiver, waitFor, type Receiver } from './webhook-receiver.ts';
 
 // Real deliveries: the in-process job worker POSTs to real receivers on 127.0.0.1, with a fast
 // schedule (eight attempts 200 ms apart) and a 300 ms timeout.
@@ -86,6 +86,23 @@ const attemptsOf = async (eventId: string) =>
       .where('event_id', '=', eventId)
       .executeTakeFirst()
   )?.attempts;
+
+/**
+ * A positive signal that the dispatcher has worked through everything due before it: a fresh
+ * partner's event, refused `failures` times and then accepted, is marked succeeded. Deliveries
+ * are claimed in due order, so anything that was to be sent before it has been sent by then, and
+ * the dispatcher has drained `failures + 1` times, one retry interval apart.
+ */
+async function drained(failures = 0) {
+  let answered = 0;
+  const probe = await startReceiver(() =>
+    ++answered <= failures ? { status: 503 } : { status: 204 },
+  );
+  const { apiKey, partnerId, endpointId } = await setup(probe);
+  await emit(partnerId, 'credits.granted', { organizationId: randomUUID() });
+  await waitFor(async () => (await deliveryLog(apiKey, endpointId))[0]?.status === 'succeeded');
+  await probe.down();
+}
 
 const verify = (secret: string, request: { body: string; headers: Record<string, unknown> }) =>
   new Webhook(secret).verify(request.body, request.headers as Record<string, string>);
@@ -180,7 +197,7 @@ describe('webhook delivery', () => {
     const skipped = await emit(partnerId, 'organization.created', organizationCreated('Skip'));
     const wanted = await emit(partnerId, 'credits.granted', { organizationId: randomUUID() });
     await waitFor(() => receiver.of(wanted).length === 1);
-    await sleep(300);
+    await drained();
     expect(receiver.of(skipped)).toEqual([]);
     expect((await deliveryLog(apiKey, endpointId)).map((d) => d.eventId)).toEqual([wanted]);
   });
@@ -237,7 +254,7 @@ describe('webhook delivery', () => {
     const { apiKey, partnerId, endpointId, secret } = await setup(receiver);
     const eventId = await emit(partnerId, 'organization.created', organizationCreated('Once'));
     await waitFor(() => receiver.of(eventId).length === 1);
-    await sleep(1_000); // five retry intervals
+    await drained(5); // five retry intervals later, with the dispatcher draining throughout
     expect(receiver.of(eventId)).toHaveLength(1);
 
     const [delivery] = await deliveryLog(apiKey, endpointId);
@@ -295,7 +312,7 @@ describe('webhook delivery', () => {
       data: { endpointId, message: expect.any(String) },
     });
     await waitFor(async () => (await deliveryLog(apiKey, endpointId))[0]?.status === 'succeeded');
-    await sleep(200);
+    await drained();
     expect(other.received).toEqual([]);
   });
 

@@ -1,4 +1,9 @@
-import { BILLING_PERIODS, setOrganizationBillingInput, TIERS } from '@allot/domain';
+import {
+  BILLING_PERIODS,
+  setOrganizationBillingInput,
+  TIERS,
+  TRIAL_CREDIT_CAP,
+} from '@allot/domain';
 import { useMutation } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { FormError, SelectField, TextField } from '../../components/field.tsx';
@@ -93,7 +98,7 @@ export default function Billing({ organization: o }: TabProps) {
           onChange={tier.set('tier')}
           options={TIERS}
           error={tier.errors.tier}
-          hint="A trial organization holds at most 500 credits."
+          hint={`A trial organization holds at most ${formatNumber(TRIAL_CREDIT_CAP)} credits.`}
         />
         <FormError error={tier.errors['']} />
         <button type="submit" className="button primary" disabled={setTier.isPending}>

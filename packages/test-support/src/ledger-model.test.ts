@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BillingMode } from './billing-modes.ts';
+import type { BillingMode } from '@allot/domain';
 import { LedgerModel, type NewGrant } from './ledger-model.ts';
 
 const START = new Date('2027-03-10T12:00:00.000Z');

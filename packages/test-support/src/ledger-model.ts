@@ -1,29 +1,37 @@
-import { capRoom, planAllocation, renewalGrant } from './allocation.ts';
-import { drawsFromPool, type BillingMode } from './billing-modes.ts';
 import {
   burnOrder,
+  capRoom,
   checkExpiry,
+  checkTierChange,
   checkTrialHolding,
+  DEFAULT_CREDIT_TYPE,
+  DEFAULT_PRIORITY,
+  drawsFromPool,
+  EXPIRING_SOON_DAYS,
+  GRANT_KINDS,
   grantStatus,
   hasExpired,
   isSpendable,
-  type BlockFacts,
-  type GrantStatus,
-} from './blocks.ts';
-import { ok, refuse, type RuleResult, type RuleViolation } from './common.ts';
-import {
-  GRANT_KINDS,
-  DEFAULT_CREDIT_TYPE,
-  DEFAULT_PRIORITY,
-  EXPIRING_SOON_DAYS,
+  ok,
+  periodContaining,
+  planAllocation,
+  refuse,
+  renewalGrant,
   type Balance,
+  type BillingCycle,
+  type BillingMode,
+  type BillingPeriod,
+  type BlockFacts,
   type BlockKind,
   type ConsumeResult,
   type EntryType,
-} from './credits.ts';
-import type { OrganizationStatus } from './organizations.ts';
-import { periodContaining, type BillingCycle, type BillingPeriod, type Period } from './periods.ts';
-import { checkTierChange, type Tier } from './tiers.ts';
+  type GrantStatus,
+  type OrganizationStatus,
+  type Period,
+  type RuleResult,
+  type RuleViolation,
+  type Tier,
+} from '@allot/domain';
 
 /**
  * A pure, in-memory reference model of ONE partner's credit ledger in the default credit type
