@@ -6,9 +6,10 @@ import { webhookJobs, WEBHOOKS_CRONTAB, type WebhookWorkerOptions } from './webh
 
 /**
  * Background work on graphile-worker (a PostgreSQL job queue: several workers are safe, jobs
- * survive a restart). None of it is needed for correctness, every read and write renews what
- * it touches first; it keeps the first request of a period fast and the tables tidy. Every
- * task is idempotent: run twice, or killed halfway and retried, it leaves the state one clean
+ * survive a restart). Renewal, expiry and the forgetting tasks are not needed for correctness
+ * (every read and write renews what it touches first); they keep the first request of a period
+ * fast and the tables tidy. Auto top-ups, webhook delivery and usage batches happen only here.
+ * Every task is idempotent: run twice, or killed halfway and retried, it leaves the state one clean
  * run leaves.
  */
 export function taskList(db: Db, clock: Clock): TaskList {

@@ -4,8 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestServer } from './harness.ts';
+import { DAY } from './time.ts';
 
-const DAY = 86_400_000;
 const SITE = 'https://www.northwind-clients.example';
 
 /** Companies behind address ranges; the demo's identity dataset. */

@@ -10,8 +10,8 @@ import {
   startAdminHarness,
   type AdminHarness,
 } from './admin-browser.ts';
+import { HOUR } from './time.ts';
 
-const HOUR = 3_600_000;
 /** The server's clock: real time, plus whatever a test skips ahead. */
 let skipped = 0;
 let harness: AdminHarness;

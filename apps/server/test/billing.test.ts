@@ -3,6 +3,7 @@ import { services } from '@allot/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { expectError } from './expect-errors.ts';
+import { ORGS } from './paths.ts';
 
 /**
  * The server's clock: mid-March 2030 by default. Tests that consume credits in earlier periods
@@ -20,8 +21,6 @@ afterEach(() => {
   now = START;
 });
 afterAll(() => server.close());
-
-const ORGS = '/partner/organizations';
 
 async function get(apiKey: string, path: string) {
   const response = await server.request('GET', path, { apiKey });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './expect-errors.ts';
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
 
 /** The server's clock: moved by tests that cross an expiry or a period, put back after each. */
 const START = new Date('2030-03-15T12:00:00.000Z');
@@ -17,8 +18,6 @@ afterEach(() => {
   now = START;
 });
 afterAll(() => server.close());
-
-const ORGS = '/partner/organizations';
 
 type Partner = Awaited<ReturnType<TestServer['createPartner']>>;
 

@@ -2,6 +2,7 @@ import { services } from '@allot/api';
 import { EVENT_TYPES, eventDataSchemas, type EventType } from '@allot/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
 
 let server: TestServer;
 let now = new Date('2030-03-10T12:00:00.000Z');
@@ -9,8 +10,6 @@ beforeAll(async () => {
   server = await startTestServer({ now: () => now });
 });
 afterAll(() => server.close());
-
-const ORGS = '/partner/organizations';
 
 async function eventsOf(partnerId: string, type?: EventType) {
   let query = server.db

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { expectError } from './expect-errors.ts';
+import { ORGS } from './paths.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -9,7 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const ORGS = '/partner/organizations';
 const key = (value: string) => ({ 'idempotency-key': value });
 
 async function organizations(apiKey: string) {

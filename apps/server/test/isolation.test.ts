@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { routes, type RestRoute } from '@allot/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.close());
-
-const ORGS = '/partner/organizations';
 
 /**
  * A valid request for every partner route that addresses an organization, keyed by operationId:

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './processes.ts';
+import { expectBooksBalance } from './books.ts';
 
 let server: TestServer;
 let processes: ServerProcess[] = [];
@@ -34,15 +34,6 @@ async function consumeVia(url: string, apiKey: string, organizationId: string, k
 }
 
 /** The ledger's invariants over the whole database. */
-async function expectBooksBalance() {
-  const { rows } = await sql<{ total: string; negative: number; drift: number }>`
-    SELECT (SELECT sum(balance) FROM accounts) AS total,
-      (SELECT count(*) FROM accounts WHERE balance < 0 AND kind <> 'issuance') AS negative,
-      (SELECT count(*) FROM accounts a WHERE a.sequence <> (SELECT count(*) FROM entries e
-        WHERE e.account_id = a.id)) AS drift`.execute(server.db);
-  expect(rows[0]).toEqual({ total: '0', negative: 0, drift: 0 });
-}
-
 describe('consumeCredits under concurrency, from two server processes', () => {
   it('500 concurrent consumptions against 100 credits: exactly 100 succeed', async () => {
     const { apiKey } = await server.createPartner({ poolCredits: 1000 });
@@ -82,7 +73,7 @@ describe('consumeCredits under concurrency, from two server processes', () => {
       .where('organization_id', '=', id)
       .executeTakeFirstOrThrow();
     expect(Number(charged.n)).toBe(100);
-    await expectBooksBalance();
+    await expectBooksBalance(server.db);
   }, 60_000);
 
   it('the same key sent to both processes at once is charged once', async () => {
@@ -112,6 +103,6 @@ describe('consumeCredits under concurrency, from two server processes', () => {
       .execute();
     expect(perKey).toHaveLength(100);
     expect(perKey.every((row) => Number(row.n) === 1)).toBe(true);
-    await expectBooksBalance();
+    await expectBooksBalance(server.db);
   }, 60_000);
 });

@@ -21,6 +21,7 @@ import {
   type ModelBlock,
 } from '@allot/test-support/ledger-model';
 import { startTestServer, type TestServer } from './harness.ts';
+import { DAY, HOUR, MINUTE } from './time.ts';
 
 /**
  * Model-based test of the credit ledger: random sequences of grants, consumptions, voids,
@@ -31,10 +32,6 @@ import { startTestServer, type TestServer } from './harness.ts';
  * remainder, the pool, and every entry of every account must match the model exactly; all
  * accounts sum to zero; nothing but issuance is negative; sequences run 1..n without gaps.
  */
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 let now = new Date('2027-01-01T00:00:00.000Z');
 let server: TestServer;

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './expect-errors.ts';
 import { startTestServer, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
+import { expectBooksBalance } from './books.ts';
 
 /**
  * Deleting an organization gives its unspent allocation back in the same transaction, as
@@ -14,8 +15,6 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.close());
-
-const ORGS = '/partner/organizations';
 
 async function ok(
   method: string,
@@ -73,15 +72,6 @@ async function eventsOf(partnerId: string, type: string) {
 }
 
 /** The ledger's invariants over the whole database. */
-async function expectBooksBalance() {
-  const { rows } = await sql<{ total: string; negative: number; drift: number }>`
-    SELECT (SELECT sum(balance) FROM accounts) AS total,
-      (SELECT count(*) FROM accounts WHERE balance < 0 AND kind <> 'issuance')::int AS negative,
-      (SELECT count(*) FROM accounts a WHERE a.sequence <> (SELECT count(*) FROM entries e
-        WHERE e.account_id = a.id))::int AS drift`.execute(server.db);
-  expect(rows[0]).toEqual({ total: '0', negative: 0, drift: 0 });
-}
-
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 describe('DELETE /partner/organizations/{id} in credit_pool mode', () => {
@@ -121,7 +111,7 @@ describe('DELETE /partner/organizations/{id} in credit_pool mode', () => {
     expect(ofOrg.every((e) => e.organizationId === id && e.reason === 'Organization deleted')).toBe(
       true,
     );
-    await expectBooksBalance();
+    await expectBooksBalance(server.db);
     // Webhooks hear of it as of any lowering, and of the status change.
     expect(await eventsOf(partner.id, 'credits.allocated')).toEqual([
       { organizationId: id, creditType: 'identification', allocated: 200, previousAllocated: 0 },
@@ -156,7 +146,7 @@ describe('DELETE /partner/organizations/{id} in credit_pool mode', () => {
       creditsAllocated: 120,
       creditsUnallocated: 880,
     });
-    await expectBooksBalance();
+    await expectBooksBalance(server.db);
   });
 
   it('a restored organization that had consumed keeps that consumption in its allocation', async () => {
@@ -227,7 +217,7 @@ describe.each(['external', 'usage_based'] as const)('DELETE in %s mode', (billin
       creditsAllocated: null,
       creditsRemaining: null,
     });
-    await expectBooksBalance();
+    await expectBooksBalance(server.db);
   });
 });
 
@@ -283,7 +273,7 @@ describe('DELETE under concurrency', () => {
     expect(pool.creditsAllocated).toBe(deleted.credits + kept.credits);
     expect(pool.creditsAllocated + pool.creditsUnallocated).toBe(1000);
     expect(pool.creditsUsed).toBe(consumed);
-    await expectBooksBalance();
+    await expectBooksBalance(server.db);
   });
 });
 

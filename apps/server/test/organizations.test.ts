@@ -3,14 +3,13 @@ import { services } from '@allot/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { expectError, expectInvalid } from './expect-errors.ts';
+import { ORGS } from './paths.ts';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.close());
-
-const ORGS = '/partner/organizations';
 
 /** A business or lookup error: exactly `{ error: { code, message } }`. */
 

@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
-
-const ORGS = '/partner/organizations';
+import { ORGS } from './paths.ts';
 
 let dir: string;
 let identity: IdentityResolver;

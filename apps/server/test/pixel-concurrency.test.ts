@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './processes.ts';
+import { expectBooksBalance } from './books.ts';
 
 const SITE = 'https://shop.example';
 const VISITORS = 500;
@@ -94,15 +95,6 @@ async function counts(organizationId: string) {
   return rows[0]!;
 }
 
-async function expectBooksBalance() {
-  const { rows } = await sql<{ total: string; negative: number }>`
-    SELECT (SELECT sum(balance) FROM accounts) AS total,
-      (SELECT count(*)::int FROM accounts WHERE balance < 0 AND kind <> 'issuance') AS negative`.execute(
-    server.db,
-  );
-  expect(rows[0]).toEqual({ total: '0', negative: 0 });
-}
-
 describe('pixel ingest under concurrency, from two server processes', () => {
   it('2,000 events from 500 visitors consume exactly 500 credits when the organization has them', async () => {
     const site = await siteWithCredits(1000);
@@ -118,7 +110,7 @@ describe('pixel ingest under concurrency, from two server processes', () => {
       apiKey: site.apiKey,
     });
     expect(balances.body.balances[0]).toMatchObject({ available: 500, used: 500 });
-    await expectBooksBalance();
+    await expectBooksBalance(server.db);
   }, 120_000);
 
   it('and exactly the balance when it has fewer: the rest are recorded unidentified', async () => {
@@ -135,6 +127,6 @@ describe('pixel ingest under concurrency, from two server processes', () => {
       apiKey: site.apiKey,
     });
     expect(balances.body.balances[0]).toMatchObject({ available: 0, used: 120 });
-    await expectBooksBalance();
+    await expectBooksBalance(server.db);
   }, 120_000);
 });

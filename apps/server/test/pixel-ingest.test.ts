@@ -6,6 +6,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { rawGet } from './raw-http.ts';
+import { ORGS } from './paths.ts';
 
 // A real dataset file, loaded by the real dataset adapter: who is behind which addresses.
 const DATASET = [
@@ -61,8 +62,6 @@ afterAll(async () => {
   await identity.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const ORGS = '/partner/organizations';
 
 interface Site {
   apiKey: string;

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { expectInvalid } from './expect-errors.ts';
+import { ORGS } from './paths.ts';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.close());
-
-const ORGS = '/partner/organizations';
 
 async function partnerWithOrg() {
   const partner = await server.createPartner();

@@ -1,6 +1,7 @@
 import { services } from '@allot/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
 
 let now = new Date('2030-01-10T12:00:00.000Z');
 let server: TestServer;
@@ -9,7 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const ORGS = '/partner/organizations';
 const before = (iso: string) => new Date(new Date(iso).getTime() - 1);
 
 async function get(apiKey: string, path: string) {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './expect-errors.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { partnerWithAdmin, sessionCookieOf, signIn, trpc } from './sessions.ts';
+import { HOUR } from './time.ts';
 
-const HOUR = 3_600_000;
 let now = new Date('2030-03-10T09:00:00Z');
 let server: TestServer;
 

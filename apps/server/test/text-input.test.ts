@@ -2,11 +2,11 @@ import { TEXT_MESSAGE } from '@allot/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectInvalid } from './expect-errors.ts';
 import { startTestServer, type ApiResponse, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
 
 // PostgreSQL refuses NUL in text and UTF-8 has no lone surrogates: both are refused at the
 // contract, with a 400 naming the field, before anything reaches the database.
 
-const ORGS = '/partner/organizations';
 const SITE = 'https://www.client.example';
 const NUL = 'a\u0000b';
 const LONE_SURROGATE = 'a\ud800b';

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectError } from './expect-errors.ts';
 import { startTestServer, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -20,8 +21,6 @@ beforeAll(async () => {
   server = await startTestServer({ logger: { level: 'info', stream: logStream } });
 });
 afterAll(() => server.close());
-
-const ORGS = '/partner/organizations';
 
 describe('X-Request-Id', () => {
   it('is on every response, success or error, REST, pixel, tRPC, health and unknown paths', async () => {

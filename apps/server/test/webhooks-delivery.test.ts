@@ -8,6 +8,7 @@ import { startWorker, type Worker } from '../src/worker.ts';
 import { expectError } from './expect-errors.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { startReceiver, waitFor, type Receiver } from './webhook-receiver.ts';
+import { HOOKS } from './paths.ts';
 
 // Real deliveries: the in-process job worker POSTs to real receivers on 127.0.0.1, with a fast
 // schedule (eight attempts 200 ms apart) and a 300 ms timeout.
@@ -29,8 +30,6 @@ afterAll(async () => {
   await worker.stop();
   await server.close();
 });
-
-const HOOKS = '/partner/webhooks';
 
 async function setup(receiver: Receiver, body: Record<string, unknown> = {}) {
   const { apiKey, partner } = await server.createPartner();

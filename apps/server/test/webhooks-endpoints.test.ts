@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, expectInvalid } from './expect-errors.ts';
 import { startTestServer, type TestServer } from './harness.ts';
+import { HOOKS } from './paths.ts';
 
 // Endpoints and the fan-out, on a server that allows no http webhooks (production's setting).
 // Nothing is sent here: no job worker runs. Public URLs use a documentation address (no DNS).
@@ -14,7 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const HOOKS = '/partner/webhooks';
 const PUBLIC_URL = 'https://93.184.215.10/hooks';
 
 async function createEndpoint(apiKey: string, body: Record<string, unknown> = {}) {

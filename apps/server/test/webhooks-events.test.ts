@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type Worker } from '../src/worker.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { startReceiver, waitFor, type Receiver } from './webhook-receiver.ts';
+import { ORGS } from './paths.ts';
 
 let now = new Date('2030-03-10T12:00:00.000Z');
 let server: TestServer;
@@ -29,8 +30,6 @@ afterAll(async () => {
   await receiver.down();
   await server.close();
 });
-
-const ORGS = '/partner/organizations';
 
 describe('every event type reaches a webhook endpoint', () => {
   it('signed, and matching its schema', async () => {

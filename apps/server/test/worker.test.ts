@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type Worker } from '../src/worker.ts';
 import { until } from './until.ts';
 import { startTestServer, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
 
 let now = new Date('2030-03-15T12:00:00.000Z');
 let server: TestServer;
@@ -45,8 +46,6 @@ async function runJob(task: string): Promise<void> {
     runner.events.off('job:error', onError);
   }
 }
-
-const ORGS = '/partner/organizations';
 
 const entryCount = async (organizationId: string) =>
   Number(
