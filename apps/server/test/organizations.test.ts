@@ -713,6 +713,29 @@ describe('PUT tier', () => {
     expect(trial.body.organization).toMatchObject({ tier: 'trial', credits: 400 });
   });
 
+  it('refuses a downgrade that pending grants would take past the cap, as a new grant would be', async () => {
+    const { apiKey } = await server.createPartner({ billingMode: 'external' });
+    const org = await createOrg(apiKey, {
+      name: 'Booked ahead',
+      tier: 'paid',
+      initialCredits: 300,
+    });
+    // Not spendable yet, but held: the trial cap counts it.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const granted = await server.request('POST', `${ORGS}/${org.id}/credits/grants`, {
+      apiKey,
+      body: { amount: 300, effectiveAt: tomorrow, reason: 'Next quarter, paid ahead' },
+    });
+    expect(granted.status).toBe(201);
+    const before = await getOrg(apiKey, org.id);
+    expectError(
+      await server.request('PUT', `${ORGS}/${org.id}/tier`, { apiKey, body: { tier: 'trial' } }),
+      422,
+      'trial_cap_exceeded',
+    );
+    expect(await getOrg(apiKey, org.id)).toEqual(before);
+  });
+
   it('rejects an unknown tier with 400', async () => {
     const { apiKey } = await server.createPartner();
     const org = await createOrg(apiKey, { name: 'Stable' });

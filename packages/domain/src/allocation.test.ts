@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  capRoom,
+  checkPoolRoom,
   checkPoolTotal,
   planAllocation,
   renewalGrant,
@@ -8,7 +8,8 @@ import {
 } from './allocation.ts';
 import { BILLING_MODES, drawsFromPool, type BillingMode } from './billing-modes.ts';
 import { MAX_CREDITS, type RuleResult } from './common.ts';
-import { TRIAL_CREDIT_CAP } from './tiers.ts';
+import { checkReceivesCredits, type OrganizationStatus } from './organizations.ts';
+import { TRIAL_CREDIT_CAP, trialRoom } from './tiers.ts';
 
 const state = (overrides: Partial<AllocationState> = {}): AllocationState => ({
   mode: 'credit_pool',
@@ -16,6 +17,7 @@ const state = (overrides: Partial<AllocationState> = {}): AllocationState => ({
   status: 'active',
   allocated: 0,
   consumed: 0,
+  unexpired: 0,
   pool: { total: 10_000, allocated: 0 },
   ...overrides,
 });
@@ -41,6 +43,11 @@ describe('planAllocation', () => {
     { name: 'trial: cap applies in usage_based mode', s: state({ tier: 'trial', mode: 'usage_based' }), target: 501, expected: { ok: false, code: 'trial_cap_exceeded' } },
     { name: 'trial: cap is checked before the pool', s: state({ tier: 'trial', pool: { total: 0, allocated: 0 } }), target: 501, expected: { ok: false, code: 'trial_cap_exceeded' } },
     { name: 'trial: raising within the cap', s: state({ tier: 'trial', allocated: 200, consumed: 150 }), target: 500, expected: { ok: true, value: 300 } },
+    { name: 'trial: grants held leave the raise less room', s: state({ tier: 'trial', allocated: 200, unexpired: 400 }), target: 300, expected: { ok: true, value: 100 } },
+    { name: 'trial: one past the room grants leave', s: state({ tier: 'trial', allocated: 200, unexpired: 400 }), target: 301, expected: { ok: false, code: 'trial_cap_exceeded' } },
+    { name: 'trial: held credits over the cap are checked before the pool', s: state({ tier: 'trial', allocated: 0, unexpired: 450, pool: { total: 0, allocated: 0 } }), target: 60, expected: { ok: false, code: 'trial_cap_exceeded' } },
+    { name: 'trial: a lowering goes through whatever is held', s: state({ tier: 'trial', allocated: 300, unexpired: 700 }), target: 100, expected: { ok: true, value: -200 } },
+    { name: 'paid: held credits do not count', s: state({ tier: 'paid', allocated: 0, unexpired: 10_000 }), target: 600, expected: { ok: true, value: 600 } },
     { name: 'paid: no cap', s: state({ tier: 'paid', pool: { total: MAX_CREDITS, allocated: 0 } }), target: MAX_CREDITS, expected: { ok: true, value: MAX_CREDITS } },
     { name: 'paid: 501 is fine', s: state({ tier: 'paid' }), target: 501, expected: { ok: true, value: 501 } },
     // below consumed
@@ -178,13 +185,51 @@ describe('planAllocation for an organization that is not active', () => {
 describe('renewalGrant with the trial cap', () => {
   // prettier-ignore
   it.each([
-    { name: 'paid: no cap', mode: 'external', allowance: 500, poolLeft: 0, room: capRoom('paid', 300), expected: 500 },
-    { name: 'trial: room beside held grants', mode: 'external', allowance: 500, poolLeft: 0, room: capRoom('trial', 300), expected: 200 },
-    { name: 'trial: nothing held', mode: 'credit_pool', allowance: 500, poolLeft: 1000, room: capRoom('trial', 0), expected: 500 },
-    { name: 'trial: the pool is the tighter limit', mode: 'credit_pool', allowance: 500, poolLeft: 100, room: capRoom('trial', 300), expected: 100 },
-    { name: 'trial: already at the cap', mode: 'usage_based', allowance: 500, poolLeft: 0, room: capRoom('trial', 500), expected: 0 },
-    { name: 'trial: over the cap (held from before)', mode: 'usage_based', allowance: 500, poolLeft: 0, room: capRoom('trial', 700), expected: 0 },
+    { name: 'paid: no cap', mode: 'external', allowance: 500, poolLeft: 0, room: trialRoom('paid', { allocated: 0, unexpired: 300 }), expected: 500 },
+    { name: 'trial: room beside held grants', mode: 'external', allowance: 500, poolLeft: 0, room: trialRoom('trial', { allocated: 0, unexpired: 300 }), expected: 200 },
+    { name: 'trial: nothing held', mode: 'credit_pool', allowance: 500, poolLeft: 1000, room: trialRoom('trial', { allocated: 0, unexpired: 0 }), expected: 500 },
+    { name: 'trial: the pool is the tighter limit', mode: 'credit_pool', allowance: 500, poolLeft: 100, room: trialRoom('trial', { allocated: 0, unexpired: 300 }), expected: 100 },
+    { name: 'trial: already at the cap', mode: 'usage_based', allowance: 500, poolLeft: 0, room: trialRoom('trial', { allocated: 0, unexpired: 500 }), expected: 0 },
+    { name: 'trial: over the cap (held from before)', mode: 'usage_based', allowance: 500, poolLeft: 0, room: trialRoom('trial', { allocated: 0, unexpired: 700 }), expected: 0 },
   ] as const)('$name', ({ mode, allowance, poolLeft, room, expected }) => {
     expect(renewalGrant(mode, allowance, poolLeft, room)).toBe(expected);
   });
+});
+
+describe('checkPoolRoom', () => {
+  // prettier-ignore
+  it.each([
+    { available: 0, amount: 0, expected: { ok: true, value: 0 } },
+    { available: 100, amount: 100, expected: { ok: true, value: 100 } },
+    { available: 100, amount: 101, expected: { ok: false, code: 'insufficient_pool_credits' } },
+    { available: 0, amount: 1, expected: { ok: false, code: 'insufficient_pool_credits' } },
+  ] satisfies { available: number; amount: number; expected: ReturnType<typeof outcome> }[])(
+    '$amount from $available',
+    ({ available, amount, expected }) => {
+      expect(outcome(checkPoolRoom(available, amount))).toEqual(expected);
+    },
+  );
+
+  it('is the one message for the pool, a raise and a grant alike', () => {
+    const pool = { total: 1000, allocated: 700 };
+    expect(message(planAllocation(state({ allocated: 100, pool }), 450))).toBe(
+      message(checkPoolRoom(300, 350)),
+    );
+    expect(message(checkPoolRoom(300, 350))).toBe(
+      'The credit pool has 300 unallocated credits; this needs 350.',
+    );
+  });
+});
+
+describe('checkReceivesCredits', () => {
+  it.each([
+    { status: 'active', expected: { ok: true, value: 'active' } },
+    { status: 'suspended', expected: { ok: true, value: 'suspended' } },
+    { status: 'canceled', expected: { ok: false, code: 'organization_canceled' } },
+  ] satisfies { status: OrganizationStatus; expected: ReturnType<typeof outcome> }[])(
+    '$status',
+    ({ status, expected }) => {
+      expect(outcome(checkReceivesCredits(status))).toEqual(expected);
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { drawsFromPool, type BillingMode } from './billing-modes.ts';
 import { ok, refuse, type RuleResult } from './common.ts';
-import type { OrganizationStatus } from './organizations.ts';
-import { creditCap, type Tier } from './tiers.ts';
+import { checkReceivesCredits, type OrganizationStatus } from './organizations.ts';
+import { checkTrialCap, type Tier } from './tiers.ts';
 
 export interface AllocationState {
   mode: BillingMode;
@@ -11,6 +11,8 @@ export interface AllocationState {
   allocated: number;
   /** What the organization consumed of it this period. */
   consumed: number;
+  /** Its credits neither spent, voided nor expired (see `Holdings`): the trial cap counts them. */
+  unexpired: number;
   /** The partner pool's current period: its total and what is drawn from it. */
   pool: { total: number; allocated: number };
 }
@@ -20,18 +22,16 @@ export interface AllocationState {
  * Returns how many credits move from the pool to the organization (negative: back to the pool).
  */
 export function planAllocation(state: AllocationState, target: number): RuleResult<number> {
-  if (state.status === 'canceled') {
-    return refuse(
-      'organization_canceled',
-      'A canceled organization cannot receive credits; enable it first.',
-    );
-  }
-  const cap = creditCap(state.tier);
-  if (cap !== null && target > cap) {
-    return refuse(
-      'trial_cap_exceeded',
-      `A trial organization can hold at most ${cap} credits; upgrade it to paid for more.`,
-    );
+  const receives = checkReceivesCredits(state.status);
+  if (!receives.ok) return receives;
+  const delta = target - state.allocated;
+  // Only a raise can pass the cap: each credit it adds is allocated and held.
+  if (delta > 0) {
+    const capped = checkTrialCap(state.tier, {
+      allocated: target,
+      unexpired: state.unexpired + delta,
+    });
+    if (!capped.ok) return capped;
   }
   if (target < state.consumed) {
     return refuse(
@@ -39,18 +39,23 @@ export function planAllocation(state: AllocationState, target: number): RuleResu
       `The organization has already consumed ${state.consumed} credits this period; its allocation cannot go below that.`,
     );
   }
-  const delta = target - state.allocated;
   // Only a raise draws from the pool; a lowering always goes through.
   if (drawsFromPool(state.mode) && delta > 0) {
-    const available = state.pool.total - state.pool.allocated;
-    if (delta > available) {
-      return refuse(
-        'insufficient_pool_credits',
-        `The credit pool has ${available} unallocated credits; this change needs ${delta}.`,
-      );
-    }
+    const drawn = checkPoolRoom(state.pool.total - state.pool.allocated, delta);
+    if (!drawn.ok) return drawn;
   }
   return ok(delta);
+}
+
+/** Drawing `amount` credits from a pool that has `available` left: never more than that. */
+export function checkPoolRoom(available: number, amount: number): RuleResult<number> {
+  if (amount > available) {
+    return refuse(
+      'insufficient_pool_credits',
+      `The credit pool has ${available} unallocated credits; this needs ${amount}.`,
+    );
+  }
+  return ok(amount);
 }
 
 /** Lowering the partner's pool: never below what is already drawn from it. */
@@ -66,8 +71,7 @@ export function checkPoolTotal(newTotal: number, allocated: number): RuleResult<
 
 /**
  * A new organization period re-grants its allowance. In `credit_pool` mode it comes from
- * what the pool has left, and a trial organization's grant fits the room its cap leaves beside
- * the credits it still holds; so it may be cut short, and the caller records why.
+ * what the pool has left, and a trial organization's grant fits its `trialRoom`; so it may be cut short, and the caller records why.
  */
 export function renewalGrant(
   mode: BillingMode,
@@ -77,10 +81,4 @@ export function renewalGrant(
 ): number {
   const fromPool = drawsFromPool(mode) ? Math.min(allowance, poolLeft) : allowance;
   return Math.max(0, Math.min(fromPool, capRoom));
-}
-
-/** How many more credits a tier lets an organization holding `held` unexpired credits take. */
-export function capRoom(tier: Tier, held: number): number {
-  const cap = creditCap(tier);
-  return cap === null ? Infinity : Math.max(0, cap - held);
 }

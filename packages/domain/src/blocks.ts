@@ -1,5 +1,4 @@
 import { ok, refuse, type RuleResult } from './common.ts';
-import { creditCap, type Tier } from './tiers.ts';
 
 /** What the ledger rules need to know about a block of credits. */
 export interface BlockFacts {
@@ -61,21 +60,6 @@ export function grantStatus(
   if (hasExpired(block, now)) return 'expired';
   if (block.effectiveAt.getTime() > now.getTime()) return 'pending';
   return 'active';
-}
-
-/**
- * The trial cap on what an organization holds: its unexpired credits after a change (the
- * allocation, grants not yet spent, pending grants) may not pass it.
- */
-export function checkTrialHolding(tier: Tier, unexpiredAfter: number): RuleResult<number> {
-  const cap = creditCap(tier);
-  if (cap !== null && unexpiredAfter > cap) {
-    return refuse(
-      'trial_cap_exceeded',
-      `A trial organization holds at most ${cap} unexpired credits; this would leave it ${unexpiredAfter}. Upgrade it to paid for more.`,
-    );
-  }
-  return ok(unexpiredAfter);
 }
 
 /** A new or changed expiry must lie ahead: after `now` and after the block takes effect. */

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { text } from './text.ts';
-import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
+import {
+  creditsSchema,
+  idSchema,
+  isoDateTimeSchema,
+  ok,
+  refuse,
+  type RuleResult,
+} from './common.ts';
 import { pagedListSchema, pageQueryFields } from './paging.ts';
 import {
   billingDayOfMonthSchema,
@@ -12,6 +19,20 @@ import { tierSchema } from './tiers.ts';
 export const ORGANIZATION_STATUSES = ['active', 'suspended', 'canceled'] as const;
 export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
 export const organizationStatusSchema = z.enum(ORGANIZATION_STATUSES);
+
+/**
+ * A canceled organization takes no credits (an allocation, a grant, an amendment) until it is
+ * enabled again; a suspended one keeps receiving them while it is disabled.
+ */
+export function checkReceivesCredits(status: OrganizationStatus): RuleResult<OrganizationStatus> {
+  if (status === 'canceled') {
+    return refuse(
+      'organization_canceled',
+      'A canceled organization cannot receive credits; enable it first.',
+    );
+  }
+  return ok(status);
+}
 
 export const PRODUCT_TYPES = ['B2B', 'B2C'] as const;
 export const productTypeSchema = z.enum(PRODUCT_TYPES);

@@ -4,7 +4,9 @@ import {
   TIERS,
   TRIAL_CREDIT_CAP,
   checkTierChange,
+  checkTrialCap,
   creditCap,
+  trialRoom,
   tierSchema,
   type Tier,
 } from './tiers.ts';
@@ -47,6 +49,58 @@ describe('checkTierChange', () => {
       expect(result.violation.message).toContain('500');
     }
   });
+});
+
+describe('checkTrialCap', () => {
+  // prettier-ignore
+  it.each([
+    { name: 'nothing held', tier: 'trial', after: { allocated: 0, unexpired: 0 }, expected: { ok: true } },
+    { name: 'allocation at the cap', tier: 'trial', after: { allocated: 500, unexpired: 500 }, expected: { ok: true } },
+    { name: 'allocation past the cap, partly spent', tier: 'trial', after: { allocated: 501, unexpired: 100 }, expected: { ok: false, code: 'trial_cap_exceeded' } },
+    { name: 'spent credits no longer count', tier: 'trial', after: { allocated: 400, unexpired: 500 }, expected: { ok: true } },
+    { name: 'grants and pending credits past the cap', tier: 'trial', after: { allocated: 100, unexpired: 501 }, expected: { ok: false, code: 'trial_cap_exceeded' } },
+    { name: 'paid: no cap', tier: 'paid', after: { allocated: 10_000, unexpired: 20_000 }, expected: { ok: true } },
+  ] satisfies { name: string; tier: Tier; after: { allocated: number; unexpired: number }; expected: { ok: boolean; code?: string } }[])(
+    '$name',
+    ({ tier, after, expected }) => {
+      const result = checkTrialCap(tier, after);
+      expect(result.ok ? { ok: true } : { ok: false, code: result.violation.code }).toEqual(
+        expected,
+      );
+    },
+  );
+
+  it('says what the cap is and what the change would leave', () => {
+    const result = checkTrialCap('trial', { allocated: 300, unexpired: 642 });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.violation.message).toMatch(/at most 500 credits.*642/);
+  });
+});
+
+describe('trialRoom', () => {
+  // prettier-ignore
+  it.each([
+    { tier: 'trial', held: { allocated: 0, unexpired: 0 }, room: 500 },
+    { tier: 'trial', held: { allocated: 0, unexpired: 300 }, room: 200 },
+    { tier: 'trial', held: { allocated: 400, unexpired: 100 }, room: 100 },
+    { tier: 'trial', held: { allocated: 500, unexpired: 0 }, room: 0 },
+    { tier: 'trial', held: { allocated: 0, unexpired: 700 }, room: 0 },
+    { tier: 'paid', held: { allocated: 0, unexpired: 700 }, room: Infinity },
+  ] satisfies { tier: Tier; held: { allocated: number; unexpired: number }; room: number }[])(
+    '$tier holding $held.allocated allocated, $held.unexpired unexpired: $room',
+    ({ tier, held, room }) => {
+      expect(trialRoom(tier, held)).toBe(room);
+      // The room is exactly what checkTrialCap lets a raise add: one more is refused.
+      if (Number.isFinite(room) && held.allocated <= 500 && held.unexpired <= 500) {
+        const after = (n: number) => ({
+          allocated: held.allocated + n,
+          unexpired: held.unexpired + n,
+        });
+        expect(checkTrialCap(tier, after(room)).ok).toBe(true);
+        expect(checkTrialCap(tier, after(room + 1)).ok).toBe(false);
+      }
+    },
+  );
 });
 
 describe('tierSchema', () => {

@@ -1,9 +1,10 @@
 import {
   burnOrder,
-  capRoom,
   checkExpiry,
+  checkPoolRoom,
+  checkReceivesCredits,
   checkTierChange,
-  checkTrialHolding,
+  checkTrialCap,
   DEFAULT_CREDIT_TYPE,
   DEFAULT_PRIORITY,
   drawsFromPool,
@@ -17,6 +18,7 @@ import {
   planAllocation,
   refuse,
   renewalGrant,
+  trialRoom,
   type Balance,
   type BillingCycle,
   type BillingMode,
@@ -26,6 +28,7 @@ import {
   type ConsumeResult,
   type EntryType,
   type GrantStatus,
+  type Holdings,
   type OrganizationStatus,
   type Period,
   type RuleResult,
@@ -307,6 +310,7 @@ export class LedgerModel {
         // What was consumed of the allocation is what of it is no longer there (credits burnt
         // from grants do not count: see AllocationState.consumed).
         consumed: account.periodCredited - held.allocationRemaining,
+        unexpired: held.unexpired,
         pool: { total: pool.total, allocated: pool.allocated },
       },
       target,
@@ -314,8 +318,6 @@ export class LedgerModel {
     if (!plan.ok) return plan;
     const delta = plan.value;
     if (delta > 0) {
-      const capped = checkTrialHolding(org.tier, held.unexpired + delta);
-      if (!capped.ok) return refusal(capped);
       const credited = this.credit(
         org,
         {
@@ -347,11 +349,13 @@ export class LedgerModel {
   createGrant(organizationId: string, input: NewGrant): RuleResult<ModelBlock> {
     this.renewDue();
     const org = this.organization(organizationId);
-    if (org.status === 'canceled') return this.canceled();
+    const receives = checkReceivesCredits(org.status);
+    if (!receives.ok) return refusal(receives);
     const effectiveAt = input.effectiveAt ?? this.clock;
     const expiresAt = checkExpiry(input.expiresAt ?? null, effectiveAt, this.clock);
     if (!expiresAt.ok) return refusal(expiresAt);
-    const capped = checkTrialHolding(org.tier, this.holdings(org).unexpired + input.amount);
+    const held = this.holdings(org);
+    const capped = checkTrialCap(org.tier, { ...held, unexpired: held.unexpired + input.amount });
     if (!capped.ok) return refusal(capped);
     return this.credit(
       org,
@@ -447,7 +451,8 @@ export class LedgerModel {
   amend(organizationId: string, amount: number): RuleResult<Balance> {
     this.renewDue();
     const org = this.organization(organizationId);
-    if (org.status === 'canceled') return this.canceled();
+    const receives = checkReceivesCredits(org.status);
+    if (!receives.ok) return refusal(receives);
     if (amount > 0) {
       const consumed = this.account(org.id, 'consumption').balance;
       if (amount > consumed) {
@@ -456,7 +461,8 @@ export class LedgerModel {
           `The organization has consumed ${consumed} credits in all; an amendment gives back at most that.`,
         );
       }
-      const capped = checkTrialHolding(org.tier, this.holdings(org).unexpired + amount);
+      const held = this.holdings(org);
+      const capped = checkTrialCap(org.tier, { ...held, unexpired: held.unexpired + amount });
       if (!capped.ok) return refusal(capped);
       const account = this.account(org.id, 'organization');
       const block = this.insertBlock({
@@ -667,7 +673,8 @@ export class LedgerModel {
     let poolLeft = remainderOf(poolBlocks);
     const renewals = due.map((org) => {
       const active = org.status === 'active';
-      const room = capRoom(org.tier, this.holdings(org).unexpired);
+      // The new period's allocation is this grant: nothing of it is allocated yet.
+      const room = trialRoom(org.tier, { ...this.holdings(org), allocated: 0 });
       const grant = active ? renewalGrant(this.mode, org.creditAllowance, poolLeft, room) : 0;
       if (this.pooled) poolLeft -= grant;
       return {
@@ -755,11 +762,18 @@ export class LedgerModel {
 
   // ------------------------------------------------------------------------------- helpers
 
-  /** What an organization holds now: spendable, unexpired (pending too), unspent allocation. */
-  private holdings(org: ModelOrganization) {
+  /**
+   * What an organization holds now: the `Holdings` the trial cap counts (its allocation, its
+   * unexpired credits, pending ones too), what it can spend, its unspent allocation.
+   */
+  private holdings(org: ModelOrganization): Holdings & {
+    available: number;
+    allocationRemaining: number;
+  } {
     const key = accountKey(org.id, 'organization');
     const spendable = this.spendable(key);
     return {
+      allocated: this.account(org.id, 'organization').periodCredited,
       available: remainderOf(spendable),
       unexpired: remainderOf(
         this.blockList.filter(
@@ -810,13 +824,8 @@ export class LedgerModel {
     let portions: Portion[] | null = null;
     if (this.pooled) {
       const poolBlocks = this.spendable(poolKey);
-      const available = remainderOf(poolBlocks);
-      if (block.amount > available) {
-        return refuse(
-          'insufficient_pool_credits',
-          `The credit pool has ${available} unallocated credits; this needs ${block.amount}.`,
-        );
-      }
+      const drawn = checkPoolRoom(remainderOf(poolBlocks), block.amount);
+      if (!drawn.ok) return refusal(drawn);
       portions = this.draw(poolBlocks, block.amount);
     }
     const to = accountKey(org.id, 'organization');
@@ -938,10 +947,6 @@ export class LedgerModel {
       return refuse('not_a_grant', 'Only grants are voided or change their expiry.');
     }
     return ok(block);
-  }
-
-  private canceled<T>(): RuleResult<T> {
-    return refuse('organization_canceled', 'A canceled organization cannot receive credits.');
   }
 
   /** Writes transfers in order: one entry on each side, with balance after and sequence. */

@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import type { AccountRow, BlockRow, Db, OrganizationRow, PartnerRow, Tx } from '@allot/db';
 import {
   checkExpiry,
-  checkTrialHolding,
+  checkPoolRoom,
+  checkReceivesCredits,
+  checkTrialCap,
   DEFAULT_CREDIT_TYPE,
   DEFAULT_PRIORITY,
   drawsFromPool,
@@ -31,6 +33,7 @@ import {
   type Portion,
 } from './ledger/blocks.ts';
 import { burn } from './ledger/consume.ts';
+import { holdingsOf } from './ledger/holdings.ts';
 import { poolState } from './ledger/pool.ts';
 import { postTransfers, type Transfer } from './ledger/post.ts';
 import { lockOrganization, requireOrganization } from './organization-access.ts';
@@ -64,33 +67,13 @@ export async function openDesk(
   return { partner: lockedPartner, org, creditType, books, pooled };
 }
 
-/** What an organization account holds at `now`. */
-async function holdings(trx: Tx, account: AccountRow, now: Date) {
-  const row = await trx
-    .selectFrom('blocks')
-    .select((eb) => [
-      sql<number>`coalesce(sum(remaining) FILTER (WHERE ${spendable(now)(eb)}), 0)::bigint`.as(
-        'available',
-      ),
-      // The trial cap counts what is held and not yet lapsed: spendable and pending credits.
-      sql<number>`coalesce(sum(remaining) FILTER (WHERE voided_at IS NULL
-        AND (expires_at IS NULL OR expires_at > ${now})), 0)::bigint`.as('unexpired'),
-      sql<number>`coalesce(sum(remaining) FILTER (WHERE ${spendable(now)(eb)}
-        AND kind IN ('allocation', 'renewal')), 0)::bigint`.as('allocationRemaining'),
-    ])
-    .where('account_id', '=', account.id)
-    .where('spent', '=', false)
-    .executeTakeFirstOrThrow();
-  return row;
-}
-
-function refuseIfCanceled(org: OrganizationRow) {
-  if (org.status === 'canceled') {
-    throw refused({
-      code: 'organization_canceled',
-      message: 'A canceled organization cannot receive credits; enable it first.',
-    });
-  }
+/**
+ * A grant or a positive amendment adds to the credits the organization holds, not to its
+ * allocation: the trial cap must still hold after it.
+ */
+async function refuseOverCap(trx: Tx, desk: Desk, amount: number, now: Date): Promise<void> {
+  const held = await holdingsOf(trx, desk.books.organization.organization, now);
+  orRefuse(checkTrialCap(desk.org.tier, { ...held, unexpired: held.unexpired + amount }));
 }
 
 /**
@@ -109,13 +92,12 @@ async function credit(
   let draws: Portion[] = [{ blockId: null, amount: block.amount }];
   if (desk.pooled) {
     const poolBlocks = await spendableBlocks(trx, books.partner.pool.id, now);
-    const available = poolBlocks.reduce((sum, b) => sum + b.remaining, 0);
-    if (block.amount > available) {
-      throw refused({
-        code: 'insufficient_pool_credits',
-        message: `The credit pool has ${available} unallocated credits; this needs ${block.amount}.`,
-      });
-    }
+    orRefuse(
+      checkPoolRoom(
+        poolBlocks.reduce((sum, b) => sum + b.remaining, 0),
+        block.amount,
+      ),
+    );
     draws = (await drawFrom(trx, poolBlocks, [block.amount]))[0]!;
   }
   const to = books.organization.organization.id;
@@ -215,7 +197,7 @@ export async function allocate(
 ): Promise<void> {
   const { books, org } = desk;
   const account = books.organization.organization;
-  const held = await holdings(trx, account, now);
+  const held = await holdingsOf(trx, account, now);
   const pool = desk.pooled
     ? await poolState(trx, books.partner.pool, now)
     : { total: 0, available: 0 };
@@ -227,13 +209,13 @@ export async function allocate(
         status: org.status,
         allocated: account.period_credited,
         consumed: account.period_credited - held.allocationRemaining,
+        unexpired: held.unexpired,
         pool: { total: pool.total, allocated: pool.total - pool.available },
       },
       target,
     ),
   );
   if (delta > 0) {
-    orRefuse(checkTrialHolding(org.tier, held.unexpired + delta));
     const { transfers } = await credit(
       trx,
       desk,
@@ -288,7 +270,7 @@ export async function allocate(
  */
 export async function releaseAllocation(trx: Tx, desk: Desk, now: Date): Promise<void> {
   const account = desk.books.organization.organization;
-  const held = await holdings(trx, account, now);
+  const held = await holdingsOf(trx, account, now);
   const consumed = Math.max(0, account.period_credited - held.allocationRemaining);
   await allocate(trx, desk, consumed, now, 'Organization deleted');
 }
@@ -299,13 +281,12 @@ type GrantInput = Omit<CreateGrantInput, 'kind'> & { kind?: CreateGrantInput['ki
 export async function createGrant(trx: Tx, partnerId: string, input: GrantInput, now: Date) {
   const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
   const desk = await openDesk(trx, partnerId, input.organizationId, creditType, now);
-  refuseIfCanceled(desk.org);
+  orRefuse(checkReceivesCredits(desk.org.status));
   const effectiveAt = input.effectiveAt ? new Date(input.effectiveAt) : now;
   const expiresAt = orRefuse(
     checkExpiry(input.expiresAt ? new Date(input.expiresAt) : null, effectiveAt, now),
   );
-  const held = await holdings(trx, desk.books.organization.organization, now);
-  orRefuse(checkTrialHolding(desk.org.tier, held.unexpired + input.amount));
+  await refuseOverCap(trx, desk, input.amount, now);
   const { row, transfers } = await credit(
     trx,
     desk,
@@ -469,7 +450,7 @@ export async function createAmendment(
 ) {
   const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
   const desk = await openDesk(trx, partnerId, input.organizationId, creditType, now);
-  refuseIfCanceled(desk.org);
+  orRefuse(checkReceivesCredits(desk.org.status));
   const { books, org } = desk;
   if (input.amount > 0) {
     const consumed = books.organization.consumption.balance;
@@ -479,8 +460,7 @@ export async function createAmendment(
         message: `The organization has consumed ${consumed} ${creditType} credits in all; an amendment gives back at most that.`,
       });
     }
-    const held = await holdings(trx, books.organization.organization, now);
-    orRefuse(checkTrialHolding(org.tier, held.unexpired + input.amount));
+    await refuseOverCap(trx, desk, input.amount, now);
     const [row] = await insertBlocks(
       trx,
       [

@@ -1,6 +1,7 @@
 import type { Db, OrganizationRow, OrganizationUpdate, Tx } from '@allot/db';
 import {
   checkTierChange,
+  checkTrialCap,
   DEFAULT_CREDIT_TYPE,
   pageOffset,
   periodContaining,
@@ -19,6 +20,7 @@ import { emitEvent, emitEvents, type NewEvent } from './events.ts';
 import { allocate, openDesk, releaseAllocation } from './credits.ts';
 import { lockAccounts, openAccounts } from './ledger/accounts.ts';
 import { spendable } from './ledger/blocks.ts';
+import { holdingsOf } from './ledger/holdings.ts';
 import { lockOrganization } from './organization-access.ts';
 import { cycleOf, lockPartner } from './periods.ts';
 import { renewsFirst } from './renew-on-read.ts';
@@ -346,13 +348,16 @@ export async function setOrganizationTier(
 ) {
   await lockPartner(trx, partnerId, now);
   const row = await lockOrganization(trx, partnerId, organizationId);
-  const { organization } = await readOrganization(trx, partnerId, organizationId, now);
-  orRefuse(
-    checkTierChange(
-      tier,
-      Math.max(organization.credits, organization.creditsRemaining, row.credit_allowance),
-    ),
-  );
+  orRefuse(checkTierChange(tier, row.credit_allowance));
+  const account = await trx
+    .selectFrom('accounts')
+    .select(['id', 'period_credited'])
+    .where('organization_id', '=', row.id)
+    .where('kind', '=', 'organization')
+    .where('credit_type', '=', DEFAULT_CREDIT_TYPE)
+    .executeTakeFirstOrThrow();
+  // What it holds must already fit the tier: pending grants count as they do for a new grant.
+  orRefuse(checkTrialCap(tier, await holdingsOf(trx, account, now)));
   if (tier !== row.tier) await save(trx, row, { tier }, now);
   return readOrganization(trx, partnerId, organizationId, now);
 }

@@ -8,17 +8,18 @@ import {
   type Tx,
 } from '@allot/db';
 import {
-  capRoom,
   DEFAULT_CREDIT_TYPE,
   drawsFromPool,
   periodContaining,
   renewalGrant,
+  trialRoom,
   type BillingCycle,
 } from '@allot/domain';
 import { notFound } from '../errors.ts';
 import { lockAccounts, lockPartnerBooks, openAccounts } from './ledger/accounts.ts';
 import { drawFrom, insertBlocks, spendableBlocks } from './ledger/blocks.ts';
 import { expireBlocks } from './ledger/expiry.ts';
+import { readHoldings } from './ledger/holdings.ts';
 import { resizePool } from './ledger/pool.ts';
 import { emitEvents } from './events.ts';
 import { postTransfers, type Transfer } from './ledger/post.ts';
@@ -124,12 +125,21 @@ async function renewOrganizations(
   const pool = find(null, 'pool');
   const poolBlocks = pooled ? await spendableBlocks(trx, pool.id, now) : [];
   let poolLeft = poolBlocks.reduce((sum, b) => sum + b.remaining, 0);
-  const held = await heldByTrials(trx, due, find, now);
+  // What each trial organization still holds after this renewal's expirations; the others'
+  // room is unbounded and not read.
+  const trials = due.filter((org) => org.tier === 'trial' && org.status === 'active');
+  const held = await readHoldings(
+    trx,
+    trials.map((org) => find(org.id, 'organization')),
+    now,
+  );
   const renewals = due.map((org) => {
     const period = periodContaining(now, cycleOf(org));
     // Suspended and canceled organizations start the period empty: nothing is drawn for them.
     if (org.status !== 'active') return { org, period, grant: 0, shortfall: 0, reason: null };
-    const room = capRoom(org.tier, held.get(org.id) ?? 0);
+    const holdings = held.get(find(org.id, 'organization').id);
+    // The new period's allocation is this grant: nothing of it is allocated yet.
+    const room = holdings ? trialRoom(org.tier, { ...holdings, allocated: 0 }) : Infinity;
     const grant = renewalGrant(partner.billing_mode, org.credit_allowance, poolLeft, room);
     const cause = grant === room ? 'the trial cap' : 'what the pool had left';
     if (pooled) poolLeft -= grant;
@@ -211,31 +221,6 @@ async function renewOrganizations(
       },
     })),
   );
-}
-
-/**
- * The unexpired credits each due trial organization still holds (after this renewal's
- * expirations): the trial cap leaves its renewal only the room beside them.
- */
-async function heldByTrials(
-  trx: Tx,
-  due: OrganizationRow[],
-  accountOf: (organizationId: string, kind: string) => { id: string },
-  now: Date,
-): Promise<Map<string, number>> {
-  const trials = due.filter((org) => org.tier === 'trial' && org.status === 'active');
-  if (trials.length === 0) return new Map();
-  const accounts = new Map(trials.map((org) => [accountOf(org.id, 'organization').id, org.id]));
-  const rows = await trx
-    .selectFrom('blocks')
-    .select(['account_id', (eb) => eb.fn.sum<string>('remaining').as('held')])
-    .where('account_id', 'in', [...accounts.keys()])
-    .where('spent', '=', false)
-    .where('voided_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .groupBy('account_id')
-    .execute();
-  return new Map(rows.map((row) => [accounts.get(row.account_id)!, Number(row.held)]));
 }
 
 /**
