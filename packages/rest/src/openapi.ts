@@ -50,6 +50,10 @@ const ERROR_RESPONSES = {
     'TooManyRequests',
     'Too many calls from this API key (or, without verified credentials, from this client address); `Retry-After` says when to retry',
   ],
+  '431': [
+    'RequestHeaderFieldsTooLarge',
+    'The request line and headers are larger than the server accepts (`headers_too_large`)',
+  ],
   '503': [
     'ServiceUnavailable',
     'The database is unreachable (`database_unavailable`); retry after `Retry-After` seconds',
