@@ -21,6 +21,13 @@ export interface PageQuery {
 /** Rows to skip in SQL (`OFFSET`) for a page. */
 export const pageOffset = (query: PageQuery) => (query.page - 1) * query.pageSize;
 
+/** What a page answers beside its items: the count over all pages (as PostgreSQL returns it), and the page it is. */
+export const pageFields = (query: PageQuery, total: string | number | bigint) => ({
+  total: Number(total),
+  page: query.page,
+  pageSize: query.pageSize,
+});
+
 /** A page of a list: its items under `key`, the count over all pages, and the page it is. */
 export function pagedListSchema<K extends string, T extends z.ZodType>(
   key: K,

@@ -10,6 +10,7 @@ import {
   drawsFromPool,
   EXPIRING_SOON_DAYS,
   GRANT_KINDS,
+  pageFields,
   pageOffset,
   planAllocation,
   type Balance,
@@ -551,9 +552,7 @@ export const listGrants = renewsFirst(async function listGrants(
   ]);
   return {
     grants: rows.map((row) => toGrant(row, row.credit_type, now)),
-    total: Number(count.total),
-    page: input.page,
-    pageSize: input.pageSize,
+    ...pageFields(input, count.total),
   };
 });
 

@@ -3,6 +3,7 @@ import {
   checkTierChange,
   checkTrialCap,
   DEFAULT_CREDIT_TYPE,
+  pageFields,
   pageOffset,
   periodContaining,
   type CreateOrganizationInput,
@@ -188,9 +189,7 @@ export const listOrganizations = renewsFirst(async function listOrganizations(
   rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
   return {
     organizations: rows.map(toOrganization),
-    total: Number(count.total),
-    page: input.page,
-    pageSize: input.pageSize,
+    ...pageFields(input, count.total),
   };
 });
 

@@ -4,6 +4,7 @@ import {
   checkPoolTotal,
   DEFAULT_CREDIT_TYPE,
   drawsFromPool,
+  pageFields,
   pageOffset,
   periodContaining,
   type CreatePartnerInput,
@@ -81,9 +82,7 @@ export async function listPartners(db: Db | Tx, input: ListPartnersInput) {
   ]);
   return {
     partners: rows.map(toPartner),
-    total: Number(count.total),
-    page: input.page,
-    pageSize: input.pageSize,
+    ...pageFields(input, count.total),
   };
 }
 

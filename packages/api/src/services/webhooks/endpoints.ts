@@ -3,6 +3,7 @@ import type { Db, Tx, WebhookEndpointsTable } from '@allot/db';
 import {
   MAX_WEBHOOK_ENDPOINTS,
   TEST_EVENT_TYPE,
+  pageFields,
   pageOffset,
   type CreateWebhookEndpointInput,
   type UpdateWebhookEndpointInput,
@@ -51,9 +52,7 @@ export async function listWebhookEndpoints(
   ]);
   return {
     endpoints: rows.map(toEndpoint),
-    total: Number(count.total),
-    page: input.page,
-    pageSize: input.pageSize,
+    ...pageFields(input, count.total),
   };
 }
 
