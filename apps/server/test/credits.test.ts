@@ -21,17 +21,7 @@ afterAll(() => server.close());
 
 type Partner = Awaited<ReturnType<TestServer['createPartner']>>;
 
-async function ok(
-  method: string,
-  path: string,
-  apiKey: string,
-  body?: unknown,
-  headers?: Record<string, string>,
-) {
-  const response = await server.request(method, path, { apiKey, body, headers });
-  expect(response.status, `${method} ${path}: ${JSON.stringify(response.body)}`).toBeLessThan(300);
-  return response.body;
-}
+const ok: TestServer['ok'] = (...args) => server.ok(...args);
 
 async function organization(partner: Partner, body: Record<string, unknown> = {}) {
   const created = await ok('POST', ORGS, partner.apiKey, { name: 'Client', tier: 'paid', ...body });

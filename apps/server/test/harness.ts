@@ -228,9 +228,24 @@ export async function startTestServer(options: TestServerOptions = {}) {
     return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
   }
 
+  /** A request that must succeed (any 2xx): its body, or a failure naming the response. */
+  async function ok<T = any>(
+    method: string,
+    path: string,
+    apiKey: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T> {
+    const response = await request<T>(method, path, { apiKey, body, headers });
+    if (response.status >= 300)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
   return {
     url,
     collect,
+    ok,
     db: database.db,
     /** The test database's URL, for processes of their own (the CLI). */
     databaseUrl: database.url,

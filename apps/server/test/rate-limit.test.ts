@@ -34,10 +34,13 @@ describe('rate limits', () => {
       expect(limited.headers.get('x-ratelimit-limit')).toBe('5');
       expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
       expect(Number(limited.headers.get('x-ratelimit-reset'))).toBeGreaterThan(0);
-      const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as any;
       // Error responses are shared components: `#/components/responses/TooManyRequests`.
-      const ref: string = document.paths['/partner/billing'].get.responses['429'].$ref;
-      const tooMany = document.components.responses[ref.split('/').pop()!];
+      const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+        paths: Record<string, { get: { responses: Record<string, { $ref: string }> } }>;
+        components: { responses: Record<string, { headers: Record<string, unknown> }> };
+      };
+      const ref = document.paths['/partner/billing']!.get.responses['429']!.$ref;
+      const tooMany = document.components.responses[ref.split('/').pop()!]!;
       expect(Object.keys(tooMany.headers)).toEqual(
         expect.arrayContaining([
           'Retry-After',
