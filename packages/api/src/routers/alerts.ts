@@ -8,13 +8,8 @@ import {
   setAutoTopUpInput,
   setBalanceAlertsInput,
 } from '@allot/domain';
-import {
-  deleteAutoTopUp,
-  getAutoTopUp,
-  listBalanceAlerts,
-  setAutoTopUp,
-  setBalanceAlerts,
-} from '../services/alerts.ts';
+import { deleteAutoTopUp, getAutoTopUp, setAutoTopUp } from '../services/auto-top-ups.ts';
+import { listBalanceAlerts, setBalanceAlerts } from '../services/balance-alerts.ts';
 import { idempotent } from '../idempotent.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 

@@ -19,14 +19,9 @@ import {
   voidGrantInput,
 } from '@allot/domain';
 import { listCreditTypes } from '../services/credit-types.ts';
-import {
-  createAmendment,
-  createGrant,
-  getBalances,
-  listGrants,
-  setGrantExpiry,
-  voidGrant,
-} from '../services/credits.ts';
+import { createAmendment } from '../services/amendments.ts';
+import { getBalances } from '../services/balances.ts';
+import { createGrant, listGrants, setGrantExpiry, voidGrant } from '../services/grants.ts';
 import { markReplayed } from '../services/idempotency.ts';
 import { consumeForPartner } from '../services/ledger/consume.ts';
 import { exportEntries, listEntries } from '../services/ledger-entries.ts';

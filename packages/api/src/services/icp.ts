@@ -8,7 +8,7 @@ import {
 } from '@allot/domain';
 import { notFound, refused } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { lockOrganization, requireOrganization } from './organization-access.ts';
+import { lockOrganizationSettings, requireOrganization } from './organization-access.ts';
 
 interface ProfileRow {
   id: string;
@@ -64,7 +64,7 @@ export async function createIcpProfile(
   now: Date,
 ) {
   // The organization's row lock serialises profile changes, so the count and name checks hold.
-  await lockOrganization(trx, partnerId, input.organizationId);
+  await lockOrganizationSettings(trx, partnerId, input.organizationId);
   const { count } = await trx
     .selectFrom('icp_profiles')
     .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -99,7 +99,7 @@ export async function updateIcpProfile(
   input: { organizationId: string; icpId: string; name: string; rules: IcpRules },
   now: Date,
 ) {
-  await lockOrganization(trx, partnerId, input.organizationId);
+  await lockOrganizationSettings(trx, partnerId, input.organizationId);
   await assertNameFree(trx, input.organizationId, input.name, input.icpId);
   const row = await trx
     .updateTable('icp_profiles')
@@ -118,7 +118,7 @@ export async function deleteIcpProfile(
   partnerId: string,
   input: { organizationId: string; icpId: string },
 ) {
-  await lockOrganization(trx, partnerId, input.organizationId);
+  await lockOrganizationSettings(trx, partnerId, input.organizationId);
   const row = await trx
     .deleteFrom('icp_profiles')
     .where('id', '=', input.icpId)

@@ -1,16 +1,23 @@
-export * from './alerts.ts';
+// The operations the server, the worker, the CLI and the benches call. Lock-requiring internals
+// (the ledger kernel's handles and primitives under ./ledger) are not exported: every credit
+// write goes through an operation that takes its locks in the one order.
+export * from './amendments.ts';
 export * from './api-keys.ts';
+export * from './auto-top-ups.ts';
+export * from './balance-alerts.ts';
+export * from './balances.ts';
 export * from './billing.ts';
 export * from './credit-types.ts';
-export * from './credits.ts';
+export { createGrant, listGrants, setGrantExpiry, voidGrant } from './grants.ts';
 export * from './events.ts';
 export * from './icp.ts';
 export * from './ingest.ts';
 export * from './ledger-entries.ts';
 export * from './organizations.ts';
 export * from './partners.ts';
-export * from './periods.ts';
+export { refreshPeriods } from './ledger/renewal.ts';
 export * from './pixel.ts';
+export * from './top-up-settlement.ts';
 export * from './upkeep.ts';
 export * from './usage-events.ts';
 export * from './users.ts';

@@ -13,7 +13,7 @@ import { newId } from '../ids.ts';
 import { profilesOf } from './icp.ts';
 import type { IdentityResolver } from './identity/resolver.ts';
 import { consumeCredits } from './ledger/consume.ts';
-import { refreshPeriods } from './periods.ts';
+import { refreshPeriods } from './ledger/renewal.ts';
 
 /** Where an event came from, as the transport saw it. */
 export interface EventSource {

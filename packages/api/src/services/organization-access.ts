@@ -1,8 +1,13 @@
 import type { Db, Tx } from '@allot/db';
 import { notFound } from '../errors.ts';
 
-/** Another partner's organization is indistinguishable from a missing one: both are 404. */
-export async function lockOrganization(trx: Tx, partnerId: string, organizationId: string) {
+/**
+ * Locks an organization's row for a change of its settings (ICP, alerts, top-up rules) that
+ * touches no credits, so it needs no partner lock; nothing that holds it may lock the partner
+ * after it (the lock order). Credit writes lock through the ledger's handles instead
+ * (`ledger/locks.ts`). Another partner's organization is a 404, like a missing one.
+ */
+export async function lockOrganizationSettings(trx: Tx, partnerId: string, organizationId: string) {
   const row = await trx
     .selectFrom('organizations')
     .selectAll()

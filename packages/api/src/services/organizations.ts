@@ -18,12 +18,19 @@ import { newPublicKey } from '../crypto.ts';
 import { conflict, notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { emitEvent, emitEvents, type NewEvent } from './events.ts';
-import { allocate, openDesk, releaseAllocation } from './credits.ts';
-import { lockAccounts, openAccounts } from './ledger/accounts.ts';
+import { openAccounts } from './ledger/accounts.ts';
+import { allocate, releaseAllocation } from './ledger/allocate.ts';
 import { spendable } from './ledger/blocks.ts';
 import { holdingsOf } from './ledger/holdings.ts';
-import { lockOrganization } from './organization-access.ts';
-import { cycleOf, lockPartner } from './periods.ts';
+import {
+  lockAccounts,
+  lockBooks,
+  lockOrganization,
+  type OrganizationLock,
+} from './ledger/locks.ts';
+import { openBooks } from './ledger/open-books.ts';
+import { lockOrganizationSettings } from './organization-access.ts';
+import { cycleOf, renewAndLockPartner } from './ledger/renewal.ts';
 import { renewsFirst } from './renew-on-read.ts';
 
 type OrganizationWithCredits = OrganizationRow & {
@@ -212,7 +219,7 @@ export async function createOrganization(
   input: CreateOrganizationInput,
   now: Date,
 ) {
-  const partner = await lockPartner(trx, partnerId, now);
+  const partner = await renewAndLockPartner(trx, partnerId, now);
   const tier: Tier = input.tier ?? 'trial';
   const initialCredits = input.initialCredits ?? 0;
   const cycle = {
@@ -265,8 +272,8 @@ export async function createOrganization(
     },
   });
   if (initialCredits > 0) {
-    const desk = await openDesk(trx, partnerId, row.id, DEFAULT_CREDIT_TYPE, now, partner);
-    await allocate(trx, desk, initialCredits, now);
+    const books = await lockBooks(await lockOrganization(partner, row.id), DEFAULT_CREDIT_TYPE);
+    await allocate(books, initialCredits, now);
   }
   return readOrganization(trx, partnerId, row.id, now);
 }
@@ -277,8 +284,8 @@ export async function updateOrganization(
   input: UpdateOrganizationInput,
   now: Date,
 ) {
-  const partner = await lockPartner(trx, partnerId, now);
-  const row = await lockOrganization(trx, partnerId, input.organizationId);
+  const lock = await lockOrganizationOf(trx, partnerId, input.organizationId, now);
+  const row = lock.organization;
   const changes: OrganizationUpdate = {};
   if (input.name !== undefined) changes.name = input.name;
   if (input.externalId !== undefined) changes.external_id = input.externalId;
@@ -287,8 +294,7 @@ export async function updateOrganization(
   if (input.productType !== undefined) changes.product_type = input.productType;
   if (Object.keys(changes).length > 0) await save(trx, row, changes, now);
   if (input.credits !== undefined) {
-    const desk = await openDesk(trx, partnerId, row.id, DEFAULT_CREDIT_TYPE, now, partner);
-    await allocate(trx, desk, input.credits, now);
+    await allocate(await lockBooks(lock, DEFAULT_CREDIT_TYPE), input.credits, now);
   }
   return readOrganization(trx, partnerId, row.id, now);
 }
@@ -300,8 +306,8 @@ export async function setOrganizationCredits(
   credits: number,
   now: Date,
 ) {
-  const desk = await openDesk(trx, partnerId, organizationId, DEFAULT_CREDIT_TYPE, now);
-  await allocate(trx, desk, credits, now);
+  const books = await openBooks(trx, partnerId, organizationId, DEFAULT_CREDIT_TYPE, now);
+  await allocate(books, credits, now);
   return readOrganization(trx, partnerId, organizationId, now);
 }
 
@@ -315,10 +321,10 @@ export async function removeOrganization(
   organizationId: string,
   now: Date,
 ) {
-  const desk = await openDesk(trx, partnerId, organizationId, DEFAULT_CREDIT_TYPE, now);
-  if (desk.org.status === 'canceled') return;
-  await releaseAllocation(trx, desk, now);
-  await save(trx, desk.org, { status: 'canceled' }, now);
+  const books = await openBooks(trx, partnerId, organizationId, DEFAULT_CREDIT_TYPE, now);
+  if (books.organization.status === 'canceled') return;
+  await releaseAllocation(books, now);
+  await save(trx, books.organization, { status: 'canceled' }, now);
 }
 
 /**
@@ -332,7 +338,9 @@ export async function setOrganizationStatus(
   enabled: boolean,
   now: Date,
 ) {
-  const row = await lockOrganization(trx, partnerId, organizationId);
+  // A status change moves no credits: it takes the organization's row only, and the next
+  // renewal sees the new status.
+  const row = await lockOrganizationSettings(trx, partnerId, organizationId);
   const status = enabled ? 'active' : row.status === 'canceled' ? 'canceled' : 'suspended';
   if (status !== row.status) await save(trx, row, { status }, now);
   return readOrganization(trx, partnerId, organizationId, now);
@@ -345,8 +353,7 @@ export async function setOrganizationTier(
   tier: Tier,
   now: Date,
 ) {
-  await lockPartner(trx, partnerId, now);
-  const row = await lockOrganization(trx, partnerId, organizationId);
+  const { organization: row } = await lockOrganizationOf(trx, partnerId, organizationId, now);
   orRefuse(checkTierChange(tier, row.credit_allowance));
   const account = await trx
     .selectFrom('accounts')
@@ -371,8 +378,8 @@ export async function setOrganizationBilling(
   input: SetOrganizationBillingInput,
   now: Date,
 ) {
-  await lockPartner(trx, partnerId, now);
-  const row = await lockOrganization(trx, partnerId, input.organizationId);
+  const lock = await lockOrganizationOf(trx, partnerId, input.organizationId, now);
+  const row = lock.organization;
   const next = {
     billing_period: input.billingPeriod ?? row.billing_period,
     billing_day_of_month: input.billingDayOfMonth ?? row.billing_day_of_month,
@@ -382,7 +389,7 @@ export async function setOrganizationBilling(
   const period = periodContaining(now, cycleOf({ ...next, billing_anchor: row.billing_anchor }));
   await save(trx, row, { ...next, period_start: period.start, period_end: period.end }, now);
   // This period's allowance and allocation lapse at its new end.
-  await lockAccounts(trx, partnerId, [row.id], null);
+  await lockAccounts(lock, [row.id], null);
   await trx
     .updateTable('blocks')
     .set({ expires_at: period.end })
@@ -394,4 +401,14 @@ export async function setOrganizationBilling(
     )
     .execute();
   return readOrganization(trx, partnerId, row.id, now);
+}
+
+/** The partner locked (its ended periods renewed), then the organization: a change of its terms. */
+async function lockOrganizationOf(
+  trx: Tx,
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+): Promise<OrganizationLock> {
+  return lockOrganization(await renewAndLockPartner(trx, partnerId, now), organizationId);
 }

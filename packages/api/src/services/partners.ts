@@ -15,10 +15,10 @@ import {
 import { orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { createApiKey } from './api-keys.ts';
-import { lockPartnerBooks } from './ledger/accounts.ts';
+import { lockPartnerBooks } from './ledger/locks.ts';
 import { poolState, resizePool } from './ledger/pool.ts';
 import { postTransfers } from './ledger/post.ts';
-import { cycleOf, lockPartner } from './periods.ts';
+import { cycleOf, renewAndLockPartner } from './ledger/renewal.ts';
 import { createUser } from './users.ts';
 
 const toPartner = (row: PartnerRow): Partner => ({
@@ -55,10 +55,12 @@ export async function createPartner(trx: Tx, input: CreatePartnerInput, now: Dat
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const books = await lockPartnerBooks(trx, row.id, DEFAULT_CREDIT_TYPE);
+  // The new partner's row is this transaction's: locking it waits for nobody.
+  const partner = await renewAndLockPartner(trx, row.id, now);
+  const books = await lockPartnerBooks(partner, DEFAULT_CREDIT_TYPE);
   const total = drawsFromPool(input.billingMode) ? input.poolCredits : 0;
   const fill = { current: 0, total, period, reason: 'Pool for the period' };
-  await postTransfers(trx, await resizePool(trx, books, fill, 'renewal', now), now);
+  await postTransfers(books, await resizePool(books, fill, 'renewal', now), now);
   const { apiKey } = await createApiKey(trx, row.id);
   if (!input.admin) return { partner: toPartner(row), apiKey };
   const admin = await createUser(trx, row.id, { ...input.admin, role: 'admin' }, now);
@@ -92,15 +94,16 @@ export async function listPartners(db: Db | Tx, input: ListPartnersInput) {
  * what is already drawn from it. Leaving `credit_pool` empties the pool.
  */
 export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, now: Date) {
-  const partner = await lockPartner(trx, input.partnerId, now);
+  const lock = await renewAndLockPartner(trx, input.partnerId, now);
+  const { partner } = lock;
   const next = {
     billing_mode: input.billingMode ?? partner.billing_mode,
     billing_period: input.billingPeriod ?? partner.billing_period,
     billing_day_of_month: input.billingDayOfMonth ?? partner.billing_day_of_month,
     pool_credits: input.poolCredits ?? partner.pool_credits,
   };
-  const books = await lockPartnerBooks(trx, partner.id, DEFAULT_CREDIT_TYPE);
-  const pool = await poolState(trx, books.pool, now);
+  const books = await lockPartnerBooks(lock, DEFAULT_CREDIT_TYPE);
+  const pool = await poolState(trx, books.accounts.pool, now);
   const drawn = pool.total - pool.available;
   const total = drawsFromPool(next.billing_mode) ? next.pool_credits : drawn;
   if (drawsFromPool(next.billing_mode)) orRefuse(checkPoolTotal(total, drawn));
@@ -115,12 +118,12 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
     period,
     reason: 'Pool changed by the operator',
   };
-  await postTransfers(trx, await resizePool(trx, books, change, 'amendment', now), now);
+  await postTransfers(books, await resizePool(books, change, 'amendment', now), now);
   // The pool's credits lapse at the end of the period they belong to, wherever it now falls.
   await trx
     .updateTable('blocks')
     .set({ expires_at: period.end })
-    .where('account_id', '=', books.pool.id)
+    .where('account_id', '=', books.accounts.pool.id)
     .where('spent', '=', false)
     .where('expires_at', '=', partner.pool_period_end)
     .execute();

@@ -1,5 +1,5 @@
 import type { Db, Tx } from '@allot/db';
-import { refreshPeriods } from './periods.ts';
+import { refreshPeriods } from './ledger/renewal.ts';
 
 /** A read of a partner's books: the database, the partner, its own arguments, then the instant. */
 type BooksRead<A extends unknown[], R> = (

@@ -1,8 +1,8 @@
 import { inTransaction, type Db, type Tx } from '@allot/db';
-import { lockAccounts } from './ledger/accounts.ts';
+import { lockAccounts } from './ledger/locks.ts';
 import { expireBlocks } from './ledger/expiry.ts';
 import { postTransfers } from './ledger/post.ts';
-import { lockPartner, periodEnded } from './periods.ts';
+import { periodEnded, renewAndLockPartner } from './ledger/renewal.ts';
 
 /**
  * Work a scheduler runs ahead of traffic. Neither is needed for correctness: every read and
@@ -27,7 +27,8 @@ async function partnersDue(db: Db | Tx, now: Date): Promise<string[]> {
  */
 export async function renewDuePeriods(db: Db | Tx, now: Date): Promise<number> {
   const due = await partnersDue(db, now);
-  for (const partnerId of due) await inTransaction(db, (trx) => lockPartner(trx, partnerId, now));
+  for (const partnerId of due)
+    await inTransaction(db, (trx) => renewAndLockPartner(trx, partnerId, now));
   return due.length;
 }
 
@@ -59,11 +60,12 @@ export async function expireDueCredits(
   for (const [partnerId, blocks] of byPartner) {
     expired += await inTransaction(db, async (trx) => {
       // Renewal first: it expires what lapsed with a period and re-grants allowances.
-      await lockPartner(trx, partnerId, now);
+      const partner = await renewAndLockPartner(trx, partnerId, now);
       const organizations = [...new Set(blocks.flatMap((b) => b.organization_id ?? []))];
-      await lockAccounts(trx, partnerId, organizations, null);
-      const transfers = await expireBlocks(trx, [...new Set(blocks.map((b) => b.account_id))], now);
-      await postTransfers(trx, transfers, now);
+      const locked = await lockAccounts(partner, organizations, null);
+      const accountIds = [...new Set(blocks.map((b) => b.account_id))];
+      const transfers = await expireBlocks(locked, accountIds, now);
+      await postTransfers(locked, transfers, now);
       return transfers.length;
     });
   }

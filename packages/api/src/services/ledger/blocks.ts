@@ -1,7 +1,8 @@
 import { sql, type ExpressionBuilder } from 'kysely';
-import type { BlockKind, BlockRow, Database, Tx } from '@allot/db';
+import type { BlockKind, BlockRow, Database } from '@allot/db';
 import { DEFAULT_PRIORITY, grantStatus, type Grant, type GrantStatus } from '@allot/domain';
 import { newId } from '../../ids.ts';
+import type { AccountsLock } from './locks.ts';
 
 /**
  * Spendable at `now`: holds credits, effective, unexpired, not voided. The same test as
@@ -16,9 +17,9 @@ export const spendable = (now: Date) => (eb: ExpressionBuilder<Database, 'blocks
     eb.or([eb('blocks.expires_at', 'is', null), eb('blocks.expires_at', '>', now)]),
   ]);
 
-/** Spendable blocks of an account, in burn order. Lock the account first. */
-export function spendableBlocks(trx: Tx, accountId: string, now: Date) {
-  return trx
+/** Spendable blocks of a locked account, in burn order. */
+export function spendableBlocks(lock: AccountsLock, accountId: string, now: Date) {
+  return lock.trx
     .selectFrom('blocks')
     .selectAll()
     .where('account_id', '=', accountId)
@@ -67,7 +68,7 @@ export function splitDraw(
 
 /** Takes the demands from the blocks (see splitDraw) and writes the blocks' new remainders. */
 export async function drawFrom(
-  trx: Tx,
+  lock: AccountsLock,
   blocks: readonly Pick<BlockRow, 'id' | 'remaining'>[],
   demands: readonly number[],
 ): Promise<Drawn[][]> {
@@ -76,7 +77,7 @@ export async function drawFrom(
   for (const portion of drawn.flat())
     taken.set(portion.blockId, (taken.get(portion.blockId) ?? 0) + portion.amount);
   await setRemaining(
-    trx,
+    lock,
     blocks
       .filter((b) => taken.has(b.id))
       .map((b) => ({ id: b.id, remaining: b.remaining - taken.get(b.id)! })),
@@ -86,7 +87,7 @@ export async function drawFrom(
 
 /** Writes new remainders, set-based. */
 export async function setRemaining(
-  trx: Tx,
+  lock: AccountsLock,
   changes: readonly { id: string; remaining: number }[],
   extra: { expired_at?: Date; voided_at?: Date } = {},
 ): Promise<void> {
@@ -97,7 +98,7 @@ export async function setRemaining(
       voided_at = coalesce(${extra.voided_at ?? null}::timestamptz, b.voided_at)
     FROM unnest(${changes.map((c) => c.id)}::uuid[], ${changes.map((c) => c.remaining)}::bigint[])
       AS c(id, remaining)
-    WHERE b.id = c.id`.execute(trx);
+    WHERE b.id = c.id`.execute(lock.trx);
 }
 
 export interface NewBlock {
@@ -113,7 +114,7 @@ export interface NewBlock {
 
 /** Inserts blocks, set-based, and returns their ids in order. */
 export async function insertBlocks(
-  trx: Tx,
+  lock: AccountsLock,
   blocks: readonly NewBlock[],
   now: Date,
 ): Promise<BlockRow[]> {
@@ -134,7 +135,7 @@ export async function insertBlocks(
     created_at: now,
   }));
   for (let i = 0; i < rows.length; i += 5_000) {
-    await trx
+    await lock.trx
       .insertInto('blocks')
       .values(rows.slice(i, i + 5_000))
       .execute();

@@ -3,7 +3,7 @@ import { inTransaction, type Db, type EntryType, type Tx } from '@allot/db';
 import { DEFAULT_CREDIT_TYPE, type ConsumeCreditsInput, type ConsumeResult } from '@allot/domain';
 import { conflict, notFound, refused } from '../../errors.ts';
 import { requireOrganization } from '../organization-access.ts';
-import { refreshPeriods } from '../periods.ts';
+import { refreshPeriods } from './renewal.ts';
 import { openAccounts, requireCreditType } from './accounts.ts';
 
 export interface BurnInput {

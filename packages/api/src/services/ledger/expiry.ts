@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { Tx } from '@allot/db';
 import { emitEvents } from '../events.ts';
 import { setRemaining } from './blocks.ts';
+import type { AccountsLock } from './locks.ts';
 import type { Transfer } from './post.ts';
 
 /**
@@ -12,7 +12,7 @@ import type { Transfer } from './post.ts';
  * each organization's partner (`credits.expired`, one event per organization and credit type).
  */
 export async function expireBlocks(
-  trx: Tx,
+  lock: AccountsLock,
   accountIds: readonly string[],
   now: Date,
 ): Promise<Transfer[]> {
@@ -37,9 +37,9 @@ export async function expireBlocks(
       AND s.kind = 'expiry' AND s.credit_type = a.credit_type
     WHERE b.account_id = ANY(${accountIds}::uuid[]) AND NOT b.spent
       AND b.voided_at IS NULL AND b.expires_at <= ${now}
-    ORDER BY b.account_id, b.expires_at, b.id`.execute(trx);
+    ORDER BY b.account_id, b.expires_at, b.id`.execute(lock.trx);
   await setRemaining(
-    trx,
+    lock,
     rows.map((r) => ({ id: r.id, remaining: 0 })),
     { expired_at: now },
   );
@@ -60,7 +60,7 @@ export async function expireBlocks(
     expired.set(key, entry);
   }
   await emitEvents(
-    trx,
+    lock.trx,
     [...expired.values()].map(({ partnerId, organizationId, creditType, amount }) => ({
       partnerId,
       organizationId,

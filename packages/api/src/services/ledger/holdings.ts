@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { AccountRow, Db, Tx } from '@allot/db';
-import type { Holdings } from '@allot/domain';
+import { checkTrialCap, type Holdings } from '@allot/domain';
+import { orRefuse } from '../../errors.ts';
 import { spendable } from './blocks.ts';
+import type { Books } from './locks.ts';
 
 /** What an organization account holds: the `Holdings` the trial cap counts, and more. */
 export interface AccountHoldings extends Holdings {
@@ -71,4 +73,13 @@ export async function holdingsOf(
   const held = await readHoldings(db, [account], now);
   // readHoldings answers for every account it is given.
   return held.get(account.id) as AccountHoldings;
+}
+
+/**
+ * A grant or a positive amendment adds to the credits the organization holds, not to its
+ * allocation: the trial cap must still hold after it.
+ */
+export async function refuseOverCap(books: Books, amount: number, now: Date): Promise<void> {
+  const held = await holdingsOf(books.trx, books.accounts.organization.organization, now);
+  orRefuse(checkTrialCap(books.organization.tier, { ...held, unexpired: held.unexpired + amount }));
 }

@@ -1,7 +1,7 @@
 import type { AccountRow, Db, Tx } from '@allot/db';
 import type { Period } from '@allot/domain';
 import { sql } from 'kysely';
-import type { Books } from './accounts.ts';
+import type { PartnerBooks } from './locks.ts';
 import { drawFrom, insertBlocks, spendable, spendableBlocks } from './blocks.ts';
 import type { Transfer } from './post.ts';
 
@@ -27,24 +27,23 @@ export async function poolState(db: Db | Tx, pool: AccountRow, now: Date): Promi
  * that the pool holds it). Records `total` as the period's pool; returns the transfers to post.
  */
 export async function resizePool(
-  trx: Tx,
-  books: Books['partner'],
+  books: PartnerBooks,
   change: { current: number; total: number; period: Period; reason: string },
   type: 'renewal' | 'amendment',
   now: Date,
 ): Promise<Transfer[]> {
-  await trx
+  await books.trx
     .updateTable('accounts')
     .set({ period_credited: change.total })
-    .where('id', '=', books.pool.id)
+    .where('id', '=', books.accounts.pool.id)
     .execute();
   const delta = change.total - change.current;
   if (delta > 0) {
     const [block] = await insertBlocks(
-      trx,
+      books,
       [
         {
-          accountId: books.pool.id,
+          accountId: books.accounts.pool.id,
           kind: 'pool',
           amount: delta,
           // The period's credits, whenever within it they arrive.
@@ -57,8 +56,8 @@ export async function resizePool(
     );
     return [
       {
-        from: books.issuance.id,
-        to: books.pool.id,
+        from: books.accounts.issuance.id,
+        to: books.accounts.pool.id,
         amount: delta,
         type,
         toBlock: block!.id,
@@ -67,10 +66,11 @@ export async function resizePool(
     ];
   }
   if (delta === 0) return [];
-  const [portions] = await drawFrom(trx, await spendableBlocks(trx, books.pool.id, now), [-delta]);
+  const { pool, issuance } = books.accounts;
+  const [portions] = await drawFrom(books, await spendableBlocks(books, pool.id, now), [-delta]);
   return portions!.map((portion) => ({
-    from: books.pool.id,
-    to: books.issuance.id,
+    from: pool.id,
+    to: issuance.id,
     amount: portion.amount,
     type,
     fromBlock: portion.blockId,

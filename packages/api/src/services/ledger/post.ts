@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { EntryType, Tx } from '@allot/db';
+import type { EntryType } from '@allot/db';
+import type { AccountsLock } from './locks.ts';
 
 /** A movement of credits between two accounts: written as one entry on each. */
 export interface Transfer {
@@ -17,10 +18,14 @@ export interface Transfer {
 /**
  * Posts transfers in order, set-based: one statement writes every entry (with the balance
  * after it and the account's next sequence number) and moves every balance, however many
- * transfers there are. The accounts must already be locked (see lockAccounts); the accounts'
+ * transfers there are. Only locked accounts can be posted to (the handle proves it); the accounts'
  * CHECK keeps every balance but issuance at or above zero.
  */
-export async function postTransfers(trx: Tx, transfers: Transfer[], now: Date): Promise<void> {
+export async function postTransfers(
+  lock: AccountsLock,
+  transfers: Transfer[],
+  now: Date,
+): Promise<void> {
   if (transfers.length === 0) return;
   for (const t of transfers) {
     if (!Number.isSafeInteger(t.amount) || t.amount <= 0)
@@ -64,5 +69,5 @@ export async function postTransfers(trx: Tx, transfers: Transfer[], now: Date): 
       n.type, n.delta, m.before + n.running, m.sequence_before + n.rn, n.block_id, n.reason,
       n.reference, ${now}
     FROM numbered n JOIN moved m ON m.id = n.account_id
-    ORDER BY n.ord, n.side`.execute(trx);
+    ORDER BY n.ord, n.side`.execute(lock.trx);
 }

@@ -15,14 +15,20 @@ import {
   trialRoom,
   type BillingCycle,
 } from '@allot/domain';
-import { notFound } from '../errors.ts';
-import { lockAccounts, lockPartnerBooks, openAccounts } from './ledger/accounts.ts';
-import { drawFrom, insertBlocks, spendableBlocks } from './ledger/blocks.ts';
-import { expireBlocks } from './ledger/expiry.ts';
-import { readHoldings } from './ledger/holdings.ts';
-import { resizePool } from './ledger/pool.ts';
-import { emitEvents } from './events.ts';
-import { postTransfers, type Transfer } from './ledger/post.ts';
+import { emitEvents } from '../events.ts';
+import { openAccounts } from './accounts.ts';
+import { drawFrom, insertBlocks, spendableBlocks } from './blocks.ts';
+import { expireBlocks } from './expiry.ts';
+import { readHoldings } from './holdings.ts';
+import {
+  lockAccounts,
+  lockPartnerBooks,
+  lockPartnerRow,
+  withPartner,
+  type PartnerLock,
+} from './locks.ts';
+import { resizePool } from './pool.ts';
+import { postTransfers, type Transfer } from './post.ts';
 
 /** The billing cycle of a partner or an organization row: both carry the same three columns. */
 export const cycleOf = (
@@ -37,21 +43,20 @@ export const cycleOf = (
 const RENEWAL_CHUNK = 5_000;
 
 /**
- * Locks a partner's row and renews whatever period has ended by `now`: first the pool, then
- * each organization whose period ended. Every credit-changing write starts here, so renewal
- * never waits for a scheduler, and the row lock orders concurrent writes of one partner.
- * Running it again for the same `now` finds nothing due and changes nothing.
+ * Locks a partner's row (the first lock of every ledger write) and renews whatever period has
+ * ended by `now`: first the pool, then each organization whose period ended. Every
+ * credit-changing write starts here, so renewal never waits for a scheduler, and the row lock
+ * orders concurrent writes of one partner. Running it again for the same `now` finds nothing
+ * due and changes nothing.
  */
-export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promise<PartnerRow> {
-  let partner = await trx
-    .selectFrom('partners')
-    .selectAll()
-    .where('id', '=', partnerId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!partner) throw notFound('Partner');
-  if (partner.pool_period_end.getTime() <= now.getTime())
-    partner = await refreshPool(trx, partner, now);
+export async function renewAndLockPartner(
+  trx: Tx,
+  partnerId: string,
+  now: Date,
+): Promise<PartnerLock> {
+  let lock = await lockPartnerRow(trx, partnerId);
+  if (lock.partner.pool_period_end.getTime() <= now.getTime())
+    lock = withPartner(lock, await refreshPool(lock, now));
 
   const due = await trx
     .selectFrom('organizations')
@@ -62,26 +67,26 @@ export async function lockPartner(trx: Tx, partnerId: string, now: Date): Promis
     .forUpdate()
     .execute();
   for (let i = 0; i < due.length; i += RENEWAL_CHUNK)
-    await renewOrganizations(trx, partner, due.slice(i, i + RENEWAL_CHUNK), now);
-  return partner;
+    await renewOrganizations(lock, due.slice(i, i + RENEWAL_CHUNK), now);
+  return lock;
 }
 
 /** A new pool period: the old remainder expires and the pool refills to `pool_credits`. */
-async function refreshPool(trx: Tx, partner: PartnerRow, now: Date): Promise<PartnerRow> {
+async function refreshPool(lock: PartnerLock, now: Date): Promise<PartnerRow> {
+  const { partner } = lock;
   const period = periodContaining(now, cycleOf(partner));
-  const books = await lockPartnerBooks(trx, partner.id, DEFAULT_CREDIT_TYPE);
+  const books = await lockPartnerBooks(lock, DEFAULT_CREDIT_TYPE);
   const total = drawsFromPool(partner.billing_mode) ? partner.pool_credits : 0;
-  const expired = await expireBlocks(trx, [books.pool.id], now);
+  const expired = await expireBlocks(books, [books.accounts.pool.id], now);
   // The new period's pool starts from nothing: what was left of the last one just expired.
   const refill = await resizePool(
-    trx,
     books,
     { current: 0, total, period, reason: 'Pool refreshed for the period' },
     'renewal',
     now,
   );
-  await postTransfers(trx, [...expired, ...refill], now);
-  return trx
+  await postTransfers(books, [...expired, ...refill], now);
+  return lock.trx
     .updateTable('partners')
     .set({ pool_period_start: period.start, pool_period_end: period.end, updated_at: now })
     .where('id', '=', partner.id)
@@ -96,34 +101,39 @@ async function refreshPool(trx: Tx, partner: PartnerRow, now: Date): Promise<Par
  * on the account and in the renewal's reason. Nothing rolls over.
  */
 async function renewOrganizations(
-  trx: Tx,
-  partner: PartnerRow,
+  lock: PartnerLock,
   due: OrganizationRow[],
   now: Date,
 ): Promise<void> {
+  const { trx, partner } = lock;
   const ids = due.map((org) => org.id);
   await openAccounts(trx, partner.id, ids, DEFAULT_CREDIT_TYPE);
-  const accounts = await lockAccounts(trx, partner.id, ids, null);
+  const locked = await lockAccounts(lock, ids, null);
+  const { accounts } = locked;
   // Keyed by owner and kind, in the default credit type: looked up once per organization.
   const byOwner = new Map(
     accounts
       .filter((a) => a.credit_type === DEFAULT_CREDIT_TYPE)
       .map((a) => [`${a.organization_id ?? ''}/${a.kind}`, a]),
   );
-  const find = (organizationId: string | null, kind: string) =>
-    byOwner.get(`${organizationId ?? ''}/${kind}`)!;
+  const find = (organizationId: string | null, kind: string) => {
+    const account = byOwner.get(`${organizationId ?? ''}/${kind}`);
+    if (!account)
+      throw new Error(`account ${kind} of ${organizationId ?? 'the partner'} is missing`);
+    return account;
+  };
   const organizationAccounts = accounts.filter(
     (a) => a.organization_id !== null && a.kind === 'organization',
   );
   const transfers: Transfer[] = await expireBlocks(
-    trx,
+    locked,
     organizationAccounts.map((a) => a.id),
     now,
   );
 
   const pooled = drawsFromPool(partner.billing_mode);
   const pool = find(null, 'pool');
-  const poolBlocks = pooled ? await spendableBlocks(trx, pool.id, now) : [];
+  const poolBlocks = pooled ? await spendableBlocks(locked, pool.id, now) : [];
   let poolLeft = poolBlocks.reduce((sum, b) => sum + b.remaining, 0);
   // What each trial organization still holds after this renewal's expirations; the others'
   // room is unbounded and not read.
@@ -157,7 +167,7 @@ async function renewOrganizations(
   });
   const granted = renewals.filter((r) => r.grant > 0);
   const blocks = await insertBlocks(
-    trx,
+    locked,
     granted.map((r) => ({
       accountId: find(r.org.id, 'organization').id,
       kind: 'renewal' as const,
@@ -170,25 +180,27 @@ async function renewOrganizations(
   );
   const draws = pooled
     ? await drawFrom(
-        trx,
+        locked,
         poolBlocks,
         granted.map((r) => r.grant),
       )
     : granted.map((r) => [{ blockId: null, amount: r.grant }]);
   granted.forEach((r, i) => {
-    for (const portion of draws[i]!) {
+    const [block, portions] = [blocks[i], draws[i]];
+    if (!block || !portions) throw new Error('a renewal grant lost its block');
+    for (const portion of portions) {
       transfers.push({
         from: pooled ? pool.id : find(null, 'issuance').id,
         to: find(r.org.id, 'organization').id,
         amount: portion.amount,
         type: 'renewal',
         fromBlock: portion.blockId,
-        toBlock: blocks[i]!.id,
-        reason: blocks[i]!.reason,
+        toBlock: block.id,
+        reason: block.reason,
       });
     }
   });
-  await postTransfers(trx, transfers, now);
+  await postTransfers(locked, transfers, now);
 
   // Every account of these organizations starts its period's counters afresh.
   const credited = new Map(renewals.map((r) => [find(r.org.id, 'organization').id, r]));
@@ -233,7 +245,7 @@ export async function refreshPeriods(db: Db | Tx, partnerId: string, now: Date):
     .select((eb) => periodEnded(eb, now).as('due'))
     .where('id', '=', partnerId)
     .executeTakeFirst();
-  if (row?.due) await inTransaction(db, (trx) => lockPartner(trx, partnerId, now));
+  if (row?.due) await inTransaction(db, (trx) => renewAndLockPartner(trx, partnerId, now));
 }
 
 /** Whether a partner's pool period, or any of its organizations' periods, has ended by `now`. */

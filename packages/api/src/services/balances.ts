@@ -1,0 +1,68 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '@allot/db';
+import { EXPIRING_SOON_DAYS, type Balance } from '@allot/domain';
+import { spendable } from './ledger/blocks.ts';
+import { requireOrganization } from './organization-access.ts';
+import { renewsFirst } from './renew-on-read.ts';
+
+/** Balances per credit type; reading one costs the same with 10 entries or 10 million. */
+export async function readBalances(
+  db: Tx | Db,
+  organizationId: string,
+  now: Date,
+  creditType?: string,
+): Promise<Balance[]> {
+  const soon = new Date(now.getTime() + EXPIRING_SOON_DAYS * 86_400_000);
+  let query = db
+    .selectFrom('accounts as a')
+    .select((eb) => [
+      'a.credit_type',
+      'a.period_credited',
+      'a.period_consumed',
+      'a.period_overage',
+      'a.period_shortfall',
+      eb
+        .selectFrom('blocks')
+        .select(sql<number>`coalesce(sum(remaining), 0)::bigint`.as('v'))
+        .whereRef('blocks.account_id', '=', 'a.id')
+        .where(spendable(now))
+        .as('available'),
+      eb
+        .selectFrom('blocks')
+        .select(sql<number>`coalesce(sum(remaining), 0)::bigint`.as('v'))
+        .whereRef('blocks.account_id', '=', 'a.id')
+        .where(spendable(now))
+        .where('blocks.expires_at', '<=', soon)
+        .as('expiring_soon'),
+      eb
+        .selectFrom('blocks')
+        .select(sql<Date | null>`min(expires_at)`.as('v'))
+        .whereRef('blocks.account_id', '=', 'a.id')
+        .where(spendable(now))
+        .as('next_expiry'),
+    ])
+    .where('a.organization_id', '=', organizationId)
+    .where('a.kind', '=', 'organization');
+  if (creditType) query = query.where('a.credit_type', '=', creditType);
+  const rows = await query.orderBy('a.credit_type').execute();
+  return rows.map((row) => ({
+    creditType: row.credit_type,
+    available: Number(row.available ?? 0),
+    used: row.period_consumed,
+    allocated: row.period_credited,
+    expiringSoon: Number(row.expiring_soon ?? 0),
+    overage: row.period_overage,
+    nextExpiry: row.next_expiry ? new Date(row.next_expiry).toISOString() : null,
+    renewalShortfall: row.period_shortfall,
+  }));
+}
+
+export const getBalances = renewsFirst(async function getBalances(
+  db: Tx | Db,
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+) {
+  await requireOrganization(db, partnerId, organizationId);
+  return { balances: await readBalances(db, organizationId, now) };
+});

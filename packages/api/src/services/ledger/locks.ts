@@ -1,0 +1,181 @@
+import { sql } from 'kysely';
+import type { AccountRow, OrganizationRow, PartnerRow, Tx } from '@allot/db';
+import { DEFAULT_CREDIT_TYPE, drawsFromPool } from '@allot/domain';
+import { notFound } from '../../errors.ts';
+import {
+  accountsByKind,
+  openAccounts,
+  ORGANIZATION_KINDS,
+  PARTNER_KINDS,
+  requireCreditType,
+  type OrganizationAccounts,
+  type PartnerAccounts,
+} from './accounts.ts';
+
+/**
+ * The one lock order of every ledger write (docs/architecture.md, "Lock order"): the partner's
+ * row, then an organization's row, then accounts in rank order (`ledger_lock_rank`, then id),
+ * then blocks. Each step here takes the handle of the step before it, and the ledger primitives
+ * (posting, drawing, inserting blocks) take only a handle of locked accounts, so a write that
+ * locks out of order, or writes without locking, does not typecheck. The brand is a type only:
+ * nothing outside this file can make a handle.
+ */
+declare const step: unique symbol;
+interface Held<S extends string> {
+  readonly trx: Tx;
+  readonly [step]: S;
+}
+
+/** Gives a handle its brand: the one place a handle is made. */
+function handle<H extends Held<string>>(value: Omit<H, typeof step>): H {
+  return value as H;
+}
+
+/** The partner's row, locked. */
+export interface PartnerLock extends Held<'partner'> {
+  readonly partner: PartnerRow;
+}
+
+/** The partner's row, then one of its organizations' rows, locked. */
+export interface OrganizationLock extends Held<'organization'> {
+  readonly partner: PartnerRow;
+  readonly organization: OrganizationRow;
+}
+
+/** Accounts locked after their partner (and organizations): what ledger primitives require. */
+export type AccountsLock = Held<'accounts'>;
+
+/** Any set of locked accounts of one partner, e.g. every account of the organizations renewed. */
+export interface LockedAccounts extends AccountsLock {
+  readonly partner: PartnerRow;
+  readonly accounts: readonly AccountRow[];
+}
+
+/** A partner's own accounts in one credit type, locked. */
+export interface PartnerBooks extends AccountsLock {
+  readonly partner: PartnerRow;
+  readonly accounts: PartnerAccounts;
+}
+
+/** Everything a credit change of one organization works on, in one credit type, locked. */
+export interface Books extends AccountsLock {
+  readonly partner: PartnerRow;
+  readonly organization: OrganizationRow;
+  readonly creditType: string;
+  readonly accounts: { partner: PartnerAccounts; organization: OrganizationAccounts };
+  /** Credits of this type come from the partner's pool (credit_pool mode, the pool's type). */
+  readonly pooled: boolean;
+}
+
+/**
+ * Locks the partner's row, and nothing more. Only renewal calls it (`renewAndLockPartner`): every
+ * other write wants the periods renewed under the lock it takes.
+ */
+export async function lockPartnerRow(trx: Tx, partnerId: string): Promise<PartnerLock> {
+  const partner = await trx
+    .selectFrom('partners')
+    .selectAll()
+    .where('id', '=', partnerId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!partner) throw notFound('Partner');
+  return handle<PartnerLock>({ trx, partner });
+}
+
+/** The same lock after the partner's row changed under it (a renewed pool, a new cycle). */
+export function withPartner(lock: PartnerLock, partner: PartnerRow): PartnerLock {
+  return handle<PartnerLock>({ trx: lock.trx, partner });
+}
+
+/** Another partner's organization is indistinguishable from a missing one: both are 404. */
+export async function lockOrganization(
+  lock: PartnerLock,
+  organizationId: string,
+): Promise<OrganizationLock> {
+  const organization = await lock.trx
+    .selectFrom('organizations')
+    .selectAll()
+    .where('id', '=', organizationId)
+    .where('partner_id', '=', lock.partner.id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!organization) throw notFound('Organization');
+  return handle<OrganizationLock>({ trx: lock.trx, partner: lock.partner, organization });
+}
+
+/**
+ * Locks the accounts of the partner and of these organizations (every credit type, or one) in
+ * the rank order. The organizations' rows must be locked already: the caller holds their
+ * organization locks, or selected them FOR UPDATE under the partner lock as renewal does.
+ */
+export async function lockAccounts(
+  lock: PartnerLock | OrganizationLock,
+  organizationIds: readonly string[],
+  creditType: string | null,
+): Promise<LockedAccounts> {
+  let query = lock.trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('partner_id', '=', lock.partner.id)
+    .where((eb) =>
+      organizationIds.length > 0
+        ? eb.or([eb('organization_id', 'is', null), eb('organization_id', 'in', organizationIds)])
+        : eb('organization_id', 'is', null),
+    );
+  if (creditType !== null) query = query.where('credit_type', '=', creditType);
+  const accounts = await query
+    .orderBy(sql`ledger_lock_rank(kind)`)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return handle<LockedAccounts>({ trx: lock.trx, partner: lock.partner, accounts });
+}
+
+/** Opens (where missing) and locks a partner's own accounts in one credit type. */
+export async function lockPartnerBooks(
+  lock: PartnerLock,
+  creditType: string,
+): Promise<PartnerBooks> {
+  await openAccounts(lock.trx, lock.partner.id, [], creditType);
+  const { accounts } = await lockAccounts(lock, [], creditType);
+  return handle<PartnerBooks>({
+    trx: lock.trx,
+    partner: lock.partner,
+    accounts: accountsByKind(accounts, PARTNER_KINDS),
+  });
+}
+
+/** Opens (where missing) and locks the books of the locked organization in one credit type. */
+export async function lockBooks(lock: OrganizationLock, creditType: string): Promise<Books> {
+  const { trx, partner, organization } = lock;
+  await requireCreditType(trx, creditType);
+  await openAccounts(trx, partner.id, [organization.id], creditType);
+  const { accounts } = await lockAccounts(lock, [organization.id], creditType);
+  return handle<Books>({
+    trx,
+    partner,
+    organization,
+    creditType,
+    accounts: {
+      partner: accountsByKind(
+        accounts.filter((a) => a.organization_id === null),
+        PARTNER_KINDS,
+      ),
+      organization: accountsByKind(
+        accounts.filter((a) => a.organization_id === organization.id),
+        ORGANIZATION_KINDS,
+      ),
+    },
+    pooled: drawsFromPool(partner.billing_mode) && creditType === DEFAULT_CREDIT_TYPE,
+  });
+}
+
+/** A block of the locked books, locked last; the caller found it on one of their accounts. */
+export async function lockBlock(books: Books, blockId: string) {
+  return books.trx
+    .selectFrom('blocks')
+    .selectAll()
+    .where('id', '=', blockId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+}
