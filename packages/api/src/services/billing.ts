@@ -70,11 +70,11 @@ async function pixelEvents(db: Db | Tx, partnerId: string, from: Date, until: Da
 }
 
 async function consumption(db: Db | Tx, partnerId: string, from: Date, until: Date) {
-  const [rows, events] = await Promise.all([
+  const [rows, identified] = await Promise.all([
     movementsBy(db, partnerId, from, until).execute(),
     db
       .selectFrom('identifications')
-      .select((eb) => eb.fn.countAll<string>().as('events'))
+      .select((eb) => eb.fn.countAll<string>().as('count'))
       .where('partner_id', '=', partnerId)
       .where('identified_at', '>=', from)
       .where('identified_at', '<', until)
@@ -87,7 +87,7 @@ async function consumption(db: Db | Tx, partnerId: string, from: Date, until: Da
     overage: sum((r) => r.overage),
     granted: sum((r) => r.granted),
     expired: sum((r) => r.expired),
-    events: Number(events.events),
+    identifications: Number(identified.count),
   };
 }
 
@@ -170,7 +170,7 @@ export const getBillingUsage = renewsFirst(async function getBillingUsage(
     overage: total.overage,
     creditsGranted: total.granted,
     creditsExpired: total.expired,
-    identifications: total.events,
+    identifications: total.identifications,
     organizations: perOrganization.map((row) => ({
       organizationId: row.id,
       name: row.name,
@@ -187,7 +187,7 @@ export async function getUsageSummary(
   now: Date,
 ) {
   const range = dateRange(input, now);
-  const [used, events] = await Promise.all([
+  const [used, beacons] = await Promise.all([
     consumption(db, partnerId, range.from, range.until),
     pixelEvents(db, partnerId, range.from, range.until),
   ]);
@@ -195,9 +195,10 @@ export async function getUsageSummary(
     startDate: range.startDate,
     endDate: range.endDate,
     totalQuantity: used.credits,
-    totalEvents: used.events,
+    // The seed's name for identifications.
+    totalEvents: used.identifications,
     totalOverage: used.overage,
-    pixelEvents: events,
+    pixelEvents: beacons,
   };
 }
 
@@ -247,7 +248,7 @@ export const getAnalytics = renewsFirst(async function getAnalytics(
     endDate: range.endDate,
     totalOrganizations: Number(organizations.total),
     activeOrganizations: Number(organizations.active),
-    totalIdentifications: used.events,
+    totalIdentifications: used.identifications,
     pixelEvents: events,
     creditsRemaining: Number(credits.remaining),
     creditsUsed: Number(credits.used),

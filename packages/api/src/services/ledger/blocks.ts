@@ -48,19 +48,19 @@ export function splitDraw(
   blocks: readonly Pick<BlockRow, 'id' | 'remaining'>[],
   demands: readonly number[],
 ): Drawn[][] {
-  const left = blocks.map((b) => b.remaining);
+  const left = blocks.map((b) => ({ id: b.id, remaining: b.remaining }));
   let i = 0;
   return demands.map((demand) => {
     const portions: Drawn[] = [];
     let wanted = demand;
     while (wanted > 0) {
-      const block = blocks[i];
+      const block = left[i];
       if (!block) throw new Error('the blocks hold fewer credits than the draw needs');
-      const take = Math.min(left[i]!, wanted);
+      const take = Math.min(block.remaining, wanted);
       if (take > 0) portions.push({ blockId: block.id, amount: take });
-      left[i] = left[i]! - take;
+      block.remaining -= take;
       wanted -= take;
-      if (left[i] === 0) i += 1;
+      if (block.remaining === 0) i += 1;
     }
     return portions;
   });
@@ -78,9 +78,10 @@ export async function drawFrom(
     taken.set(portion.blockId, (taken.get(portion.blockId) ?? 0) + portion.amount);
   await setRemaining(
     lock,
-    blocks
-      .filter((b) => taken.has(b.id))
-      .map((b) => ({ id: b.id, remaining: b.remaining - taken.get(b.id)! })),
+    blocks.flatMap((b) => {
+      const take = taken.get(b.id);
+      return take === undefined ? [] : [{ id: b.id, remaining: b.remaining - take }];
+    }),
   );
   return drawn;
 }

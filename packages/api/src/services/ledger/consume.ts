@@ -36,7 +36,9 @@ export async function burn(db: Db | Tx, input: BurnInput) {
   }>`SELECT * FROM ledger_consume(${input.organizationId}::uuid, ${input.creditType},
       ${input.amount}::bigint, ${input.idempotencyKey}, ${input.reference}, ${input.entryType},
       ${input.reason}, ${input.now}::timestamptz)`.execute(db);
-  return rows[0]!;
+  const [row] = rows;
+  if (!row) throw new Error('ledger_consume returned no row');
+  return row;
 }
 
 export interface ConsumeInput {
