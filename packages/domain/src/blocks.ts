@@ -20,31 +20,6 @@ export const hasExpired = (block: Pick<BlockFacts, 'expiresAt'>, now: Date) =>
   block.expiresAt !== null && block.expiresAt.getTime() <= now.getTime();
 
 /**
- * Whether a block's credits can be spent at `now`: effective, not expired, not voided. Expiry
- * is decided here, at read and consume time, never by whether a sweeper has run.
- */
-export const isSpendable = (block: BlockFacts, now: Date) =>
-  block.remaining > 0 &&
-  block.voidedAt === null &&
-  block.effectiveAt.getTime() <= now.getTime() &&
-  !hasExpired(block, now);
-
-/**
- * Burn order: priority ascending, then expiry ascending (no expiry last), then creation, then
- * id. The database's `ORDER BY priority, expires_at NULLS LAST, created_at, id` is the same order.
- */
-export function burnOrder(a: BlockFacts, b: BlockFacts): number {
-  if (a.priority !== b.priority) return a.priority - b.priority;
-  const ea = a.expiresAt?.getTime() ?? Infinity;
-  const eb = b.expiresAt?.getTime() ?? Infinity;
-  if (ea !== eb) return ea < eb ? -1 : 1;
-  const ca = a.createdAt.getTime();
-  const cb = b.createdAt.getTime();
-  if (ca !== cb) return ca - cb;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/**
  * A block's status at `now`. A voided block stays voided; one that ran out is depleted even
  * after its expiry passes (nothing expired); otherwise the expiry decides, then the start.
  */

@@ -1,5 +1,4 @@
 import {
-  burnOrder,
   checkExpiry,
   checkPoolRoom,
   checkReceivesCredits,
@@ -7,12 +6,12 @@ import {
   checkTrialCap,
   DEFAULT_CREDIT_TYPE,
   DEFAULT_PRIORITY,
+  allowsOverage,
   drawsFromPool,
   EXPIRING_SOON_DAYS,
   GRANT_KINDS,
   grantStatus,
   hasExpired,
-  isSpendable,
   ok,
   periodContaining,
   planAllocation,
@@ -37,10 +36,36 @@ import {
 } from '@allot/domain';
 
 /**
+ * The model's own statement of spendability and burn order: an oracle written apart from the
+ * SQL it checks (`ledger_spendable` and `spendable_blocks`, the product's one definition).
+ * Spendable: effective, not expired, not voided.
+ */
+const isSpendable = (block: BlockFacts, now: Date) =>
+  block.remaining > 0 &&
+  block.voidedAt === null &&
+  block.effectiveAt.getTime() <= now.getTime() &&
+  !hasExpired(block, now);
+
+/**
+ * Burn order: priority ascending, then expiry ascending (no expiry last), then creation, then
+ * id.
+ */
+function burnOrder(a: BlockFacts, b: BlockFacts): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const ea = a.expiresAt?.getTime() ?? Infinity;
+  const eb = b.expiresAt?.getTime() ?? Infinity;
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  const ca = a.createdAt.getTime();
+  const cb = b.createdAt.getTime();
+  if (ca !== cb) return ca - cb;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
  * A pure, in-memory reference model of ONE partner's credit ledger in the default credit type
  * (`identification`). It is the ledger rules of DESIGN.md written down as plain code, using the
- * domain's own rules (burn order, spendability, allocation, renewal, periods, trial cap, expiry
- * checks), so a property test can run the same random steps against it and against the
+ * domain's own rules (allocation, renewal, periods, trial cap, expiry checks, overage) and its
+ * own statement of spendability and burn order (above), so a property test can run the same random steps against it and against the
  * database and demand that both agree after every step.
  *
  * What it keeps is what the database keeps: accounts with a balance and their entries, blocks
@@ -906,7 +931,7 @@ export class LedgerModel {
     const account = this.account(org.id, 'organization');
     const sink = accountKey(org.id, 'consumption');
     const blocks = this.spendable(account.key);
-    if (remainderOf(blocks) < amount && this.mode !== 'usage_based') return null;
+    if (remainderOf(blocks) < amount && !allowsOverage(this.mode)) return null;
     const portions = this.draw(blocks, Math.min(amount, remainderOf(blocks)));
     this.post(
       portions.map((p) => ({
