@@ -4,6 +4,7 @@ import {
   AppError,
   BILLING_MODES,
   GRANT_STATUSES,
+  type AccountKind,
   type BillingMode,
   type Grant,
   type GrantStatus,
@@ -14,12 +15,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The reference model is test support built from the domain's own rules; the product never
 // imports it.
-import {
-  accountKey,
-  LedgerModel,
-  type AccountKind,
-  type ModelBlock,
-} from '@allot/test-support/ledger-model';
+import { accountKey, LedgerModel, type ModelBlock } from '@allot/test-support/ledger-model';
 import { startTestServer, type TestServer } from './harness.ts';
 import { DAY, HOUR, MINUTE } from './time.ts';
 

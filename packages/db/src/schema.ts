@@ -1,6 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type {
+  AccountKind,
   BillingMode,
+  BlockKind,
+  EntryType,
   BillingPeriod,
   IcpRules,
   OrganizationStatus,
@@ -169,8 +172,6 @@ export interface CreditTypesTable {
   created_at: CreatedAt;
 }
 
-export type AccountKind = 'issuance' | 'pool' | 'organization' | 'consumption' | 'expiry' | 'void';
-
 export interface AccountsTable {
   id: string;
   partner_id: string;
@@ -189,16 +190,6 @@ export interface AccountsTable {
   watched: Generated<boolean>;
   created_at: CreatedAt;
 }
-
-export type BlockKind =
-  | 'pool'
-  | 'allocation'
-  | 'renewal'
-  | 'promotional'
-  | 'purchased'
-  | 'compensation'
-  | 'top_up'
-  | 'amendment';
 
 export interface BlocksTable {
   id: string;
@@ -227,17 +218,6 @@ export interface BlockExpiryChangesTable {
   reason: string;
   created_at: Timestamp;
 }
-
-export type EntryType =
-  | 'allocation'
-  | 'reclaim'
-  | 'increment'
-  | 'decrement'
-  | 'expiration'
-  | 'void'
-  | 'amendment'
-  | 'renewal'
-  | 'overage';
 
 export interface EntriesTable {
   id: Generated<number>;

@@ -53,6 +53,27 @@ export const ENTRY_TYPES = [
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
+/** The partner's own accounts: issuance (the only one that may go negative), pool and sinks. */
+export const PARTNER_ACCOUNT_KINDS = ['issuance', 'pool', 'expiry', 'void'] as const;
+/** Each organization's accounts: its credits and its sinks. */
+export const ORGANIZATION_ACCOUNT_KINDS = [
+  'organization',
+  'consumption',
+  'expiry',
+  'void',
+] as const;
+export const ACCOUNT_KINDS = [
+  'issuance',
+  'pool',
+  'organization',
+  'consumption',
+  'expiry',
+  'void',
+] as const;
+export type AccountKind = (typeof ACCOUNT_KINDS)[number];
+export type PartnerAccountKind = (typeof PARTNER_ACCOUNT_KINDS)[number];
+export type OrganizationAccountKind = (typeof ORGANIZATION_ACCOUNT_KINDS)[number];
+
 export const DEFAULT_PRIORITY = 50;
 export const MAX_PRIORITY = 1000;
 

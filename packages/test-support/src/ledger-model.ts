@@ -7,6 +7,9 @@ import {
   DEFAULT_CREDIT_TYPE,
   DEFAULT_PRIORITY,
   allowsOverage,
+  ORGANIZATION_ACCOUNT_KINDS,
+  PARTNER_ACCOUNT_KINDS,
+  type AccountKind,
   drawsFromPool,
   EXPIRING_SOON_DAYS,
   GRANT_KINDS,
@@ -80,18 +83,6 @@ function burnOrder(a: BlockFacts, b: BlockFacts): number {
 
 // ---------------------------------------------------------------------------------------------
 // Accounts, blocks and entries
-
-export type AccountKind = 'issuance' | 'pool' | 'organization' | 'consumption' | 'expiry' | 'void';
-
-/** The partner's own accounts: issuance (the only one that may go negative), pool and sinks. */
-export const PARTNER_ACCOUNT_KINDS = ['issuance', 'pool', 'expiry', 'void'] as const;
-/** Each organization's accounts: its credits and its sinks. */
-export const ORGANIZATION_ACCOUNT_KINDS = [
-  'organization',
-  'consumption',
-  'expiry',
-  'void',
-] as const;
 
 /** An account is named by its owner (an organization id, or null for the partner) and kind. */
 export const accountKey = (organizationId: string | null, kind: AccountKind): string =>

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Tx } from '@allot/db';
 import {
   checkReceivesCredits,
@@ -51,6 +50,7 @@ export async function createAmendment(
       ],
       now,
     );
+    // Posting gives the consumption back to the period's count too (see ledger_post).
     await postTransfers(
       books,
       [
@@ -65,11 +65,6 @@ export async function createAmendment(
       ],
       now,
     );
-    await trx
-      .updateTable('accounts')
-      .set({ period_consumed: sql`greatest(period_consumed - ${input.amount}, 0)` })
-      .where('id', '=', account.id)
-      .execute();
   } else {
     const outcome = await burn(trx, {
       organizationId: org.id,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '@allot/db';
 import { EXPIRING_SOON_DAYS, type Balance } from '@allot/domain';
-import { spendable } from './ledger/blocks.ts';
+import { spendable, spendableRemaining } from './ledger/blocks.ts';
 import { requireOrganization } from './organization-access.ts';
 import { renewsFirst } from './renew-on-read.ts';
 
@@ -21,12 +21,7 @@ export async function readBalances(
       'a.period_consumed',
       'a.period_overage',
       'a.period_shortfall',
-      eb
-        .selectFrom('blocks')
-        .select(sql<number>`coalesce(sum(remaining), 0)::bigint`.as('v'))
-        .whereRef('blocks.account_id', '=', 'a.id')
-        .where(spendable(now))
-        .as('available'),
+      spendableRemaining(sql.ref('a.id'), now).as('available'),
       eb
         .selectFrom('blocks')
         .select(sql<number>`coalesce(sum(remaining), 0)::bigint`.as('v'))

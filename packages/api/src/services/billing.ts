@@ -9,7 +9,7 @@ import {
 } from '@allot/domain';
 import { sql } from 'kysely';
 import { badRequest, notFound } from '../errors.ts';
-import { spendable } from './ledger/blocks.ts';
+import { spendable, spendableRemaining } from './ledger/blocks.ts';
 import { poolState } from './ledger/pool.ts';
 import { expireDueCredits } from './upkeep.ts';
 import { renewsFirst } from './renew-on-read.ts';
@@ -371,20 +371,11 @@ export const getLowBalances = renewsFirst(async function getLowBalances(
         .on('a.kind', '=', 'organization')
         .on('a.credit_type', '=', DEFAULT_CREDIT_TYPE),
     )
-    .select((eb) => [
+    .select([
       'o.id',
       'o.name',
       'a.period_credited as allocated',
-      eb.fn
-        .coalesce(
-          eb
-            .selectFrom('blocks')
-            .select(sql<number>`sum(remaining)::bigint`.as('v'))
-            .whereRef('blocks.account_id', '=', 'a.id')
-            .where(spendable(now)),
-          sql<number>`0::bigint`,
-        )
-        .as('remaining'),
+      spendableRemaining(sql.ref('a.id'), now).as('remaining'),
     ])
     .where('o.partner_id', '=', partnerId)
     .where('o.status', '=', 'active')

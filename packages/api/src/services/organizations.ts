@@ -20,7 +20,7 @@ import { newId } from '../ids.ts';
 import { emitEvent, emitEvents, type NewEvent } from './events.ts';
 import { openAccounts } from './ledger/accounts.ts';
 import { allocate, releaseAllocation } from './ledger/allocate.ts';
-import { spendable } from './ledger/blocks.ts';
+import { spendableRemaining } from './ledger/blocks.ts';
 import { holdingsOf } from './ledger/holdings.ts';
 import {
   lockAccounts,
@@ -73,19 +73,11 @@ function withCredits(db: Db | Tx, now: Date) {
         .on('a.credit_type', '=', DEFAULT_CREDIT_TYPE),
     )
     .selectAll('o')
-    .select((eb) => [
+    .select([
       sql<number>`coalesce(a.period_credited, 0)`.as('credits_allocated'),
       sql<number>`coalesce(a.period_consumed, 0)`.as('credits_consumed'),
-      eb.fn
-        .coalesce(
-          eb
-            .selectFrom('blocks')
-            .select(sql<number>`sum(remaining)::bigint`.as('v'))
-            .whereRef('blocks.account_id', '=', 'a.id')
-            .where(spendable(now)),
-          sql<number>`0`,
-        )
-        .as('credits_available'),
+      // No account yet (a missing row of the join): nothing to spend.
+      sql<number>`coalesce(${spendableRemaining(sql.ref('a.id'), now)}, 0)`.as('credits_available'),
     ]);
 }
 

@@ -1,11 +1,13 @@
-import type { AccountKind, AccountRow, Tx } from '@allot/db';
+import type { AccountRow, Tx } from '@allot/db';
+import {
+  ORGANIZATION_ACCOUNT_KINDS,
+  PARTNER_ACCOUNT_KINDS,
+  type AccountKind,
+  type OrganizationAccountKind,
+  type PartnerAccountKind,
+} from '@allot/domain';
 import { refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-
-export const PARTNER_KINDS = ['issuance', 'pool', 'expiry', 'void'] as const;
-export const ORGANIZATION_KINDS = ['organization', 'consumption', 'expiry', 'void'] as const;
-export type PartnerAccountKind = (typeof PARTNER_KINDS)[number];
-export type OrganizationAccountKind = (typeof ORGANIZATION_KINDS)[number];
 
 export type PartnerAccounts = Record<PartnerAccountKind, AccountRow>;
 export type OrganizationAccounts = Record<OrganizationAccountKind, AccountRow>;
@@ -36,9 +38,9 @@ export async function openAccounts(
   creditType: string,
 ): Promise<void> {
   const rows = [
-    ...PARTNER_KINDS.map((kind) => ({ organization_id: null as string | null, kind })),
+    ...PARTNER_ACCOUNT_KINDS.map((kind) => ({ organization_id: null as string | null, kind })),
     ...organizationIds.flatMap((organizationId) =>
-      ORGANIZATION_KINDS.map((kind) => ({ organization_id: organizationId, kind })),
+      ORGANIZATION_ACCOUNT_KINDS.map((kind) => ({ organization_id: organizationId, kind })),
     ),
   ].map((row) => ({ ...row, id: newId(), partner_id: partnerId, credit_type: creditType }));
   for (let i = 0; i < rows.length; i += 10_000) {

@@ -1,34 +1,29 @@
-import { sql, type ExpressionBuilder } from 'kysely';
-import type { BlockKind, BlockRow, Database } from '@allot/db';
+import { sql, type Expression } from 'kysely';
+import type { BlockRow } from '@allot/db';
+import type { BlockKind } from '@allot/domain';
 import { DEFAULT_PRIORITY, grantStatus, type Grant, type GrantStatus } from '@allot/domain';
 import { newId } from '../../ids.ts';
 import type { AccountsLock } from './locks.ts';
 
 /**
- * Spendable at `now`: holds credits, effective, unexpired, not voided. The same test as
- * `isSpendable` in domain and as `ledger_consume`; expiry never waits for a sweeper.
+ * Spendable at `now`, as a filter on `blocks`: the database's `ledger_spendable`, the one
+ * definition (inlined by the planner, so the live-blocks index still serves it).
  */
-export const spendable = (now: Date) => (eb: ExpressionBuilder<Database, 'blocks'>) =>
-  eb.and([
-    // `spent` is remaining = 0, the column the live-blocks index is partial on.
-    eb('blocks.spent', '=', false),
-    eb('blocks.voided_at', 'is', null),
-    eb('blocks.effective_at', '<=', now),
-    eb.or([eb('blocks.expires_at', 'is', null), eb('blocks.expires_at', '>', now)]),
-  ]);
+export const spendable = (now: Date) => sql<boolean>`ledger_spendable(blocks, ${now}::timestamptz)`;
 
-/** Spendable blocks of a locked account, in burn order. */
+/**
+ * What an account (a column, `sql.ref('a.id')`, or an id, `sql.val(id)`) can spend at `now`:
+ * the sum over its spendable blocks, 0 when it has none.
+ */
+export const spendableRemaining = (account: Expression<string>, now: Date) =>
+  sql<number>`(SELECT coalesce(sum(remaining), 0)::bigint
+    FROM spendable_blocks(${account}::uuid, ${now}::timestamptz))`;
+
+/** Spendable blocks of a locked account in burn order: the database's `spendable_blocks`. */
 export function spendableBlocks(lock: AccountsLock, accountId: string, now: Date) {
-  return lock.trx
-    .selectFrom('blocks')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where(spendable(now))
-    .orderBy('priority')
-    .orderBy(sql`expires_at NULLS LAST`)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  return sql<BlockRow>`SELECT * FROM spendable_blocks(${accountId}::uuid, ${now}::timestamptz)`
+    .execute(lock.trx)
+    .then((result) => result.rows);
 }
 
 /** A part of a block's credits, taken by a draw; `null`: issued, from an account without blocks. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { inTransaction, type Db, type EntryType, type Tx } from '@allot/db';
+import { inTransaction, type Db, type Tx } from '@allot/db';
+import type { EntryType } from '@allot/domain';
 import { DEFAULT_CREDIT_TYPE, type ConsumeCreditsInput, type ConsumeResult } from '@allot/domain';
 import { conflict, notFound, refused } from '../../errors.ts';
 import { requireOrganization } from '../organization-access.ts';

@@ -28,15 +28,15 @@ export async function readHoldings(
       ? []
       : await db
           .selectFrom('blocks')
-          .select((eb) => [
+          .select([
             'account_id',
-            sql<number>`coalesce(sum(remaining) FILTER (WHERE ${spendable(now)(eb)}), 0)::bigint`.as(
+            sql<number>`coalesce(sum(remaining) FILTER (WHERE ${spendable(now)}), 0)::bigint`.as(
               'available',
             ),
             // Held and not yet lapsed: spendable and pending credits alike.
             sql<number>`coalesce(sum(remaining) FILTER (WHERE voided_at IS NULL
               AND (expires_at IS NULL OR expires_at > ${now})), 0)::bigint`.as('unexpired'),
-            sql<number>`coalesce(sum(remaining) FILTER (WHERE ${spendable(now)(eb)}
+            sql<number>`coalesce(sum(remaining) FILTER (WHERE ${spendable(now)}
               AND kind IN ('allocation', 'renewal')), 0)::bigint`.as('allocationRemaining'),
           ])
           .where(

@@ -1,12 +1,15 @@
 import { sql } from 'kysely';
 import type { AccountRow, OrganizationRow, PartnerRow, Tx } from '@allot/db';
-import { DEFAULT_CREDIT_TYPE, drawsFromPool } from '@allot/domain';
+import {
+  DEFAULT_CREDIT_TYPE,
+  drawsFromPool,
+  ORGANIZATION_ACCOUNT_KINDS,
+  PARTNER_ACCOUNT_KINDS,
+} from '@allot/domain';
 import { notFound } from '../../errors.ts';
 import {
   accountsByKind,
   openAccounts,
-  ORGANIZATION_KINDS,
-  PARTNER_KINDS,
   requireCreditType,
   type OrganizationAccounts,
   type PartnerAccounts,
@@ -141,7 +144,7 @@ export async function lockPartnerBooks(
   return handle<PartnerBooks>({
     trx: lock.trx,
     partner: lock.partner,
-    accounts: accountsByKind(accounts, PARTNER_KINDS),
+    accounts: accountsByKind(accounts, PARTNER_ACCOUNT_KINDS),
   });
 }
 
@@ -159,11 +162,11 @@ export async function lockBooks(lock: OrganizationLock, creditType: string): Pro
     accounts: {
       partner: accountsByKind(
         accounts.filter((a) => a.organization_id === null),
-        PARTNER_KINDS,
+        PARTNER_ACCOUNT_KINDS,
       ),
       organization: accountsByKind(
         accounts.filter((a) => a.organization_id === organization.id),
-        ORGANIZATION_KINDS,
+        ORGANIZATION_ACCOUNT_KINDS,
       ),
     },
     pooled: drawsFromPool(partner.billing_mode) && creditType === DEFAULT_CREDIT_TYPE,

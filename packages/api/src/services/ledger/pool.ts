@@ -2,7 +2,7 @@ import type { AccountRow, Db, Tx } from '@allot/db';
 import type { Period } from '@allot/domain';
 import { sql } from 'kysely';
 import type { PartnerBooks } from './locks.ts';
-import { drawFrom, insertBlocks, spendable, spendableBlocks } from './blocks.ts';
+import { drawFrom, insertBlocks, spendableBlocks, spendableRemaining } from './blocks.ts';
 import type { Transfer } from './post.ts';
 
 /** A pool's period: what it was given (its total) and what is still undrawn. */
@@ -12,13 +12,10 @@ export interface PoolState {
 }
 
 export async function poolState(db: Db | Tx, pool: AccountRow, now: Date): Promise<PoolState> {
-  const row = await db
-    .selectFrom('blocks')
-    .select(sql<number>`coalesce(sum(remaining), 0)::bigint`.as('available'))
-    .where('account_id', '=', pool.id)
-    .where(spendable(now))
-    .executeTakeFirstOrThrow();
-  return { total: pool.period_credited, available: row.available };
+  const { rows } = await sql<{
+    available: number;
+  }>`SELECT ${spendableRemaining(sql.val(pool.id), now)} AS available`.execute(db);
+  return { total: pool.period_credited, available: rows[0]?.available ?? 0 };
 }
 
 /**
