@@ -2,8 +2,9 @@
 -- zero only where overage is allowed, at most once per idempotency key. A refusal records
 -- nothing. The pixel, the consumptions API and negative amendments all burn through it.
 -- Locks: the organization's account first (held until commit: one organization's burns queue
--- here), then ledger_post locks the sinks it posts to in the lock order. Each account is
--- written once, by ledger_post (which also counts the period's consumption and overage).
+-- here), then the sinks ledger_post writes (its consumption sink, the issuance account for
+-- overage): nobody else takes them while waiting for this account. Each account is written
+-- once, by ledger_post, which also counts the period's consumption and overage.
 CREATE OR REPLACE FUNCTION ledger_consume(
   p_organization uuid, p_credit_type text, p_amount bigint, p_key text, p_reference text,
   p_entry_type text, p_reason text, p_now timestamptz,
