@@ -1,0 +1,130 @@
+import {
+  createOrganizationInput,
+  listOrganizationsInput,
+  organizationEnvelope,
+  organizationIdInput,
+  organizationListSchema,
+  setOrganizationBillingInput,
+  setOrganizationStatusInput,
+  setOrganizationTierInput,
+  updateOrganizationInput,
+} from '@allot/domain';
+import { examples } from '../examples.ts';
+import { organizations, organization } from './paths.ts';
+import { route, type RestRoute } from './route.ts';
+
+/** The Organizations routes, in the order the reference docs list them. */
+export const organizationsRoutes: RestRoute[] = [
+  route({
+    method: 'GET',
+    path: organizations,
+    auth: 'partner',
+    tag: 'Organizations',
+    operationId: 'organizations.list',
+    examples: examples['organizations.list'],
+    description:
+      'Organizations of the calling partner, newest first unless `sort` says otherwise. `total` counts every match over all pages; filters combine.',
+    summary: 'List organizations with pagination and filtering',
+    input: listOrganizationsInput,
+    output: organizationListSchema,
+    call: (c, input) => c.organizations.list(input),
+  }),
+  route({
+    method: 'POST',
+    path: organizations,
+    auth: 'partner',
+    tag: 'Organizations',
+    status: 201,
+    operationId: 'organizations.create',
+    examples: examples['organizations.create'],
+    description:
+      'Creates a client organization under the partner. In credit_pool mode its initial credits are drawn from the pool, and a pool too small is a 422; a trial organization holds at most 500 credits. Its pixel key is issued at once.',
+    summary: 'Create an organization (its initial credits are drawn from the pool)',
+    input: createOrganizationInput,
+    output: organizationEnvelope,
+    call: (c, input) => c.organizations.create(input),
+  }),
+  route({
+    method: 'GET',
+    path: organization,
+    auth: 'partner',
+    tag: 'Organizations',
+    operationId: 'organizations.get',
+    examples: examples['organizations.get'],
+    description:
+      "One organization of the calling partner, with its current allocation, consumption and billing period. Another partner's organization is a 404.",
+    summary: 'Retrieve an organization',
+    input: organizationIdInput,
+    output: organizationEnvelope,
+    call: (c, input) => c.organizations.get(input),
+  }),
+  route({
+    method: 'PUT',
+    path: organization,
+    auth: 'partner',
+    tag: 'Organizations',
+    operationId: 'organizations.update',
+    examples: examples['organizations.update'],
+    description:
+      "Changes the given fields only. `credits` sets the current period's allocation as `PUT .../credits` does; `metadata` replaces the whole object; `externalId: null` clears it.",
+    summary: 'Update an organization; `credits` sets the current allocation',
+    input: updateOrganizationInput,
+    output: organizationEnvelope,
+    call: (c, input) => c.organizations.update(input),
+  }),
+  route({
+    method: 'DELETE',
+    path: organization,
+    auth: 'partner',
+    tag: 'Organizations',
+    status: 204,
+    operationId: 'organizations.remove',
+    summary: 'Soft-delete an organization (status `canceled`; nothing is erased)',
+    description:
+      "Cancels the organization: its status becomes `canceled`, its pixel stops identifying, and its data and ledger are kept. In the same transaction the organization's unspent allocation is given back: its allocation (`credits`) drops to what it consumed of it this period, and the rest returns to the pool in `credit_pool` mode (`creditsAllocated` drops, `creditsUnallocated` rises by as much; ledger entries of type `reclaim`), or to the issuance account in `external` and `usage_based` mode. Grants (promotional, purchased, compensation) stay with it, unspendable while it is canceled; void one to return it. Emits `credits.allocated` and `organization.status_changed`. Deleting a canceled organization changes nothing.",
+    input: organizationIdInput,
+    call: (c, input) => c.organizations.remove(input),
+  }),
+  route({
+    method: 'PUT',
+    path: `${organization}/status`,
+    auth: 'partner',
+    tag: 'Organizations',
+    operationId: 'organizations.setStatus',
+    examples: examples['organizations.setStatus'],
+    summary: 'Enable or disable an organization',
+    description:
+      '`enabled: false` suspends an active organization (its script answers an empty body and its events are refused; nothing is deleted) and leaves a canceled one canceled. `enabled: true` activates a suspended organization or restores a canceled one. A restored organization comes back with nothing left of the allocation its deletion gave back (`credits` is what it had consumed this period, 0 if nothing) and its grants spendable again; `PUT .../credits` raises its allocation from there.',
+    input: setOrganizationStatusInput,
+    output: organizationEnvelope,
+    call: (c, input) => c.organizations.setStatus(input),
+  }),
+  route({
+    method: 'PUT',
+    path: `${organization}/tier`,
+    auth: 'partner',
+    tag: 'Organizations',
+    operationId: 'organizations.setTier',
+    examples: examples['organizations.setTier'],
+    description:
+      'Moves the organization between `trial` and `paid`. Downgrading to trial with more than 500 credits allocated is a 422.',
+    summary: 'Change the tier (trial holds at most 500 credits)',
+    input: setOrganizationTierInput,
+    output: organizationEnvelope,
+    call: (c, input) => c.organizations.setTier(input),
+  }),
+  route({
+    method: 'PUT',
+    path: `${organization}/billing`,
+    auth: 'partner',
+    tag: 'Organizations',
+    operationId: 'organizations.setBilling',
+    examples: examples['organizations.setBilling'],
+    description:
+      "Changes the organization's billing period, the day of the month it starts on, and the allowance granted again at each period start.",
+    summary: 'Update the billing period, day and recurring allowance',
+    input: setOrganizationBillingInput,
+    output: organizationEnvelope,
+    call: (c, input) => c.organizations.setBilling(input),
+  }),
+];
