@@ -16,6 +16,9 @@ export const base = tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/only-throw-error': 'off',
+      // A value that must exist is narrowed with a check that names it, so a broken assumption
+      // fails with a clear error instead of a later TypeError.
+      '@typescript-eslint/no-non-null-assertion': 'error',
     },
   },
   // Tests read JSON response bodies, which are untyped by nature (the harness checks them against
@@ -30,6 +33,15 @@ export const base = tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
+  },
+  // Being restructured; fixed there.
+  {
+    files: [
+      'src/services/{periods,credits,organizations,billing,alerts,partners,upkeep,organization-access}.ts',
+      'src/services/ledger/**',
+      'src/migrations/**',
+    ],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   // Config files are plain JS outside the TypeScript projects.
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

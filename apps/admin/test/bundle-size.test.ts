@@ -23,7 +23,7 @@ function initialScripts(): string[] {
   const files = [
     ...html.matchAll(/<script[^>]+src="\/([^"]+\.js)"/g),
     ...html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="\/([^"]+\.js)"/g),
-  ].map((match) => match[1]!);
+  ].flatMap(([, file]) => (file === undefined ? [] : [file]));
   return [...new Set(files)];
 }
 

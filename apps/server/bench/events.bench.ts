@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 /**
  * `pnpm bench`: what the outbox costs the consume path.
  *
@@ -10,7 +11,7 @@
  */
 import { services } from '@allot/api';
 import { sql } from 'kysely';
-import { median, p95, startBench } from './setup.ts';
+import { median, p95, rotated, startBench } from './setup.ts';
 
 const CLIENTS = Number(process.env.BENCH_EVENTS_CLIENTS ?? 8);
 const SECONDS = Number(process.env.BENCH_EVENTS_SECONDS ?? 3);
@@ -47,7 +48,8 @@ await sql`UPDATE accounts SET watched = true WHERE partner_id = ${partnerId} AND
 await sql`ANALYZE`.execute(db);
 
 let keys = 0;
-const pick = () => organizations[Math.floor(Math.random() * organizations.length)]!;
+const pick = () =>
+  defined(organizations[Math.floor(Math.random() * organizations.length)], 'an organization');
 async function consume(organizationId: string, amount = 1) {
   const result = await services.consumeCredits(
     db,
@@ -107,8 +109,7 @@ const results = Object.fromEntries(
 await loop(CLIENTS); // warm-up
 const order = Object.keys(sides) as Side[];
 for (let round = 0; round < ROUNDS; round += 1) {
-  for (let i = 0; i < order.length; i += 1) {
-    const side = order[(i + round) % order.length]!;
+  for (const side of rotated(order, round)) {
     await sides[side].set();
     const { rate, latencies } = await loop(CLIENTS);
     results[side].rates.push(rate);
@@ -123,7 +124,7 @@ const crossing: number[] = [];
 const plain: number[] = [];
 for (const organizationId of organizations.slice(0, 50)) {
   const [balance] = await services.readBalances(db, organizationId, new Date());
-  const available = balance!.available;
+  const available = defined(balance, 'the balance').available;
   await consume(organizationId, available - 1001);
   // 1,001 -> 1,000 crosses the lowest threshold; 1,000 -> 999 crosses nothing.
   let start = performance.now();

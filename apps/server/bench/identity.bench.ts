@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 /**
  * Identity resolution from a dataset at 1,000,000 ranges (no database involved):
  *
@@ -17,7 +18,7 @@
  * Run: cd apps/server && npx tsx bench/identity.bench.ts
  */
 import { once } from 'node:events';
-import { median } from './setup.ts';
+import { median, percentile, rotated } from './setup.ts';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,8 +37,7 @@ const PROBES = Number(process.env.BENCH_IDENTITY_PROBES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_IDENTITY_ROUNDS ?? 5);
 const BATCH = 1_000;
 
-const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
-const p99 = (values: number[]) => sorted(values)[Math.floor(values.length * 0.99)]!;
+const p99 = (values: number[]) => percentile(values, 0.99);
 
 // A collection on demand, for heap figures that count what is retained, not garbage.
 setFlagsFromString('--expose-gc');
@@ -133,7 +133,7 @@ function probesFor(ranges: Range[], count: number): string[] {
     const family = random() < 0.1 ? 6 : 4;
     const candidates = byFamily[family];
     if (random() < 0.5 && candidates.length > 0) {
-      const range = candidates[below(candidates.length)]!;
+      const range = defined(candidates[below(candidates.length)], 'a range');
       if (range.family === 4) {
         return formatIPv4((range.start as number) + below(2 ** (32 - range.prefix)));
       }
@@ -179,7 +179,9 @@ try {
   const bigProbes = probesFor(bigRanges, PROBES);
   const smallProbes = probesFor(smallRanges, PROBES);
   const map = new Map(smallProbes.slice(0, SMALL).map((ip, i) => [ip, i]));
-  const mapProbes = Array.from({ length: PROBES }, (_, i) => smallProbes[i % SMALL]!);
+  const mapProbes = Array.from({ length: PROBES }, (_, i) =>
+    defined(smallProbes[i % SMALL], 'a probe'),
+  );
 
   let sink = 0; // consumed, so no lookup can be optimised away
   const viaIndex = (index: DatasetIndex) => (ip: string) => {
@@ -210,10 +212,12 @@ try {
     for (const ip of c.probes) c.look(ip);
     return (sink - before) / c.probes.length;
   });
-  for (const c of cases) for (let i = 0; i < 20_000; i++) c.look(c.probes[i % c.probes.length]!); // warm-up
+  // Warm-up.
+  for (const c of cases)
+    for (let i = 0; i < 20_000; i++) c.look(defined(c.probes[i % c.probes.length], 'a probe'));
 
   for (let round = 0; round < ROUNDS; round++) {
-    const order = cases.map((_, i) => cases[(i + round) % cases.length]!);
+    const order = rotated(cases, round);
     for (const c of order) {
       // Each lookup alone (the timer's own cost included, the same for every case).
       for (const ip of c.probes) {
@@ -223,8 +227,9 @@ try {
       }
       // Batches: the mean cost without the timer.
       for (let i = 0; i + BATCH <= c.probes.length; i += BATCH) {
+        const batch = c.probes.slice(i, i + BATCH);
         const start = process.hrtime.bigint();
-        for (let j = i; j < i + BATCH; j++) c.look(c.probes[j]!);
+        for (const ip of batch) c.look(ip);
         c.batched.push(Number(process.hrtime.bigint() - start) / BATCH);
       }
     }
@@ -257,7 +262,7 @@ try {
   console.table(
     cases.map((c, i) => ({
       case: c.name,
-      'hit rate': `${(100 * hitRates[i]!).toFixed(0)}%`,
+      'hit rate': `${(100 * defined(hitRates[i], 'the hit rate')).toFixed(0)}%`,
       'single median ns': Math.round(median(c.single)),
       'single p99 ns': Math.round(p99(c.single)),
       'batched mean ns': Math.round(median(c.batched)),

@@ -12,9 +12,9 @@
  * round), so a noisy neighbour hurts every case alike; the tables show medians.
  */
 import { services } from '@allot/api';
-import { DEFAULT_CREDIT_TYPE, DEFAULT_PRIORITY } from '@allot/domain';
+import { defined, DEFAULT_CREDIT_TYPE, DEFAULT_PRIORITY } from '@allot/domain';
 import { sql } from 'kysely';
-import { median, p95, startBench } from './setup.ts';
+import { median, p95, rotated, startBench } from './setup.ts';
 
 const CLIENTS = Number(process.env.BENCH_LEDGER_CLIENTS ?? 8);
 const SPREAD = Number(process.env.BENCH_LEDGER_ORGANIZATIONS ?? 1_000);
@@ -48,7 +48,11 @@ const organizations = await db
   .select(['id', 'external_id'])
   .where('partner_id', '=', partnerId)
   .execute();
-const idOf = (name: string) => organizations.find((o) => o.external_id === name)!.id;
+const idOf = (name: string) =>
+  defined(
+    organizations.find((o) => o.external_id === name),
+    name,
+  ).id;
 const hot = idOf('hot');
 const spread = organizations.filter((o) => o.external_id?.startsWith('spread-')).map((o) => o.id);
 await sql`CREATE TABLE floor_accounts (id integer PRIMARY KEY, balance bigint NOT NULL)`.execute(
@@ -128,10 +132,9 @@ const cases: Case[] = [
   },
 ];
 const runs = cases.flatMap((c) => [
-  { c, side: 'ours' as const, call: c.ours },
-  { c, side: 'floor' as const, call: c.floor },
+  { c, side: 'ours' as const, call: c.ours, samples: [] as number[] },
+  { c, side: 'floor' as const, call: c.floor, samples: [] as number[] },
 ]);
-const samples = new Map(runs.map((r) => [r, [] as number[]]));
 
 for (const run of runs) await throughput(run.call, run.c.clients, 1); // warm-up
 // Statistics as a running system has them. Without this, each connection keeps the plans it
@@ -140,14 +143,18 @@ for (const run of runs) await throughput(run.call, run.c.clients, 1); // warm-up
 await sql`ANALYZE`.execute(db);
 for (let round = 0; round < ROUNDS; round++) {
   // Rotated each round: no case always runs right after the same one.
-  const order = runs.map((_, i) => runs[(i + round) % runs.length]!);
-  for (const run of order) samples.get(run)!.push(await throughput(run.call, run.c.clients));
+  for (const run of rotated(runs, round))
+    run.samples.push(await throughput(run.call, run.c.clients));
 }
 
-const tps = (c: Case, side: 'ours' | 'floor') =>
-  median(samples.get(runs.find((r) => r.c === c && r.side === side)!)!);
+const samplesOf = (c: Case, side: 'ours' | 'floor') =>
+  defined(
+    runs.find((r) => r.c === c && r.side === side),
+    `${c.name}, ${side}`,
+  ).samples;
+const tps = (c: Case, side: 'ours' | 'floor') => median(samplesOf(c, side));
 const spreadOf = (c: Case, side: 'ours' | 'floor') => {
-  const values = samples.get(runs.find((r) => r.c === c && r.side === side)!)!;
+  const values = samplesOf(c, side);
   return `${Math.round(Math.min(...values))}-${Math.round(Math.max(...values))}`;
 };
 
@@ -159,7 +166,7 @@ const audit = await sql<{ balance: number; blocks: string; consumed: string; row
     (SELECT sum(amount) FROM consumptions WHERE organization_id = a.organization_id) AS consumed,
     (SELECT count(*) FROM consumptions WHERE organization_id = a.organization_id) AS rows
   FROM accounts a WHERE a.organization_id = ${hot} AND a.kind = 'organization'`.execute(db);
-const hotAudit = audit.rows[0]!;
+const hotAudit = defined(audit.rows[0], 'the hot account');
 if (
   hotAudit.balance !== Number(hotAudit.blocks) ||
   hotAudit.balance !== ALLOWANCE - Number(hotAudit.consumed)
@@ -196,14 +203,23 @@ const accountsOf = async (organizationId: string | null) =>
 const historyStart = performance.now();
 await db.transaction().execute(async (trx) => {
   const mine = await accountsOf(big);
-  const account = mine.find((a) => a.kind === 'organization')!;
-  const sink = mine.find((a) => a.kind === 'consumption')!;
-  const issuance = (await accountsOf(null)).find((a) => a.kind === 'issuance')!;
+  const account = defined(
+    mine.find((a) => a.kind === 'organization'),
+    'the organization account',
+  );
+  const sink = defined(
+    mine.find((a) => a.kind === 'consumption'),
+    'the consumption account',
+  );
+  const issuance = defined(
+    (await accountsOf(null)).find((a) => a.kind === 'issuance'),
+    'the issuance account',
+  );
   const per = BLOCK_SIZE + 1; // one increment and BLOCK_SIZE decrements per block
   const { rows } = await sql<{ base: number }>`
     SELECT setval('ledger_transfer_seq', nextval('ledger_transfer_seq') + ${HISTORY_BLOCKS * per})
       - ${HISTORY_BLOCKS * per} AS base`.execute(trx);
-  const base = rows[0]!.base;
+  const base = defined(rows[0], 'the reserved sequence').base;
   await sql`
     INSERT INTO blocks (id, account_id, kind, amount, remaining, priority, effective_at, reason, created_at)
     SELECT gen_random_uuid(), ${account.id}, 'purchased', ${BLOCK_SIZE}, 0, ${DEFAULT_PRIORITY},
@@ -277,10 +293,15 @@ for (const row of ledgerCheck.rows) {
     throw new Error(`the ${row.org} account does not add up: ${JSON.stringify(row)}`);
   }
 }
-const entriesOf = (name: string) => ledgerCheck.rows.find((r) => r.org === name)!.entries;
+const entriesOf = (name: string) =>
+  defined(
+    ledgerCheck.rows.find((r) => r.org === name),
+    name,
+  ).entries;
 const zeroSum = await sql<{ net: string }>`
   SELECT sum(balance) AS net FROM accounts WHERE partner_id = ${partnerId}`.execute(db);
-if (Number(zeroSum.rows[0]!.net) !== 0) throw new Error('the ledger does not sum to zero');
+if (Number(defined(zeroSum.rows[0], 'the ledger sum').net) !== 0)
+  throw new Error('the ledger does not sum to zero');
 
 async function timeRead(organizationId: string) {
   const start = performance.now();
@@ -306,8 +327,7 @@ const readers = [
 for (let i = 0; i < 20; i++) for (const reader of readers) await reader.read(); // warm-up
 for (let i = 0; i < READS; i++) {
   // Round-robin, starting one further each time: no reader always follows the same one.
-  for (let j = 0; j < readers.length; j++) {
-    const reader = readers[(i + j) % readers.length]!;
+  for (const reader of rotated(readers, i)) {
     reader.samples.push(await reader.read());
   }
 }
@@ -317,7 +337,7 @@ for (let i = 0; i < READS; i++) {
 // ---------------------------------------------------------------------------------------------
 
 console.log(
-  `\n${versionRow.rows[0]!.version}\n${(SPREAD + 3).toLocaleString('en')} organizations seeded and renewed in ${(seedMs / 1000).toFixed(1)} s; ` +
+  `\n${defined(versionRow.rows[0], 'the server version').version}\n${(SPREAD + 3).toLocaleString('en')} organizations seeded and renewed in ${(seedMs / 1000).toFixed(1)} s; ` +
     `${ROUNDS} rounds of ${SECONDS} s per case, interleaved; medians (min-max over rounds)\n`,
 );
 console.table(
@@ -354,7 +374,11 @@ console.table(
 );
 for (const via of new Set(readers.map((r) => r.via))) {
   const [few, many] = ['small', 'big'].map(
-    (org) => readers.find((r) => r.via === via && r.org === org)!.samples,
+    (org) =>
+      defined(
+        readers.find((r) => r.via === via && r.org === org),
+        `${via}, ${org}`,
+      ).samples,
   ) as [number[], number[]];
   const ratio = median(many) / median(few);
   console.log(

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 /**
  * `pnpm bench`: the pixel's ingest path (`POST /collect`), against one embedded PostgreSQL.
  *
@@ -15,7 +16,7 @@ import { createDatasetResolver } from '@allot/api';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, p95, startBench } from './setup.ts';
+import { median, p95, rotated, startBench } from './setup.ts';
 
 const CLIENTS = Number(process.env.BENCH_PIXEL_CLIENTS ?? 8);
 const SECONDS = Number(process.env.BENCH_PIXEL_SECONDS ?? 3);
@@ -54,12 +55,15 @@ const org = await call('/partner/organizations', {
   method: 'POST',
   body: JSON.stringify({ name: 'Shop', tier: 'paid', initialCredits: 1_000_000_000 }),
 });
-const orgId = org.organization!.id;
+const orgId = defined(org.organization, 'the organization').id;
 await call(`/partner/organizations/${orgId}/pixel`, {
   method: 'PUT',
   body: JSON.stringify({ allowedReferrers: [SITE] }),
 });
-const pixelKey = (await call(`/partner/organizations/${orgId}/pixel`)).apiKey!;
+const pixelKey = defined(
+  (await call(`/partner/organizations/${orgId}/pixel`)).apiKey,
+  'the pixel key',
+);
 
 let sequence = 0;
 const REPEAT_VISITORS = 1_000;
@@ -105,9 +109,8 @@ async function run(operation: () => Promise<void>) {
 const results = new Map<string, { rates: number[]; latencies: number[] }>();
 const names = Object.keys(cases);
 for (let round = 0; round < ROUNDS; round += 1) {
-  const order = names.map((_, i) => names[(i + round) % names.length]!);
-  for (const name of order) {
-    const { rate, latencies } = await run(cases[name]!);
+  for (const [name, call] of rotated(Object.entries(cases), round)) {
+    const { rate, latencies } = await run(call);
     const entry = results.get(name) ?? { rates: [], latencies: [] };
     entry.rates.push(rate);
     entry.latencies.push(...latencies);
@@ -115,13 +118,13 @@ for (let round = 0; round < ROUNDS; round += 1) {
   }
 }
 
-const baseline = median(results.get(names[0]!)!.rates);
+const baseline = median(defined(results.get(defined(names[0], 'a case')), 'the baseline').rates);
 console.log(
   `\npixel ingest, ${CLIENTS} concurrent clients over HTTP, ${ROUNDS} rounds of ${SECONDS} s per case, interleaved; medians\n`,
 );
 console.table(
   names.map((name) => {
-    const { rates, latencies } = results.get(name)!;
+    const { rates, latencies } = defined(results.get(name), name);
     return {
       case: name,
       'requests/s': Math.round(median(rates)),

@@ -1,6 +1,6 @@
 import type { Clock, IdentityResolver } from '@allot/api';
 import { createDb, migrateToLatest, useEmbeddedPostgres, withDatabase } from '@allot/db';
-import type { BillingMode } from '@allot/domain';
+import { defined, type BillingMode } from '@allot/domain';
 import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -90,8 +90,16 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
   };
 }
 
-export const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+/** The value `share` of the way up the sorted samples (0.5 the median); samples must exist. */
+export const percentile = (values: number[], share: number) =>
+  defined([...values].sort((a, b) => a - b)[Math.floor(values.length * share)], 'a sample');
 
-export const p95 = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
+export const median = (values: number[]) => percentile(values, 0.5);
+
+export const p95 = (values: number[]) => percentile(values, 0.95);
+
+/** `items` starting `shift` places further on, wrapping: each round runs the cases in another order. */
+export function rotated<T>(items: readonly T[], shift: number): T[] {
+  const start = items.length === 0 ? 0 : shift % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 /**
  * Webhook fan-out and delivery, against one embedded PostgreSQL and a local receiver.
  *
@@ -203,7 +204,7 @@ const percent = (value: number, baseline: number) => `${((value / baseline) * 10
 console.log(
   `\nfan-out: ${EVENTS} events, one per transaction, ${WRITERS} writers; ${ROUNDS} rounds, medians\n`,
 );
-const floor = median(fanOut[FLOOR]!);
+const floor = median(defined(fanOut[FLOOR], FLOOR));
 console.table(
   Object.entries(fanOut).map(([name, rates]) => ({
     case: name,
@@ -217,8 +218,10 @@ console.log(
 );
 console.table(
   [1, 4].flatMap((endpoints) => {
-    const loop = median(delivery[`POST loop, ${EVENTS * endpoints} requests (baseline)`]!);
-    const queue = median(delivery[`queue, ${EVENTS} events x ${endpoints}`]!);
+    const loopName = `POST loop, ${EVENTS * endpoints} requests (baseline)`;
+    const queueName = `queue, ${EVENTS} events x ${endpoints}`;
+    const loop = median(defined(delivery[loopName], loopName));
+    const queue = median(defined(delivery[queueName], queueName));
     return [
       {
         case: `POST loop, ${EVENTS * endpoints} requests (baseline)`,

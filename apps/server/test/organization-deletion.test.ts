@@ -275,7 +275,9 @@ describe('the OpenAPI document', () => {
     };
     // Bodies are references to named schemas: `#/components/schemas/Billing`.
     const resolve = (schema: { $ref?: string; properties?: Record<string, any> }) =>
-      schema.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema;
+      schema.$ref
+        ? document.components.schemas[schema.$ref.slice(schema.$ref.lastIndexOf('/') + 1)]
+        : schema;
     const organization = document.paths['/partner/organizations/{organizationId}'];
     expect(organization.delete.description).toContain('unspent allocation is given back');
     const status = document.paths['/partner/organizations/{organizationId}/status'];

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { createDatasetResolver, type IdentityResolver } from '@allot/api';
 import { createDb, type Db } from '@allot/db';
 import { sql } from 'kysely';
@@ -113,7 +114,7 @@ describe('a billing period boundary under concurrent writes', () => {
     const origins = [server.url, second.url];
     const calls: Promise<{ kind: string; status: number; key?: string }>[] = [];
     for (let i = 0; i < 120; i += 1) {
-      const origin = origins[i % 2]!;
+      const origin = defined(origins[i % 2], 'a server origin');
       if (i % 3 === 0) {
         calls.push(
           send(
@@ -171,9 +172,9 @@ describe('a billing period boundary under concurrent writes', () => {
         (SELECT coalesce(sum(-amount), 0)::int FROM entries
           WHERE organization_id = ${id} AND account_kind = 'organization'
             AND type = 'decrement' AND created_at = ${BOUNDARY}) AS entries`.execute(db);
-    expect(rows[0]!.identified).toBe(pixel.length);
-    expect(rows[0]!.consumed).toBe(consumed.length + pixel.length);
-    expect(rows[0]!.entries).toBe(consumed.length + pixel.length);
+    expect(rows[0]?.identified).toBe(pixel.length);
+    expect(rows[0]?.consumed).toBe(consumed.length + pixel.length);
+    expect(rows[0]?.entries).toBe(consumed.length + pixel.length);
     expect(consumed.length).toBe(results.filter((r) => r.kind === 'consumption').length);
   });
 });
@@ -191,7 +192,7 @@ async function send(url: string, method: string, headers: Record<string, string>
 async function deadlocks(): Promise<number> {
   const { rows } = await sql<{ deadlocks: number }>`
     SELECT deadlocks::int FROM pg_stat_database WHERE datname = current_database()`.execute(db);
-  return rows[0]!.deadlocks;
+  return defined(rows[0], 'the database statistics').deadlocks;
 }
 
 /** Backends of the test database waiting for a row or table lock. */
@@ -199,5 +200,5 @@ async function waitingOnLocks(): Promise<number> {
   const { rows } = await sql<{ waiting: number }>`
     SELECT count(*)::int AS waiting FROM pg_stat_activity
     WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db);
-  return rows[0]!.waiting;
+  return defined(rows[0], 'the lock count').waiting;
 }

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { sql } from 'kysely';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,11 +65,14 @@ async function burst(pixelKey: string, prefix: string) {
   }));
   const statuses = await Promise.all(
     events.map(async (event, i) => {
-      const response = await fetch(`${processes[i % 2]!.origin}/collect`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain;charset=UTF-8', origin: SITE },
-        body: JSON.stringify(event),
-      });
+      const response = await fetch(
+        `${defined(processes[i % 2], 'a server process').origin}/collect`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain;charset=UTF-8', origin: SITE },
+          body: JSON.stringify(event),
+        },
+      );
       await response.arrayBuffer();
       return response.status;
     }),
@@ -92,7 +96,7 @@ async function counts(organizationId: string) {
       (SELECT sum(page_views) FROM visitors WHERE organization_id = ${organizationId}) AS page_views`.execute(
     server.db,
   );
-  return rows[0]!;
+  return defined(rows[0], 'the row');
 }
 
 describe('pixel ingest under concurrency, from two server processes', () => {

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -265,7 +266,7 @@ describe('GET /partner/organizations/{id}/visitors', () => {
       newestFirst.map((v) => v.id),
     );
 
-    const first = newestFirst[0]!;
+    const first = defined(newestFirst[0], 'the newest visitor');
     expect(pages[0][0]).toEqual({
       visitorId: first.id,
       email: first.email,

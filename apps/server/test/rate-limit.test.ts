@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 
@@ -39,8 +40,11 @@ describe('rate limits', () => {
         paths: Record<string, { get: { responses: Record<string, { $ref: string }> } }>;
         components: { responses: Record<string, { headers: Record<string, unknown> }> };
       };
-      const ref = document.paths['/partner/billing']!.get.responses['429']!.$ref;
-      const tooMany = document.components.responses[ref.split('/').pop()!]!;
+      const ref = defined(document.paths['/partner/billing']?.get.responses['429'], 'the 429').$ref;
+      const tooMany = defined(
+        document.components.responses[ref.slice(ref.lastIndexOf('/') + 1)],
+        ref,
+      );
       expect(Object.keys(tooMany.headers)).toEqual(
         expect.arrayContaining([
           'Retry-After',

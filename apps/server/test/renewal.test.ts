@@ -152,7 +152,10 @@ describe('pool periods (credit_pool)', () => {
       apiKey,
       body: { name: 'Small', tier: 'paid', initialCredits: 300, creditAllowance: 500 },
     });
-    const [bigId, smallId] = [big.body.organization.id, small.body.organization.id] as string[];
+    const [bigId, smallId]: [string, string] = [
+      big.body.organization.id,
+      small.body.organization.id,
+    ];
     expect(await get(apiKey, '/partner/billing')).toMatchObject({
       creditPoolTotal: 1000,
       creditsAllocated: 900,
@@ -167,14 +170,14 @@ describe('pool periods (credit_pool)', () => {
       creditsUnallocated: 0,
       currentPeriod: { start: '2030-02-01T00:00:00.000Z' },
     });
-    const [first, second] = [bigId, smallId].sort();
-    const allowance = { [bigId!]: 600, [smallId!]: 500 };
+    const [first, second] = bigId < smallId ? [bigId, smallId] : [smallId, bigId];
+    const allowance = (id: string) => (id === bigId ? 600 : 500);
     const firstBalance = (await get(apiKey, `${ORGS}/${first}/credits`)).balances[0];
     const secondBalance = (await get(apiKey, `${ORGS}/${second}/credits`)).balances[0];
-    expect(firstBalance).toMatchObject({ available: allowance[first!], renewalShortfall: 0 });
+    expect(firstBalance).toMatchObject({ available: allowance(first), renewalShortfall: 0 });
     expect(secondBalance).toMatchObject({
-      available: 1000 - allowance[first!]!,
-      renewalShortfall: allowance[second!]! - (1000 - allowance[first!]!),
+      available: 1000 - allowance(first),
+      renewalShortfall: allowance(second) - (1000 - allowance(first)),
     });
     const renewal = (await get(apiKey, `${ORGS}/${second}/credits/ledger?type=renewal`)).entries;
     expect(renewal[0].reason).toContain('the pool had');
@@ -187,8 +190,8 @@ describe('pool periods (credit_pool)', () => {
       ['allocation', -300],
       ['expiration', -100],
       ['renewal', 1000],
-      ['renewal', -allowance[first!]!],
-      ['renewal', -(1000 - allowance[first!]!)],
+      ['renewal', -allowance(first)],
+      ['renewal', -(1000 - allowance(first))],
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 // Partner staff's sign-in: users created by the operator, sessions in an HttpOnly cookie,
 // CSRF on every change made through a session, expiry, throttling, and roles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,7 +89,8 @@ describe('signing in', () => {
       partner: { id: admin.partner.id, name: 'Partner' },
       csrfToken: expect.any(String),
     });
-    const token = sessionCookieOf(login.headers)!.split('=')[1]!;
+    const cookie = defined(sessionCookieOf(login.headers), 'the session cookie');
+    const token = defined(cookie.split('=')[1], 'the session token');
     const rows = await server.db.selectFrom('sessions').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(token);
     const user = await server.db

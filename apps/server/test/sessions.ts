@@ -50,7 +50,9 @@ export async function trpc(
 /** The session cookie a response set, as a Cookie header, or null. */
 export function sessionCookieOf(headers: Headers): string | null {
   const set = headers.getSetCookie().find((line) => line.startsWith('allot_session='));
-  return set ? set.split(';')[0]! : null;
+  if (!set) return null;
+  const [cookie = ''] = set.split(';'); // a split has at least one part
+  return cookie;
 }
 
 /** Signs in; returns the cookie and CSRF token the browser would hold. */

@@ -1,5 +1,5 @@
 import { webhooks } from '@allot/api';
-import { TEST_EVENT_TYPE, eventEnvelopeSchema } from '@allot/domain';
+import { defined, TEST_EVENT_TYPE, eventEnvelopeSchema } from '@allot/domain';
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
@@ -116,13 +116,13 @@ describe('webhook delivery', () => {
 
     await waitFor(() => receiver.of(eventId).length === 1);
     expect(Date.now() - started).toBeLessThan(2_000);
-    const [request] = receiver.of(eventId);
+    const request = defined(receiver.of(eventId)[0], 'the delivered request');
     const row = await server.db
       .selectFrom('events')
       .select('created_at')
       .where('id', '=', eventId)
       .executeTakeFirstOrThrow();
-    const envelope = eventEnvelopeSchema('organization.created').parse(verify(secret, request!));
+    const envelope = eventEnvelopeSchema('organization.created').parse(verify(secret, request));
     expect(envelope).toEqual({
       id: eventId,
       type: 'organization.created',
@@ -131,8 +131,8 @@ describe('webhook delivery', () => {
       partnerId,
       data,
     });
-    expect(request!.headers['webhook-id']).toBe(eventId);
-    expect(Number(request!.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -1);
+    expect(request.headers['webhook-id']).toBe(eventId);
+    expect(Number(request.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -1);
 
     await waitFor(async () => (await deliveryLog(apiKey, endpointId))[0]?.status === 'succeeded');
     const [delivery] = await deliveryLog(apiKey, endpointId);
@@ -167,7 +167,7 @@ describe('webhook delivery', () => {
     const organizationId = created.body.organization.id as string;
     await waitFor(() => receiver.received.length === 1);
     const envelope = eventEnvelopeSchema('organization.created').parse(
-      verify(secret, receiver.received[0]!),
+      verify(secret, defined(receiver.received[0], 'the delivered request')),
     );
     expect(envelope.data).toMatchObject({
       organizationId,
@@ -226,7 +226,9 @@ describe('webhook delivery', () => {
     // The schedule was kept: about 200 ms between attempts.
     const times = log.map((attempt) => Date.parse(attempt.attemptedAt));
     for (let i = 1; i < times.length; i++)
-      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(170);
+      expect(
+        defined(times[i], 'an attempt') - defined(times[i - 1], 'an attempt'),
+      ).toBeGreaterThanOrEqual(170);
   });
 
   it('retries a receiver slower than the timeout, with the same webhook-id', async () => {
@@ -270,8 +272,10 @@ describe('webhook delivery', () => {
     });
     await waitFor(() => receiver.of(eventId).length === 2);
     const [first, second] = receiver.of(eventId);
-    expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
-    expect(verify(secret, second!)).toEqual(verify(secret, first!));
+    expect(second?.headers['webhook-id']).toBe(first?.headers['webhook-id']);
+    expect(verify(secret, defined(second, 'the retry'))).toEqual(
+      verify(secret, defined(first, 'the first request')),
+    );
     await waitFor(async () => (await deliveryLog(apiKey, endpointId))[0]?.status === 'succeeded');
     expect((await deliveryLog(apiKey, endpointId))[0].attemptLog).toHaveLength(2);
   });
@@ -284,9 +288,9 @@ describe('webhook delivery', () => {
     });
     const eventId = await emit(partnerId, 'credits.granted', { organizationId: randomUUID() });
     await waitFor(() => receiver.of(eventId).length === 1);
-    const [request] = receiver.of(eventId);
-    expect(verify(rotated.body.secret, request!)).toMatchObject({ id: eventId });
-    expect(() => verify(secret, request!)).toThrow();
+    const request = defined(receiver.of(eventId)[0], 'the delivered request');
+    expect(verify(rotated.body.secret, request)).toMatchObject({ id: eventId });
+    expect(() => verify(secret, request)).toThrow();
   });
 
   it('sends a webhook.test event to that endpoint only, through the delivery log', async () => {
@@ -301,7 +305,7 @@ describe('webhook delivery', () => {
     expect(sent.body.delivery).toMatchObject({ eventType: 'webhook.test', status: 'pending' });
     const eventId = sent.body.delivery.eventId as string;
     await waitFor(() => receiver.of(eventId).length === 1);
-    const received = verify(secret, receiver.of(eventId)[0]!);
+    const received = verify(secret, defined(receiver.of(eventId)[0], 'the test event'));
     // The body is the documented WebhookTestEvent.
     expect(eventEnvelopeSchema(TEST_EVENT_TYPE).safeParse(received).error).toBeUndefined();
     expect(received).toMatchObject({
@@ -425,12 +429,15 @@ describe('webhook delivery', () => {
       byEvent.set(attempt.event_id, [...(byEvent.get(attempt.event_id) ?? []), attempt]);
     expect(new Set(receiver.received.map((request) => request.id))).toEqual(new Set(ids));
     for (const id of ids) {
-      const log = byEvent.get(id)!;
+      const log = defined(byEvent.get(id), `the attempts of ${id}`);
       expect(receiver.of(id).length).toBeLessThanOrEqual(log.length);
-      for (let i = 1; i < log.length; i++)
-        expect(log[i]!.attempted_at.getTime()).toBeGreaterThanOrEqual(
-          log[i - 1]!.attempted_at.getTime() + log[i - 1]!.latency_ms - 1,
+      // Each attempt starts after the one before it ended.
+      log.slice(1).forEach((attempt, i) => {
+        const before = defined(log[i], 'the attempt before');
+        expect(attempt.attempted_at.getTime()).toBeGreaterThanOrEqual(
+          before.attempted_at.getTime() + before.latency_ms - 1,
         );
+      });
     }
   });
 

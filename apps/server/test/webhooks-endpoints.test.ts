@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import type { Db, Tx } from '@allot/db';
 import { routes } from '@allot/rest';
 import { randomUUID } from 'node:crypto';
@@ -219,11 +220,11 @@ describe('partner isolation', () => {
     const b = await server.createPartner();
     const { endpoint } = await createEndpoint(a.apiKey, { description: 'A' });
     const eventId = await insertEvent(server.db, a.partner.id, 'organization.created');
-    const [delivery] = await server.db
+    const delivery = await server.db
       .selectFrom('webhook_deliveries')
       .selectAll()
       .where('event_id', '=', eventId)
-      .execute();
+      .executeTakeFirstOrThrow();
     const before = await server.db
       .selectFrom('webhook_endpoints')
       .selectAll()
@@ -233,11 +234,11 @@ describe('partner isolation', () => {
     const scoped = routes.filter((route) => route.path.includes(':endpointId'));
     expect(scoped.map((route) => route.operationId).sort()).toEqual(Object.keys(requests).sort());
     for (const route of scoped) {
-      const { body, query } = requests[route.operationId]!;
+      const { body, query } = defined(requests[route.operationId], route.operationId);
       const path = route.path
         .replace('/api/v1', '')
         .replace(':endpointId', endpoint.id)
-        .replace(':deliveryId', delivery!.id);
+        .replace(':deliveryId', delivery.id);
       const response = await server.request(route.method, `${path}${query ? `?${query}` : ''}`, {
         apiKey: b.apiKey,
         ...(body ? { body } : {}),
@@ -255,7 +256,7 @@ describe('partner isolation', () => {
     const deliveryAfter = await server.db
       .selectFrom('webhook_deliveries')
       .selectAll()
-      .where('id', '=', delivery!.id)
+      .where('id', '=', delivery.id)
       .executeTakeFirstOrThrow();
     expect(deliveryAfter).toEqual(delivery);
     const tests = await server.db
@@ -269,7 +270,7 @@ describe('partner isolation', () => {
     // A retry naming A's delivery under B's own endpoint is a 404 as well.
     const own = await createEndpoint(b.apiKey);
     expectError(
-      await server.request('POST', `${HOOKS}/${own.endpoint.id}/deliveries/${delivery!.id}/retry`, {
+      await server.request('POST', `${HOOKS}/${own.endpoint.id}/deliveries/${delivery.id}/retry`, {
         apiKey: b.apiKey,
       }),
       404,

@@ -2,7 +2,7 @@
 // job worker to a real receiver, with a signature the standardwebhooks verifier accepts and a
 // payload that validates against its versioned schema.
 import { services } from '@allot/api';
-import { EVENT_TYPES, eventEnvelopeSchema, type EventType } from '@allot/domain';
+import { defined, EVENT_TYPES, eventEnvelopeSchema, type EventType } from '@allot/domain';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,8 @@ describe('every event type reaches a webhook endpoint', () => {
     const types = received.map((r) => JSON.parse(r.body).type);
     expect(new Set(types)).toEqual(new Set(EVENT_TYPES));
     const failed = received.find((r) => JSON.parse(r.body).type === 'auto_top_up.failed');
-    expect(JSON.parse(failed!.body).data.reason).toBe('max_per_period_reached');
+    expect(JSON.parse(defined(failed, 'the failed top-up event').body).data.reason).toBe(
+      'max_per_period_reached',
+    );
   }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type Worker } from '../src/worker.ts';
@@ -205,12 +206,12 @@ async function listeners(channel: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM pg_stat_activity
     WHERE datname = current_database() AND query ILIKE ${`LISTEN%${channel}%`}`.execute(server.db);
-  return rows[0]!.n;
+  return defined(rows[0], 'the count').n;
 }
 
 async function appliedTopUps(organizationId: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM auto_top_ups
     WHERE organization_id = ${organizationId} AND status = 'applied'`.execute(server.db);
-  return rows[0]!.n;
+  return defined(rows[0], 'the count').n;
 }

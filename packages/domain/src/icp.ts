@@ -52,7 +52,9 @@ export const icpProfileIdInput = z.strictObject({ organizationId: idSchema, icpI
 /** At most this many profiles per organization: each one is tested on every identification. */
 export const MAX_ICP_PROFILES = 50;
 
-const lower = (value: string | null | undefined) => value?.trim().toLowerCase() ?? null;
+const fold = (value: string) => value.trim().toLowerCase();
+const lower = (value: string | null | undefined) =>
+  value === null || value === undefined ? null : fold(value);
 
 function inRange(value: number | null | undefined, range: { min?: number; max?: number }) {
   if (value === null || value === undefined) return false;
@@ -68,7 +70,7 @@ function domainIn(domain: string | null | undefined, domains: readonly string[])
   const host = lower(domain)?.replace(/\.$/, '');
   if (!host) return false;
   return domains.some((entry) => {
-    const allowed = lower(entry)!.replace(/\.$/, '');
+    const allowed = fold(entry).replace(/\.$/, '');
     return host === allowed || host.endsWith(`.${allowed}`);
   });
 }

@@ -5,6 +5,7 @@ export * from './billing-modes.ts';
 export * from './blocks.ts';
 export * from './common.ts';
 export * from './credits.ts';
+export * from './defined.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './icp.ts';

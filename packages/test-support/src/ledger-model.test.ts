@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BillingMode } from '@allot/domain';
+import { defined, type BillingMode } from '@allot/domain';
 import { LedgerModel, type NewGrant } from './ledger-model.ts';
 
 const START = new Date('2027-03-10T12:00:00.000Z');
@@ -19,8 +19,14 @@ function grant(m: LedgerModel, input: NewGrant): string {
   return result.value.id;
 }
 
+const blockOf = (m: LedgerModel, id: string) =>
+  defined(
+    m.blocks.find((b) => b.id === id),
+    `block ${id}`,
+  );
+
 const remainders = (m: LedgerModel, ids: string[]) =>
-  ids.map((id) => m.grantView(m.blocks.find((b) => b.id === id)!).remaining);
+  ids.map((id) => m.grantView(blockOf(m, id)).remaining);
 
 describe('burn order', () => {
   // Each case grants the blocks in the order listed, consumes, and lists what each has left.
@@ -77,7 +83,7 @@ describe('expiry at the exact millisecond', () => {
     const id = grant(m, { amount: 10, expiresAt: EXPIRY });
     m.advanceTo(new Date(clock));
     expect(m.balanceOf('org-a').available).toBe(available);
-    expect(m.grantView(m.blocks.find((b) => b.id === id)!)).toMatchObject({ status, remaining: available });
+    expect(m.grantView(blockOf(m, id))).toMatchObject({ status, remaining: available });
     expect(m.consume('org-a', 1).granted).toBe(available > 0);
     const voided = m.voidGrant('org-a', id);
     expect(voided.ok ? null : voided.violation.code).toBe(voidCode);

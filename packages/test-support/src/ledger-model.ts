@@ -1,4 +1,5 @@
 import {
+  defined,
   checkExpiry,
   checkPoolRoom,
   checkReceivesCredits,
@@ -701,18 +702,19 @@ export class LedgerModel {
       };
     });
     const granted = renewals.filter((r) => r.grant > 0);
-    const blocks = granted.map((r) =>
-      this.insertBlock({
+    // Every renewal block is inserted before any transfer is drawn.
+    const renewed = granted.map((r) => ({
+      r,
+      toBlock: this.insertBlock({
         account: accountKey(r.org.id, 'organization'),
         kind: 'renewal',
         amount: r.grant,
         effectiveAt: r.period.start,
         expiresAt: r.period.end,
-      }),
-    );
-    granted.forEach((r, i) => {
+      }).id,
+    }));
+    renewed.forEach(({ r, toBlock }) => {
       const to = accountKey(r.org.id, 'organization');
-      const toBlock = blocks[i]!.id;
       if (this.pooled) {
         for (const portion of this.draw(poolBlocks, r.grant)) {
           transfers.push({
@@ -747,6 +749,8 @@ export class LedgerModel {
    * remainder to its owner's expiry sink. (The credits were unspendable already.)
    */
   private expire(accounts: readonly string[]): Transfer[] {
+    // Only a block with an expiry has expired.
+    const expiryOf = (block: ModelBlock) => defined(block.expiresAt, 'the expiry').getTime();
     const expired = this.blockList
       .filter(
         (b) =>
@@ -758,11 +762,14 @@ export class LedgerModel {
       .sort(
         (a, b) =>
           (a.account < b.account ? -1 : a.account > b.account ? 1 : 0) ||
-          a.expiresAt!.getTime() - b.expiresAt!.getTime() ||
+          expiryOf(a) - expiryOf(b) ||
           byId(a, b),
       );
     return expired.map((block) => {
-      const owner = this.accountsByKey.get(block.account)!.organizationId;
+      const owner = defined(
+        this.accountsByKey.get(block.account),
+        "the block's account",
+      ).organizationId;
       const transfer: Transfer = {
         from: block.account,
         to: accountKey(owner, 'expiry'),
@@ -901,7 +908,8 @@ export class LedgerModel {
           amount: back,
           type,
           fromBlock,
-          toBlock: poolBlock!.id,
+          // Credits go back only while `left` lasts, which is the pool block's amount.
+          toBlock: defined(poolBlock, 'the pool block').id,
         });
       if (portion.amount > back)
         transfers.push({ from, to: elsewhere, amount: portion.amount - back, type, fromBlock });

@@ -21,7 +21,9 @@ const PAD = { top: 12, right: 8, bottom: 28, left: 44 };
 function niceMax(value: number) {
   if (value <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value)!;
+  return (
+    [1, 2, 5].map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power
+  );
 }
 
 /**

@@ -81,13 +81,15 @@ export default function OrganizationsScreen() {
     if (settled !== (params.get('search') ?? '')) update({ search: settled, page: null }, true);
   }, [settled, params, update]);
 
+  // The query searches what the address holds, not what the box holds mid-typing.
+  const searched = params.get('search');
   const input = {
     page,
     pageSize,
     sort,
     ...(status ? { status } : {}),
     ...(tier ? { tier } : {}),
-    ...(params.get('search') ? { search: params.get('search')! } : {}),
+    ...(searched ? { search: searched } : {}),
   };
   const list = useQuery(
     trpc.organizations.list.queryOptions(input, { placeholderData: keepPreviousData }),

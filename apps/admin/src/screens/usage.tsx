@@ -25,8 +25,12 @@ function thisMonth() {
 export default function UsageScreen() {
   const [params, update] = useSearch();
   const defaults = thisMonth();
-  const from = DAY.test(params.get('from') ?? '') ? params.get('from')! : defaults.from;
-  const to = DAY.test(params.get('to') ?? '') ? params.get('to')! : defaults.to;
+  const day = (name: string) => {
+    const value = params.get(name);
+    return value !== null && DAY.test(value) ? value : null;
+  };
+  const from = day('from') ?? defaults.from;
+  const to = day('to') ?? defaults.to;
   const page = pageParam(params.get('page'));
   const daily = useQuery(
     trpc.billing.daily.queryOptions(

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '@allot/db';
 import {
+  defined,
   MAX_ICP_PROFILES,
   matchingProfiles,
   type CompanyIdentity,
@@ -192,6 +193,6 @@ export async function recomputeIcpMatches(trx: Tx, organizationId: string) {
           AS c(id uuid, ids uuid[])
         WHERE v.id = c.id`.execute(trx);
     if (rows.length < RECOMPUTE_BATCH) return;
-    after = rows[rows.length - 1]!.id;
+    after = defined(rows.at(-1), "the batch's last visitor").id;
   }
 }

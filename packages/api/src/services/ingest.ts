@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db, type Tx } from '@allot/db';
 import {
+  defined,
   matchingProfiles,
   originAllowed,
   periodContaining,
@@ -139,7 +140,7 @@ async function upsertVisitor(trx: Tx, org: PixelOrganization, event: IngestEvent
         ELSE v.pages END
     RETURNING v.id, v.identified_period_start`
     .execute(trx)
-    .then((result) => result.rows[0]!);
+    .then((result) => defined(result.rows[0], 'the upserted visitor'));
 }
 
 /** Charges the identification (at most once per visitor and period) and stores the identity. */

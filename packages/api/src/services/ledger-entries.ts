@@ -1,5 +1,5 @@
 import type { Db, EntryRow, Tx } from '@allot/db';
-import type { Entry, LedgerQuery } from '@allot/domain';
+import { defined, type Entry, type LedgerQuery } from '@allot/domain';
 import { requireOrganization } from './organization-access.ts';
 import { renewsFirst } from './renew-on-read.ts';
 
@@ -67,7 +67,7 @@ export const listEntries = renewsFirst(async function listEntries(
   const entries = rows.slice(0, query.limit);
   return {
     entries: entries.map(toEntry),
-    nextCursor: more ? String(entries[entries.length - 1]!.id) : null,
+    nextCursor: more ? String(defined(entries.at(-1), "the page's last entry").id) : null,
   };
 });
 
@@ -132,7 +132,7 @@ async function* entriesCsv(
         return `${CSV_COLUMNS.map((column) => csvField(entry[column])).join(',')}\n`;
       })
       .join('');
-    after = rows[rows.length - 1]!.id;
+    after = defined(rows.at(-1), "the batch's last entry").id;
     if (rows.length < EXPORT_BATCH) return;
   }
 }

@@ -26,11 +26,13 @@ export function Ledger({ organization: o }: { organization: Organization }) {
   const fromDay = params.get('from');
   const toDay = params.get('to');
   const cursor = params.get('cursor');
+  const from = startOf(fromDay);
+  // `to` is exclusive: the whole of the last day is included.
+  const to = startOf(toDay, 1);
   const filters = {
     ...(type ? { type } : {}),
-    ...(startOf(fromDay) ? { from: startOf(fromDay)! } : {}),
-    // `to` is exclusive: the whole of the last day is included.
-    ...(startOf(toDay, 1) ? { to: startOf(toDay, 1)! } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
   };
   const ledger = useQuery(
     trpc.credits.ledger.queryOptions(

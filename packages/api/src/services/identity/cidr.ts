@@ -1,3 +1,5 @@
+import { defined } from '@allot/domain';
+
 /**
  * IP addresses and CIDR ranges as numbers: IPv4 as a number (0 to 2^32 - 1, exact in a double),
  * IPv6 as a 128-bit bigint. An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`, which is how Node
@@ -104,7 +106,7 @@ export function readIPv6(text: string, groups: Uint16Array): boolean {
   if (count === 8) return false; // `::` stands for at least one group
   // Slide the groups after `::` to the end and zero the ones it stands for.
   const after = count - gap;
-  for (let k = 1; k <= after; k++) groups[8 - k] = groups[count - k]!;
+  groups.copyWithin(8 - after, gap, count);
   groups.fill(0, gap, 8 - after);
   return true;
 }
@@ -115,7 +117,9 @@ const toBigint = (groups: Uint16Array) =>
 /** Whether the groups are `::ffff:a.b.c.d`; then the IPv4 address, else -1. */
 export function mappedIPv4(groups: Uint16Array): number {
   for (let i = 0; i < 5; i++) if (groups[i] !== 0) return -1;
-  return groups[5] === 0xffff ? groups[6]! * 65536 + groups[7]! : -1;
+  return groups[5] === 0xffff
+    ? defined(groups[6], 'group 7') * 65536 + defined(groups[7], 'group 8')
+    : -1;
 }
 
 /** An IPv6 address (a zone id allowed and dropped) as 8 groups, or null. */
@@ -143,11 +147,10 @@ export function formatIPv4(value: number): string {
 
 /** RFC 5952 text: lowercase, no leading zeros, the longest run of 2+ zero groups (the first on a tie) as `::`. */
 export function formatIPv6(value: bigint): string {
-  const groups = value
-    .toString(16)
-    .padStart(32, '0')
-    .match(/.{4}/g)!
-    .map((g) => parseInt(g, 16).toString(16));
+  const hex = value.toString(16).padStart(32, '0');
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    parseInt(hex.slice(4 * i, 4 * i + 4), 16).toString(16),
+  );
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {
@@ -203,7 +206,8 @@ export function parseCidr(text: string): CidrParse {
   if (mapped) {
     if (prefix >= IPV4_MAPPED_PREFIX) return ipv4Range(address.value, prefix - 96, text);
     // Shorter than /96: the ffff marker itself is host bits, which ipv6Range refuses.
-    return ipv6Range(toBigint(parseIPv6Groups(addressText)!), prefix, text);
+    const groups = defined(parseIPv6Groups(addressText), 'the groups of a parsed address');
+    return ipv6Range(toBigint(groups), prefix, text);
   }
   return address.family === 4
     ? ipv4Range(address.value, prefix, text)

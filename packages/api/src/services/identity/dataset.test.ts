@@ -1,4 +1,4 @@
-import type { Identity } from '@allot/domain';
+import { defined, type Identity } from '@allot/domain';
 import fc from 'fast-check';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -169,14 +169,14 @@ describe('loadDataset', () => {
 
     expect(errors.map((e) => e.line)).toEqual([2, 3, 5, 6, 7, 9, 10]);
     expect(skipped).toBe(7);
-    expect(errors[0]!.message).toMatch(/^invalid JSON: /);
-    expect(errors[1]!.message).toMatch(/^company\.name: /);
-    expect(errors[2]!.message).toBe('cidr: not an IPv4 or IPv6 address: "300.1.1.1"');
-    expect(errors[3]!.message).toBe('cidr: prefix "/33" is not between /0 and /32');
-    expect(errors[4]!.message).toBe(
+    expect(errors[0]?.message).toMatch(/^invalid JSON: /);
+    expect(errors[1]?.message).toMatch(/^company\.name: /);
+    expect(errors[2]?.message).toBe('cidr: not an IPv4 or IPv6 address: "300.1.1.1"');
+    expect(errors[3]?.message).toBe('cidr: prefix "/33" is not between /0 and /32');
+    expect(errors[4]?.message).toBe(
       'cidr: host bits set in "10.1.0.1/16" (the network is 10.1.0.0/16)',
     );
-    expect(errors[6]!.message).toMatch(/^person\.email: /);
+    expect(errors[6]?.message).toMatch(/^person\.email: /);
 
     expect(records).toBe(2);
     expect(index.lookup('192.0.2.77')).toEqual(company('Example Analytics Ltd'));
@@ -234,9 +234,9 @@ describe('loadDataset', () => {
     const { index } = await loadDataset(
       await datasetFile([{ cidr: '192.0.2.0/24', ...company('A Ltd') }]),
     );
-    const identity = index.lookup('192.0.2.1')!;
+    const identity = defined(index.lookup('192.0.2.1'), 'the identity');
     expect(() => {
-      identity.company!.name = 'Changed';
+      defined(identity.company, 'the company').name = 'Changed';
     }).toThrow(TypeError);
     expect(index.lookup('192.0.2.2')).toEqual(company('A Ltd'));
   });

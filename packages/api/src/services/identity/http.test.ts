@@ -82,9 +82,9 @@ describe('createHttpResolver', () => {
       person: { email: 'jane.doe@example.com', firstName: 'Jane' },
     });
     expect(received).toHaveLength(1);
-    expect(received[0]!.body).toEqual({ ip: '203.0.113.7', userAgent: 'Mozilla/5.0' });
-    expect(received[0]!.req.method).toBe('POST');
-    expect(received[0]!.req.headers['content-type']).toBe('application/json');
+    expect(received[0]?.body).toEqual({ ip: '203.0.113.7', userAgent: 'Mozilla/5.0' });
+    expect(received[0]?.req.method).toBe('POST');
+    expect(received[0]?.req.headers['content-type']).toBe('application/json');
   });
 
   it('serves a known address from the cache, in any spelling', async () => {

@@ -1,4 +1,4 @@
-import type { Identity } from '@allot/domain';
+import { defined, type Identity } from '@allot/domain';
 import { mappedIPv4, parseIPv4, parseIPv6Groups, type CidrRange } from './cidr.ts';
 import { freezeIdentity } from './resolver.ts';
 
@@ -102,7 +102,8 @@ export function createIndexBuilder(): IndexBuilder {
     const key = (person ? person.email : company?.name) ?? '';
     let bucket = candidates.get(key);
     if (!bucket) candidates.set(key, (bucket = []));
-    for (const id of bucket) if (sameIdentity(identities[id]!, identity)) return id;
+    for (const id of bucket)
+      if (sameIdentity(defined(identities[id], 'a stored identity'), identity)) return id;
     const id = identities.push(freezeIdentity(identity)) - 1;
     if (bucket.length < MAX_CANDIDATES) bucket.push(id);
     return id;
@@ -139,8 +140,10 @@ function push<T>(columns: Columns<T>, start: T, end: T, prefix: number, id: numb
  */
 
 function sortByComparison<T>({ starts, prefixes }: Columns<T>, { compare }: Arithmetic<T>) {
+  const start = (i: number) => defined(starts[i], 'a range start');
+  const prefix = (i: number) => defined(prefixes[i], 'a range prefix');
   return Array.from(starts.keys()).sort(
-    (a, b) => compare(starts[a]!, starts[b]!) || prefixes[a]! - prefixes[b]! || a - b,
+    (a, b) => compare(start(a), start(b)) || prefix(a) - prefix(b) || a - b,
   );
 }
 
@@ -156,13 +159,14 @@ function sortIPv4(columns: Columns<number>): ArrayLike<number> {
   const count = starts.length;
   if (count >= 2 ** INDEX_BITS) return sortByComparison(columns, NUMBERS);
   const keys = new BigUint64Array(count);
-  for (let i = 0; i < count; i++) {
-    keys[i] = (BigInt(starts[i]!) << 32n) | BigInt(prefixes[i]! * 2 ** INDEX_BITS + i);
+  for (const [i, start] of starts.entries()) {
+    keys[i] =
+      (BigInt(start) << 32n) | BigInt(defined(prefixes[i], 'a range prefix') * 2 ** INDEX_BITS + i);
   }
   keys.sort();
   const order = new Uint32Array(count);
   const mask = BigInt(2 ** INDEX_BITS - 1);
-  for (let i = 0; i < count; i++) order[i] = Number(keys[i]! & mask);
+  for (const [i, key] of keys.entries()) order[i] = Number(key & mask);
   return order;
 }
 
@@ -178,10 +182,17 @@ function flatten<T extends number | bigint>(
 ): Intervals<T> {
   const { starts, ends, prefixes, ids } = columns;
   const out: Intervals<T> = { starts: [], ends: [], ids: [] };
+  const [first] = starts;
+  if (first === undefined) return out;
+  // A range's columns by its index, which the sort took from the columns themselves.
+  const startOf = (r: number) => defined(starts[r], 'a range start');
+  const endOf = (r: number) => defined(ends[r], 'a range end');
+  const idOf = (r: number) => defined(ids[r], 'a range identity');
   const emit = (id: number, start: T, end: T) => {
     if (id < 0) return; // nobody's: leave a gap
     const last = out.ids.length - 1;
-    if (last >= 0 && out.ids[last] === id && next(out.ends[last]!) === start) {
+    const lastEnd = out.ends.at(-1);
+    if (lastEnd !== undefined && out.ids[last] === id && next(lastEnd) === start) {
       out.ends[last] = end; // the same identity continues: one interval
     } else {
       out.starts.push(start);
@@ -191,17 +202,17 @@ function flatten<T extends number | bigint>(
   };
 
   const stack: number[] = [];
-  let cursor = starts[0]!; // the first address not yet emitted (set before any use)
+  let cursor = first; // the first address not yet emitted (set before any use)
   /** Emits what is left of the innermost range, up to its end, and leaves it. */
-  const close = () => {
-    const top = stack.pop()!;
-    if (compare(cursor, ends[top]!) <= 0) {
-      emit(ids[top]!, cursor, ends[top]!);
-      cursor = next(ends[top]!);
+  const close = (top: number) => {
+    const end = endOf(top);
+    if (compare(cursor, end) <= 0) {
+      emit(idOf(top), cursor, end);
+      cursor = next(end);
     }
   };
   for (let k = 0; k < order.length; k++) {
-    const r = order[k]!;
+    const r = defined(order[k], 'a sorted range');
     const following = order[k + 1];
     // The same range again later in the file: only the last of them counts.
     if (
@@ -211,14 +222,21 @@ function flatten<T extends number | bigint>(
     ) {
       continue;
     }
-    while (stack.length > 0 && compare(ends[stack.at(-1)!]!, starts[r]!) < 0) close();
-    if (stack.length > 0 && compare(cursor, starts[r]!) < 0) {
-      emit(ids[stack.at(-1)!]!, cursor, previous(starts[r]!));
+    const start = startOf(r);
+    // Leaves the enclosing ranges that end before this one starts.
+    for (let top = stack.at(-1); top !== undefined && compare(endOf(top), start) < 0;) {
+      stack.pop();
+      close(top);
+      top = stack.at(-1);
+    }
+    const enclosing = stack.at(-1);
+    if (enclosing !== undefined && compare(cursor, start) < 0) {
+      emit(idOf(enclosing), cursor, previous(start));
     }
     stack.push(r);
-    cursor = starts[r]!;
+    cursor = start;
   }
-  while (stack.length > 0) close();
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) close(top);
   return out;
 }
 
@@ -245,7 +263,7 @@ function toIPv4Table(flat: Intervals<number>): IPv4Table {
   const starts = Uint32Array.from(flat.starts);
   const blocks = new Uint32Array(65_537);
   for (let block = 0, i = 0; block <= 65_536; block++) {
-    while (i < starts.length && starts[i]! < block * 65_536) i++;
+    while (i < starts.length && defined(starts[i], 'an interval start') < block * 65_536) i++;
     blocks[block] = i;
   }
   return { starts, ends: Uint32Array.from(flat.ends), ids: Int32Array.from(flat.ids), blocks };
@@ -268,8 +286,8 @@ const toIPv6Table = (flat: Intervals<bigint>): IPv6Table => ({
 /** -1, 0 or 1 as the address in `words` is below, at or above the `i`th bound in `table`. */
 function compareWords(words: Uint32Array, table: Uint32Array, i: number): number {
   for (let k = 0; k < 4; k++) {
-    const a = words[k]!;
-    const b = table[i * 4 + k]!;
+    const a = defined(words[k], 'an address word');
+    const b = defined(table[i * 4 + k], 'a bound word');
     if (a !== b) return a < b ? -1 : 1;
   }
   return 0;
@@ -280,21 +298,25 @@ function createIndex(v4: IPv4Table, v6: IPv6Table, identities: Identity[]): Data
   const find4 = (value: number) => {
     const { starts, ends, ids, blocks } = v4;
     const block = value >>> 16;
-    let low = blocks[block]!;
-    let high = blocks[block + 1]! - 1;
+    let low = defined(blocks[block], "the block's first interval");
+    let high = defined(blocks[block + 1], "the next block's first interval") - 1;
     // Ends at the last interval starting at or before `value`: in the block, or the one before.
     while (low <= high) {
       const mid = (low + high) >>> 1;
-      if (starts[mid]! <= value) low = mid + 1;
+      if (defined(starts[mid], 'an interval start') <= value) low = mid + 1;
       else high = mid - 1;
     }
-    return high >= 0 && value <= ends[high]! ? ids[high]! : -1;
+    if (high < 0 || value > defined(ends[high], 'an interval end')) return -1;
+    return defined(ids[high], 'an interval identity');
   };
   // Scratch space for the address being looked up (lookups are synchronous: never shared).
   const groups = new Uint16Array(8);
   const words = new Uint32Array(4);
   const find6 = () => {
-    for (let k = 0; k < 4; k++) words[k] = groups[2 * k]! * 65536 + groups[2 * k + 1]!;
+    for (let k = 0; k < 4; k++) {
+      const high = defined(groups[2 * k], 'an address group');
+      words[k] = high * 65536 + defined(groups[2 * k + 1], 'an address group');
+    }
     const { starts, ends, ids } = v6;
     let low = 0;
     let high = ids.length - 1;
@@ -303,7 +325,8 @@ function createIndex(v4: IPv4Table, v6: IPv6Table, identities: Identity[]): Data
       if (compareWords(words, starts, mid) >= 0) low = mid + 1;
       else high = mid - 1;
     }
-    return high >= 0 && compareWords(words, ends, high) <= 0 ? ids[high]! : -1;
+    if (high < 0 || compareWords(words, ends, high) > 0) return -1;
+    return defined(ids[high], 'an interval identity');
   };
 
   return {
@@ -317,7 +340,7 @@ function createIndex(v4: IPv4Table, v6: IPv6Table, identities: Identity[]): Data
         const mapped = mappedIPv4(groups);
         id = mapped >= 0 ? find4(mapped) : find6();
       }
-      return id < 0 ? null : identities[id]!;
+      return id < 0 ? null : defined(identities[id], "an interval's identity");
     },
   };
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '@allot/domain';
 import { attemptDelivery } from './deliver.ts';
 import { newWebhookSecret } from './sign.ts';
 
@@ -40,14 +41,14 @@ describe('attemptDelivery', () => {
     );
     expect(result).toMatchObject({ statusCode: 200, error: null });
     expect(result.responseExcerpt).toBe('x'.repeat(500));
-    const [request] = seen;
-    expect(request!.headers['webhook-id']).toBe(eventId);
-    expect(request!.headers['content-type']).toBe('application/json');
-    expect(new Webhook(secret).verify(request!.body, request!.headers as never)).toEqual(
+    const request = defined(seen[0], 'the request');
+    expect(request.headers['webhook-id']).toBe(eventId);
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(new Webhook(secret).verify(request.body, request.headers as never)).toEqual(
       JSON.parse(body),
     );
     expect(() =>
-      new Webhook(newWebhookSecret()).verify(request!.body, request!.headers as never),
+      new Webhook(newWebhookSecret()).verify(request.body, request.headers as never),
     ).toThrow();
   });
 
@@ -59,7 +60,7 @@ describe('attemptDelivery', () => {
       { ...open, resolve: () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]) },
     );
     expect(result.statusCode).toBe(204);
-    expect(seen[0]!.headers.host).toBe(`receiver.localhost:${port}`);
+    expect(seen[0]?.headers.host).toBe(`receiver.localhost:${port}`);
   });
 
   it('never sends to a private address unless allowed, checking at the moment of sending', async () => {

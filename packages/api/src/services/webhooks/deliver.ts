@@ -1,4 +1,4 @@
-import { WEBHOOK_EXCERPT_BYTES } from '@allot/domain';
+import { defined, WEBHOOK_EXCERPT_BYTES } from '@allot/domain';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
@@ -66,7 +66,11 @@ export async function attemptDelivery(
     // Answers with the checked addresses only (all of them, for Node's happy-eyeballs connect).
     const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
       if ((lookupOptions as { all?: boolean }).all) callback(null, addresses);
-      else callback(null, addresses[0]!.address, addresses[0]!.family);
+      else {
+        // The check refuses a host without addresses, so there is always a first one.
+        const { address, family } = defined(addresses[0], 'a checked address');
+        callback(null, address, family);
+      }
     };
     const secure = url.protocol === 'https:';
     const signedAt = new Date();

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Tx, WebhookDeliveryStatus } from '@allot/db';
-import type { ListWebhookDeliveriesInput, WebhookDelivery } from '@allot/domain';
+import { defined, type ListWebhookDeliveriesInput, type WebhookDelivery } from '@allot/domain';
 import { notFound } from '../../errors.ts';
 import { endpointDisabled, requireEndpoint } from './access.ts';
 
@@ -97,7 +97,8 @@ async function withAttempts(db: Db | Tx, rows: DeliveryRow[]): Promise<WebhookDe
 export async function deliveryById(db: Db | Tx, endpointId: string, deliveryId: string) {
   const row = await deliveries(db, endpointId).where('d.id', '=', deliveryId).executeTakeFirst();
   if (!row) throw notFound('Webhook delivery');
-  return (await withAttempts(db, [row]))[0]!;
+  const [delivery] = await withAttempts(db, [row]);
+  return defined(delivery, 'the delivery with its attempts');
 }
 
 /** An endpoint's delivery log, newest first, by cursor (the last delivery of the page before). */
@@ -123,7 +124,8 @@ export async function listWebhookDeliveries(
   const page = rows.slice(0, input.limit);
   return {
     deliveries: await withAttempts(db, page),
-    nextCursor: rows.length > input.limit ? page[page.length - 1]!.id : null,
+    nextCursor:
+      rows.length > input.limit ? defined(page.at(-1), "the page's last delivery").id : null,
   };
 }
 

@@ -30,7 +30,7 @@ export function retryDelay(
   attempts: number,
   random: () => number = Math.random,
 ): number | null {
-  if (attempts >= schedule.length) return null;
-  const delay = schedule[attempts]!;
+  const delay = schedule[attempts];
+  if (delay === undefined) return null;
   return Math.round(delay * (1 - JITTER + 2 * JITTER * random()));
 }
