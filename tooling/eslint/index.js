@@ -34,15 +34,6 @@ export const base = tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
-  // Being restructured; fixed there.
-  {
-    files: [
-      'src/services/{periods,credits,organizations,billing,alerts,partners,upkeep,organization-access}.ts',
-      'src/services/ledger/**',
-      'src/migrations/**',
-    ],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
-  },
   // Config files are plain JS outside the TypeScript projects.
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

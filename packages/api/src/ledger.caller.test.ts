@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@allot/db/testing';
 import { AppError, type BillingMode, type ErrorCode } from '@allot/domain';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContextFactory } from './index.ts';
 import { createCaller, type Caller } from './root.ts';
 
@@ -66,6 +66,20 @@ async function newOrganization(partner: Caller, initialCredits = 0) {
 }
 
 describe('the ledger through the caller', () => {
+  // After every case, on what it wrote: each transfer is two legs that sum to zero, and each
+  // account's entries are numbered 1..sequence without a gap.
+  afterEach(async () => {
+    const { rows: unbalanced } = await sql<{ transfer_id: string }>`
+      SELECT transfer_id FROM entries GROUP BY transfer_id
+      HAVING sum(amount) <> 0 OR count(*) <> 2`.execute(database.db);
+    expect(unbalanced).toEqual([]);
+    const { rows: gaps } = await sql<{ account_id: string }>`
+      SELECT e.account_id FROM entries e JOIN accounts a ON a.id = e.account_id
+      GROUP BY e.account_id, a.sequence
+      HAVING count(*) <> max(e.sequence) OR max(e.sequence) <> a.sequence`.execute(database.db);
+    expect(gaps).toEqual([]);
+  });
+
   it('burns by priority, then the soonest expiry, then the oldest', async () => {
     now = START;
     const { partner } = await partnerIn('external');
@@ -165,6 +179,13 @@ describe('the ledger through the caller', () => {
     now = new Date('2026-04-02T00:00:00Z');
     const { balances } = await partner.credits.balances({ organizationId: id });
     expect(balances[0]).toMatchObject({ available: 50, used: 0, allocated: 50 });
+    // What was left of the old allowance was written down as expired.
+    const { rows } = await sql<{ expired: string }>`
+      SELECT -sum(amount) AS expired FROM entries
+      WHERE organization_id = ${id} AND account_kind = 'organization' AND type = 'expiration'`.execute(
+      database.db,
+    );
+    expect(Number(rows[0]?.expired)).toBe(30);
   });
 
   it('stops spending a grant at its expiry, before anything writes the expiration down', async () => {
@@ -200,17 +221,5 @@ describe('the ledger through the caller', () => {
         }),
       ),
     ).toBe('trial_cap_exceeded');
-  });
-
-  it('writes every transfer as two legs that sum to zero, each account numbered without gaps', async () => {
-    const { rows: unbalanced } = await sql<{ transfer_id: string }>`
-      SELECT transfer_id FROM entries GROUP BY transfer_id
-      HAVING sum(amount) <> 0 OR count(*) <> 2`.execute(database.db);
-    expect(unbalanced).toEqual([]);
-    const { rows: gaps } = await sql<{ account_id: string }>`
-      SELECT e.account_id FROM entries e JOIN accounts a ON a.id = e.account_id
-      GROUP BY e.account_id, a.sequence
-      HAVING count(*) <> max(e.sequence) OR max(e.sequence) <> a.sequence`.execute(database.db);
-    expect(gaps).toEqual([]);
   });
 });

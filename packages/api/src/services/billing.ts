@@ -1,6 +1,7 @@
 import type { Db, Tx } from '@allot/db';
 import {
   DEFAULT_CREDIT_TYPE,
+  defined,
   drawsFromPool,
   LOW_BALANCE_SHARE,
   MAX_SERIES_DAYS,
@@ -317,11 +318,11 @@ export async function getDailyUsage(
     return totals;
   };
   for (const row of identified) {
-    days.get(row.day)!.identifications += Number(row.count);
+    defined(days.get(row.day), `day ${row.day}`).identifications += Number(row.count);
     organizationOf(row.organization_id).identifications += Number(row.count);
   }
   for (const row of consumed) {
-    days.get(row.day)!.creditsConsumed += Number(row.credits);
+    defined(days.get(row.day), `day ${row.day}`).creditsConsumed += Number(row.credits);
     organizationOf(row.organization_id).creditsConsumed += Number(row.credits);
   }
   const ids = [...perOrganization.keys()].filter(Boolean);
@@ -338,7 +339,7 @@ export async function getDailyUsage(
     endDate: range.endDate,
     days: [...days].map(([date, totals]) => ({ date, ...totals })),
     organizations: names
-      .map((row) => ({ organizationId: row.id, name: row.name, ...perOrganization.get(row.id)! }))
+      .map((row) => ({ organizationId: row.id, name: row.name, ...organizationOf(row.id) }))
       .filter((row) => row.identifications !== 0 || row.creditsConsumed !== 0)
       .sort(
         (a, b) =>

@@ -185,7 +185,7 @@ export const listOrganizations = renewsFirst(async function listOrganizations(
   const rows =
     ids.length === 0 ? [] : await withCredits(db, now).where('o.id', 'in', ids).execute();
   const position = new Map(ids.map((id, index) => [id, index]));
-  rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  rows.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
   return {
     organizations: rows.map(toOrganization),
     ...pageFields(input, count.total),

@@ -18,7 +18,7 @@ export const FUNCTIONS = [
 ] as const;
 
 /** Runs one of the schema's SQL files (a path under this directory) as one statement batch. */
-export async function applySqlFile(db: Kysely<any>, path: string): Promise<void> {
+export async function applySqlFile(db: Kysely<unknown>, path: string): Promise<void> {
   const text = readFileSync(new URL(path, import.meta.url), 'utf8');
   await sql.raw(text).execute(db);
 }

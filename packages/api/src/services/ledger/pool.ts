@@ -1,5 +1,5 @@
 import type { AccountRow, Db, Tx } from '@allot/db';
-import type { Period } from '@allot/domain';
+import { defined, type Period } from '@allot/domain';
 import { sql } from 'kysely';
 import type { PartnerBooks } from './locks.ts';
 import { drawFrom, insertBlocks, spendableBlocks, spendableRemaining } from './blocks.ts';
@@ -57,7 +57,7 @@ export async function resizePool(
         to: books.accounts.pool.id,
         amount: delta,
         type,
-        toBlock: block!.id,
+        toBlock: defined(block, 'the pool block').id,
         reason: change.reason,
       },
     ];
@@ -65,7 +65,7 @@ export async function resizePool(
   if (delta === 0) return [];
   const { pool, issuance } = books.accounts;
   const [portions] = await drawFrom(books, await spendableBlocks(books, pool.id, now), [-delta]);
-  return portions!.map((portion) => ({
+  return defined(portions, 'the draw').map((portion) => ({
     from: pool.id,
     to: issuance.id,
     amount: portion.amount,
