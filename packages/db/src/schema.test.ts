@@ -57,18 +57,30 @@ describe('the schema', () => {
     expect(rows[0]?.allows).toBe(allowsOverage(mode));
   });
 
-  it('reads spendable blocks from the live-blocks index, already in burn order', async () => {
+  it.each([
+    [
+      'spendable blocks, already in burn order',
+      'SELECT * FROM spendable_blocks($1, now())',
+      'blocks_live_idx',
+    ],
+    [
+      'lapsed blocks',
+      'SELECT id FROM blocks WHERE ledger_lapsed(blocks, now())',
+      'blocks_expiring_idx',
+    ],
+  ])('reads %s from its index (%s), inlined', async (_what, query, index) => {
     // An empty table: a sequential scan would be as cheap, and is not what is asked.
     const rows = await database.db.transaction().execute(async (trx) => {
       await sql`SET LOCAL enable_seqscan = off`.execute(trx);
       const explained = await sql<{ 'QUERY PLAN': string }>`
-        EXPLAIN SELECT * FROM spendable_blocks(${randomUUID()}::uuid, now())`.execute(trx);
+        EXPLAIN ${sql.raw(query.replace('$1', `'${randomUUID()}'::uuid`))}`.execute(trx);
       return explained.rows;
     });
     const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
-    expect(plan).toContain('blocks_live_idx');
-    // Inlined: no function scan, and the index order is the burn order (no sort).
-    expect(plan).not.toMatch(/Function Scan|Sort/);
+    expect(plan).toContain(index);
+    // Inlined: no function scan or filter calling it; spendable_blocks needs no sort either,
+    // the index order being the burn order.
+    expect(plan).not.toMatch(/Function Scan|Sort|ledger_/);
   });
 
   it('gives the rows its triggers make version-7 UUIDs, like the application', async () => {

@@ -1,5 +1,6 @@
 import { inTransaction, type Db, type Tx } from '@allot/db';
 import { lockAccounts } from './ledger/locks.ts';
+import { lapsed } from './ledger/blocks.ts';
 import { expireBlocks } from './ledger/expiry.ts';
 import { postTransfers } from './ledger/post.ts';
 import { periodEnded, renewAndLockPartner } from './ledger/renewal.ts';
@@ -45,9 +46,7 @@ export async function expireDueCredits(
     .selectFrom('blocks')
     .innerJoin('accounts', 'accounts.id', 'blocks.account_id')
     .select(['accounts.partner_id', 'accounts.organization_id', 'blocks.account_id'])
-    .where('blocks.spent', '=', false)
-    .where('blocks.expires_at', '<=', now)
-    .where('blocks.voided_at', 'is', null);
+    .where(lapsed(now));
   if (options.partnerId) query = query.where('accounts.partner_id', '=', options.partnerId);
   const rows = await query.limit(options.limit ?? 10_000).execute();
   const byPartner = new Map<string, typeof rows>();

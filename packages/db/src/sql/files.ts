@@ -9,6 +9,7 @@ import { sql, type Kysely } from 'kysely';
 export const FUNCTIONS = [
   'ledger_lock_rank',
   'ledger_spendable',
+  'ledger_lapsed',
   'spendable_blocks',
   'ledger_allows_overage',
   'ledger_post',

@@ -11,6 +11,9 @@ import type { AccountsLock } from './locks.ts';
  */
 export const spendable = (now: Date) => sql<boolean>`ledger_spendable(blocks, ${now}::timestamptz)`;
 
+/** Lapsed at `now` (expired, not yet written down), as a filter on `blocks`: `ledger_lapsed`. */
+export const lapsed = (now: Date) => sql<boolean>`ledger_lapsed(blocks, ${now}::timestamptz)`;
+
 /**
  * What an account (a column, `sql.ref('a.id')`, or an id, `sql.val(id)`) can spend at `now`:
  * the sum over its spendable blocks, 0 when it has none.

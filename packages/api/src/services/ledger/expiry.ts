@@ -35,8 +35,7 @@ export async function expireBlocks(
     JOIN accounts s ON s.partner_id = a.partner_id
       AND coalesce(s.organization_id, s.partner_id) = coalesce(a.organization_id, a.partner_id)
       AND s.kind = 'expiry' AND s.credit_type = a.credit_type
-    WHERE b.account_id = ANY(${accountIds}::uuid[]) AND NOT b.spent
-      AND b.voided_at IS NULL AND b.expires_at <= ${now}
+    WHERE b.account_id = ANY(${accountIds}::uuid[]) AND ledger_lapsed(b, ${now}::timestamptz)
     ORDER BY b.account_id, b.expires_at, b.id`.execute(lock.trx);
   await setRemaining(
     lock,
