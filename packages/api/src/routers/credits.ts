@@ -46,36 +46,7 @@ export const creditsRouter = router({
       getBalances(ctx.db, ctx.partnerId, input.organizationId, ctx.clock()),
     ),
 
-  types: partnerProcedure
-    .meta({
-      rest: {
-        method: 'GET',
-        path: '/partner/credit-types',
-        tag: 'Credits',
-        summary: 'The credit types balances, grants and entries are kept in',
-        description:
-          'The credit types the platform keeps balances in; every balance, grant and ledger entry names one.',
-      },
-    })
-    .output(creditTypeListSchema)
-    .query(({ ctx }) => listCreditTypes(ctx.db)),
-
   grants: router({
-    list: partnerProcedure
-      .meta({
-        rest: {
-          method: 'GET',
-          path: '/partner/organizations/:organizationId/credits/grants',
-          tag: 'Credits',
-          summary: "List the organization's grants (blocks of credits), newest first",
-          description:
-            'Every block of credits the organization holds or held, newest first, with what remains of each.',
-        },
-      })
-      .input(listGrantsInput)
-      .output(grantListSchema)
-      .query(({ ctx, input }) => listGrants(ctx.db, ctx.partnerId, input, ctx.clock())),
-
     create: partnerProcedure
       .meta({
         rest: {
@@ -93,6 +64,21 @@ export const creditsRouter = router({
       .mutation(
         idempotent(({ ctx, input }) => createGrant(ctx.db, ctx.partnerId, input, ctx.clock())),
       ),
+
+    list: partnerProcedure
+      .meta({
+        rest: {
+          method: 'GET',
+          path: '/partner/organizations/:organizationId/credits/grants',
+          tag: 'Credits',
+          summary: "List the organization's grants (blocks of credits), newest first",
+          description:
+            'Every block of credits the organization holds or held, newest first, with what remains of each.',
+        },
+      })
+      .input(listGrantsInput)
+      .output(grantListSchema)
+      .query(({ ctx, input }) => listGrants(ctx.db, ctx.partnerId, input, ctx.clock())),
 
     void: partnerProcedure
       .meta({
@@ -195,21 +181,6 @@ export const creditsRouter = router({
     .output(ledgerPageSchema)
     .query(({ ctx, input }) => listEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
 
-  partnerLedger: partnerProcedure
-    .meta({
-      rest: {
-        method: 'GET',
-        path: '/partner/credits/ledger',
-        tag: 'Credits',
-        summary: "The partner's ledger (its pool and every organization), oldest first, by cursor",
-        description:
-          "Entries of the partner's pool and of every organization of the partner, in the order they were written, by cursor.",
-      },
-    })
-    .input(partnerLedgerInput)
-    .output(ledgerPageSchema)
-    .query(({ ctx, input }) => listEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
-
   /** The organization's ledger as CSV chunks (streamed by the REST adapter). */
   exportLedger: partnerProcedure
     .meta({
@@ -226,6 +197,21 @@ export const creditsRouter = router({
     .input(organizationLedgerExportInput)
     .query(({ ctx, input }) => exportEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
 
+  partnerLedger: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/credits/ledger',
+        tag: 'Credits',
+        summary: "The partner's ledger (its pool and every organization), oldest first, by cursor",
+        description:
+          "Entries of the partner's pool and of every organization of the partner, in the order they were written, by cursor.",
+      },
+    })
+    .input(partnerLedgerInput)
+    .output(ledgerPageSchema)
+    .query(({ ctx, input }) => listEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
+
   /** The partner's whole ledger (pool and organizations) as CSV chunks. */
   exportPartnerLedger: partnerProcedure
     .meta({
@@ -240,4 +226,18 @@ export const creditsRouter = router({
     })
     .input(partnerLedgerExportInput)
     .query(({ ctx, input }) => exportEntries(ctx.db, ctx.partnerId, input, ctx.clock())),
+
+  types: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/credit-types',
+        tag: 'Credits',
+        summary: 'The credit types balances, grants and entries are kept in',
+        description:
+          'The credit types the platform keeps balances in; every balance, grant and ledger entry names one.',
+      },
+    })
+    .output(creditTypeListSchema)
+    .query(({ ctx }) => listCreditTypes(ctx.db)),
 });

@@ -26,21 +26,6 @@ import { operatorProcedure, router } from '../trpc.ts';
 
 export const operatorRouter = router({
   partners: router({
-    // No input at all is the first page, as `?page` and `pageSize` left out are over REST.
-    list: operatorProcedure
-      .meta({
-        rest: {
-          method: 'GET',
-          path: '/operator/partners',
-          tag: 'Operator',
-          summary: 'List partners, oldest first, with pagination',
-          description: 'Every partner on the platform with its billing configuration.',
-        },
-      })
-      .input(listPartnersInput.prefault({}))
-      .output(partnerListSchema)
-      .query(({ ctx, input }) => listPartners(ctx.db, input)),
-
     create: operatorProcedure
       .meta({
         rest: {
@@ -61,6 +46,21 @@ export const operatorRouter = router({
         }),
       ),
 
+    // No input at all is the first page, as `?page` and `pageSize` left out are over REST.
+    list: operatorProcedure
+      .meta({
+        rest: {
+          method: 'GET',
+          path: '/operator/partners',
+          tag: 'Operator',
+          summary: 'List partners, oldest first, with pagination',
+          description: 'Every partner on the platform with its billing configuration.',
+        },
+      })
+      .input(listPartnersInput.prefault({}))
+      .output(partnerListSchema)
+      .query(({ ctx, input }) => listPartners(ctx.db, input)),
+
     setBilling: operatorProcedure
       .meta({
         rest: {
@@ -77,19 +77,6 @@ export const operatorRouter = router({
   }),
 
   creditTypes: router({
-    list: operatorProcedure
-      .meta({
-        rest: {
-          method: 'GET',
-          path: '/operator/credit-types',
-          tag: 'Operator',
-          summary: 'List credit types',
-          description: 'Every credit type on the platform.',
-        },
-      })
-      .output(creditTypeListSchema)
-      .query(({ ctx }) => listCreditTypes(ctx.db)),
-
     create: operatorProcedure
       .meta({
         rest: {
@@ -105,6 +92,19 @@ export const operatorRouter = router({
       .input(createCreditTypeInput)
       .output(creditTypeEnvelope)
       .mutation(idempotent(({ ctx, input }) => createCreditType(ctx.db, input, ctx.clock()))),
+
+    list: operatorProcedure
+      .meta({
+        rest: {
+          method: 'GET',
+          path: '/operator/credit-types',
+          tag: 'Operator',
+          summary: 'List credit types',
+          description: 'Every credit type on the platform.',
+        },
+      })
+      .output(creditTypeListSchema)
+      .query(({ ctx }) => listCreditTypes(ctx.db)),
   }),
 
   apiKeys: router({
