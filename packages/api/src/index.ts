@@ -3,6 +3,14 @@ import { LoginThrottle } from './services/login-throttle.ts';
 import type { Context, ContextFactory, ContextOptions } from './context.ts';
 
 export { appRouter, createCaller, type AppRouter, type Caller } from './root.ts';
+export {
+  REST_TAGS,
+  type Meta,
+  type RestAuth,
+  type RestMeta,
+  type RestMethod,
+  type RestTag,
+} from './rest-meta.ts';
 export { DATABASE_RETRY_AFTER_SECONDS } from './errors.ts';
 export { appCodeOf, detailsOf, toTRPCError, TRPC_CODE_OF_KIND } from './trpc-errors.ts';
 export { credentialsFromHeaders, CSRF_HEADER, SESSION_COOKIE } from './context.ts';

@@ -1,6 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
+import type { Meta } from './rest-meta.ts';
 import { isDatabaseUnavailable } from '@allot/db';
 import { AppError } from '@allot/domain';
 import { databaseUnavailable, forbidden, rateLimited, unauthorized } from './errors.ts';
@@ -9,23 +10,26 @@ import { authenticatePartner } from './services/api-keys.ts';
 import { authenticateSession, csrfMatches } from './services/sessions.ts';
 import { sameHash, sha256 } from './crypto.ts';
 
-const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error, ctx }) {
-    return {
-      ...shape,
-      data: {
-        ...shape.data,
-        // The same id as the response's X-Request-Id header and the server's log line.
-        requestId: ctx?.requestId,
-        // Never expose a stack outside development tooling.
-        stack: undefined,
-        appCode: appCodeOf(error),
-        details: detailsOf(error),
-        zodIssues: error.cause instanceof ZodError ? error.cause.issues : undefined,
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error, ctx }) {
+      return {
+        ...shape,
+        data: {
+          ...shape.data,
+          // The same id as the response's X-Request-Id header and the server's log line.
+          requestId: ctx?.requestId,
+          // Never expose a stack outside development tooling.
+          stack: undefined,
+          appCode: appCodeOf(error),
+          details: detailsOf(error),
+          zodIssues: error.cause instanceof ZodError ? error.cause.issues : undefined,
+        },
+      };
+    },
+  });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -80,33 +84,35 @@ export type Actor =
  * CSRF token in `x-allot-csrf`: the cookie travels with any request the browser makes, the
  * header only with the admin app's own.
  */
-export const partnerProcedure = procedure.use(async ({ ctx, next, type }) => {
-  const { apiKey, sessionToken } = ctx.credentials;
-  if (apiKey) {
-    const key = await authenticatePartner(ctx.db, apiKey, ctx.clock());
-    if (!key) return refuse(ctx, 'Invalid or revoked API key');
-    await charge(ctx, `api-key:${key.keyId}`);
-    const { partnerId } = key;
-    const actor = { kind: 'api_key' } as Actor;
-    return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
-  }
-  if (sessionToken) {
-    const session = await authenticateSession(ctx.db, sessionToken, ctx.clock());
-    if (!session) return refuse(ctx, 'Your session has ended; sign in again');
-    await charge(ctx, `user:${session.userId}`);
-    if (type !== 'query' && !csrfMatches(sessionToken, ctx.credentials.csrfToken))
-      throw forbidden('csrf_token_invalid', 'Missing or wrong x-allot-csrf header');
-    const actor = {
-      kind: 'user',
-      userId: session.userId,
-      sessionId: session.sessionId,
-      role: session.role,
-    } as Actor;
-    const { partnerId } = session;
-    return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
-  }
-  return refuse(ctx, 'Missing X-Partner-API-Key');
-});
+export const partnerProcedure = procedure
+  .meta({ auth: 'partner' })
+  .use(async ({ ctx, next, type }) => {
+    const { apiKey, sessionToken } = ctx.credentials;
+    if (apiKey) {
+      const key = await authenticatePartner(ctx.db, apiKey, ctx.clock());
+      if (!key) return refuse(ctx, 'Invalid or revoked API key');
+      await charge(ctx, `api-key:${key.keyId}`);
+      const { partnerId } = key;
+      const actor = { kind: 'api_key' } as Actor;
+      return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
+    }
+    if (sessionToken) {
+      const session = await authenticateSession(ctx.db, sessionToken, ctx.clock());
+      if (!session) return refuse(ctx, 'Your session has ended; sign in again');
+      await charge(ctx, `user:${session.userId}`);
+      if (type !== 'query' && !csrfMatches(sessionToken, ctx.credentials.csrfToken))
+        throw forbidden('csrf_token_invalid', 'Missing or wrong x-allot-csrf header');
+      const actor = {
+        kind: 'user',
+        userId: session.userId,
+        sessionId: session.sessionId,
+        role: session.role,
+      } as Actor;
+      const { partnerId } = session;
+      return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
+    }
+    return refuse(ctx, 'Missing X-Partner-API-Key');
+  });
 
 /** One of the partner's people, signed in: reading the team is for them, not for API keys. */
 export const userProcedure = partnerProcedure.use(({ ctx, next }) => {
@@ -125,7 +131,7 @@ export const adminProcedure = partnerProcedure.use(({ ctx, next }) => {
 });
 
 /** The platform operator: a bearer token compared in constant time. */
-export const operatorProcedure = procedure.use(async ({ ctx, next }) => {
+export const operatorProcedure = procedure.meta({ auth: 'operator' }).use(async ({ ctx, next }) => {
   const { operatorToken } = ctx.credentials;
   if (!operatorToken) return refuse(ctx, 'Missing operator bearer token');
   if (!ctx.operatorTokenHash || !sameHash(sha256(operatorToken), ctx.operatorTokenHash))

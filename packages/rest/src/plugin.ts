@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { errorBody, toHttpError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { REPLAYED_HEADER } from './request-id.ts';
-import { inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
+import { callRoute, inputLocation, pathParams, routes, type RestRoute } from './route-table.ts';
 
 export interface RestOptions {
   /** A caller for the credentials of one request (the request, for its rate limit); `trace` carries its id and response meta. */
@@ -137,7 +137,7 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
         const response: ResponseMeta = {};
         const caller = options.callerFor(credentials, request, { requestId: request.id, response });
         try {
-          const output = await route.call(caller, input as never);
+          const output = await callRoute(caller, route, input);
           if (response.replayed) reply.header(REPLAYED_HEADER, 'true');
           if (route.format === 'csv') return await sendCsv(reply, output as AsyncIterable<string>);
           return route.status === 204

@@ -17,11 +17,32 @@ import { partnerProcedure, router } from '../trpc.ts';
 
 export const icpRouter = router({
   list: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/organizations/:organizationId/icp',
+        tag: 'Visitors',
+        summary: 'List the ideal customer profiles visitors are matched against',
+        description:
+          'The ideal customer profiles of the organization; a visitor matches a profile when it satisfies all of its rules.',
+      },
+    })
     .input(organizationIdInput)
     .output(icpProfileListSchema)
     .query(({ ctx, input }) => listIcpProfiles(ctx.db, ctx.partnerId, input.organizationId)),
 
   create: partnerProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/partner/organizations/:organizationId/icp',
+        tag: 'Visitors',
+        status: 201,
+        summary: 'Add an ideal customer profile; existing visitors are matched again',
+        description:
+          'Adds a profile and matches every existing visitor of the organization against it again.',
+      },
+    })
     .input(createIcpProfileInput)
     .output(icpProfileEnvelope)
     .mutation(
@@ -29,6 +50,16 @@ export const icpRouter = router({
     ),
 
   update: partnerProcedure
+    .meta({
+      rest: {
+        method: 'PUT',
+        path: '/partner/organizations/:organizationId/icp/:icpId',
+        tag: 'Visitors',
+        summary: 'Replace an ideal customer profile; existing visitors are matched again',
+        description:
+          "Replaces a profile's name and rules and matches every existing visitor again.",
+      },
+    })
     .input(updateIcpProfileInput)
     .output(icpProfileEnvelope)
     .mutation(
@@ -36,6 +67,16 @@ export const icpRouter = router({
     ),
 
   remove: partnerProcedure
+    .meta({
+      rest: {
+        method: 'DELETE',
+        path: '/partner/organizations/:organizationId/icp/:icpId',
+        tag: 'Visitors',
+        status: 204,
+        summary: 'Delete an ideal customer profile; visitors no longer match it',
+        description: 'Deletes a profile; no visitor matches it afterwards.',
+      },
+    })
     .input(icpProfileIdInput)
     .mutation(idempotent(({ ctx, input }) => deleteIcpProfile(ctx.db, ctx.partnerId, input))),
 });

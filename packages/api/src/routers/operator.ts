@@ -26,13 +26,18 @@ import { operatorProcedure, router } from '../trpc.ts';
 
 export const operatorRouter = router({
   partners: router({
-    // No input at all is the first page, as `?page` and `pageSize` left out are over REST.
-    list: operatorProcedure
-      .input(listPartnersInput.prefault({}))
-      .output(partnerListSchema)
-      .query(({ ctx, input }) => listPartners(ctx.db, input)),
-
     create: operatorProcedure
+      .meta({
+        rest: {
+          method: 'POST',
+          path: '/operator/partners',
+          tag: 'Operator',
+          status: 201,
+          summary: 'Onboard a partner; the API key is shown once',
+          description:
+            'Creates a partner with its billing mode, period and pool, and issues its first API key, shown in this response only.',
+        },
+      })
       .input(createPartnerInput)
       .output(createdPartnerSchema)
       .mutation(
@@ -41,25 +46,80 @@ export const operatorRouter = router({
         }),
       ),
 
+    // No input at all is the first page, as `?page` and `pageSize` left out are over REST.
+    list: operatorProcedure
+      .meta({
+        rest: {
+          method: 'GET',
+          path: '/operator/partners',
+          tag: 'Operator',
+          summary: 'List partners, oldest first, with pagination',
+          description: 'Every partner on the platform with its billing configuration.',
+        },
+      })
+      .input(listPartnersInput.prefault({}))
+      .output(partnerListSchema)
+      .query(({ ctx, input }) => listPartners(ctx.db, input)),
+
     setBilling: operatorProcedure
+      .meta({
+        rest: {
+          method: 'PUT',
+          path: '/operator/partners/:partnerId/billing',
+          tag: 'Operator',
+          summary: "Change a partner's billing mode, period or pool",
+          description: "Changes a partner's billing mode, period or pool size.",
+        },
+      })
       .input(setPartnerBillingInput)
       .output(partnerEnvelope)
       .mutation(idempotent(({ ctx, input }) => setPartnerBilling(ctx.db, input, ctx.clock()))),
   }),
 
   creditTypes: router({
-    list: operatorProcedure
-      .output(creditTypeListSchema)
-      .query(({ ctx }) => listCreditTypes(ctx.db)),
-
     create: operatorProcedure
+      .meta({
+        rest: {
+          method: 'POST',
+          path: '/operator/credit-types',
+          tag: 'Operator',
+          status: 201,
+          summary: 'Add a credit type (its key is permanent)',
+          description:
+            'Adds a credit type balances can be kept in: units, or a currency with its minor digits. The key is permanent.',
+        },
+      })
       .input(createCreditTypeInput)
       .output(creditTypeEnvelope)
       .mutation(idempotent(({ ctx, input }) => createCreditType(ctx.db, input, ctx.clock()))),
+
+    list: operatorProcedure
+      .meta({
+        rest: {
+          method: 'GET',
+          path: '/operator/credit-types',
+          tag: 'Operator',
+          summary: 'List credit types',
+          description: 'Every credit type on the platform.',
+        },
+      })
+      .output(creditTypeListSchema)
+      .query(({ ctx }) => listCreditTypes(ctx.db)),
   }),
 
   apiKeys: router({
     create: operatorProcedure
+      .meta({
+        rest: {
+          method: 'POST',
+          path: '/operator/partners/:partnerId/api-keys',
+          tag: 'Operator',
+          status: 201,
+          summary: 'Issue another API key for a partner',
+          description:
+            'Issues another API key for the partner, shown in this response only, so keys can be rotated without downtime.',
+        },
+      })
       .input(partnerIdInput)
       .output(createdApiKeySchema)
       .mutation(
@@ -73,6 +133,16 @@ export const operatorRouter = router({
       ),
 
     revoke: operatorProcedure
+      .meta({
+        rest: {
+          method: 'DELETE',
+          path: '/operator/partners/:partnerId/api-keys/:keyId',
+          tag: 'Operator',
+          status: 204,
+          summary: 'Revoke an API key (it fails with 401 at once)',
+          description: 'Revokes an API key; requests with it fail with 401 at once.',
+        },
+      })
       .input(revokeApiKeyInput)
       .mutation(
         idempotent(({ ctx, input }) =>

@@ -26,16 +26,46 @@ import { partnerProcedure, router } from '../trpc.ts';
 
 export const webhooksRouter = router({
   list: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/webhooks',
+        tag: 'Webhooks',
+        summary: 'List webhook endpoints',
+        description:
+          "The partner's webhook endpoints, with the event types each is subscribed to. Secrets are never listed.",
+      },
+    })
     .input(listWebhookEndpointsInput)
     .output(webhookEndpointListSchema)
     .query(({ ctx, input }) => listWebhookEndpoints(ctx.db, ctx.partnerId, input)),
 
   get: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/webhooks/:endpointId',
+        tag: 'Webhooks',
+        summary: 'Retrieve a webhook endpoint (never its secret)',
+        description: 'One webhook endpoint of the partner; its secret is never shown again.',
+      },
+    })
     .input(webhookEndpointIdInput)
     .output(webhookEndpointEnvelope)
     .query(({ ctx, input }) => getWebhookEndpoint(ctx.db, ctx.partnerId, input.endpointId)),
 
   create: partnerProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/partner/webhooks',
+        tag: 'Webhooks',
+        status: 201,
+        summary: 'Add a webhook endpoint; its signing secret is shown once',
+        description:
+          'Registers an HTTPS endpoint for some event types (or all). The signing secret is in this response only; store it to verify signatures.',
+      },
+    })
     .input(createWebhookEndpointInput)
     .output(webhookEndpointWithSecretSchema)
     .mutation(
@@ -46,6 +76,16 @@ export const webhooksRouter = router({
     ),
 
   update: partnerProcedure
+    .meta({
+      rest: {
+        method: 'PUT',
+        path: '/partner/webhooks/:endpointId',
+        tag: 'Webhooks',
+        summary: 'Change the URL, description, event types, or enable and disable the endpoint',
+        description:
+          'Changes the given fields only. A disabled endpoint receives nothing; re-enabling it resumes deliveries.',
+      },
+    })
     .input(updateWebhookEndpointInput)
     .output(webhookEndpointEnvelope)
     .mutation(
@@ -55,6 +95,16 @@ export const webhooksRouter = router({
     ),
 
   remove: partnerProcedure
+    .meta({
+      rest: {
+        method: 'DELETE',
+        path: '/partner/webhooks/:endpointId',
+        tag: 'Webhooks',
+        status: 204,
+        summary: 'Delete a webhook endpoint and its delivery log',
+        description: 'Deletes the endpoint and its delivery log; nothing more is sent to it.',
+      },
+    })
     .input(webhookEndpointIdInput)
     .mutation(
       idempotent(({ ctx, input }) =>
@@ -63,6 +113,17 @@ export const webhooksRouter = router({
     ),
 
   rotateSecret: partnerProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/partner/webhooks/:endpointId/rotate-secret',
+        tag: 'Webhooks',
+        summary:
+          'Replace the signing secret; the new one is shown once and signs every later attempt',
+        description:
+          'Issues a new signing secret, shown in this response only. Every later attempt, retries included, is signed with it.',
+      },
+    })
     .input(webhookEndpointIdInput)
     .output(webhookEndpointWithSecretSchema)
     .mutation(
@@ -74,6 +135,17 @@ export const webhooksRouter = router({
     ),
 
   test: partnerProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/partner/webhooks/:endpointId/test',
+        tag: 'Webhooks',
+        status: 201,
+        summary: 'Send a webhook.test event to this endpoint through the normal delivery path',
+        description:
+          'Queues a `webhook.test` event for this endpoint only. It is signed, retried and logged like any event, so the delivery log shows whether the endpoint works.',
+      },
+    })
     .input(webhookEndpointIdInput)
     .output(webhookDeliveryEnvelope)
     .mutation(
@@ -82,11 +154,31 @@ export const webhooksRouter = router({
 
   deliveries: router({
     list: partnerProcedure
+      .meta({
+        rest: {
+          method: 'GET',
+          path: '/partner/webhooks/:endpointId/deliveries',
+          tag: 'Webhooks',
+          summary: "The endpoint's delivery log with every attempt, newest first, by cursor",
+          description:
+            "Each delivery of an event to this endpoint, newest first, with every attempt's status code and timing. Pass `nextCursor` as `cursor` for the next page.",
+        },
+      })
       .input(listWebhookDeliveriesInput)
       .output(webhookDeliveryPageSchema)
       .query(({ ctx, input }) => listWebhookDeliveries(ctx.db, ctx.partnerId, input)),
 
     retry: partnerProcedure
+      .meta({
+        rest: {
+          method: 'POST',
+          path: '/partner/webhooks/:endpointId/deliveries/:deliveryId/retry',
+          tag: 'Webhooks',
+          summary: 'Send a delivery again now, with a fresh retry schedule and the same webhook-id',
+          description:
+            'Sends a delivery again now, with a fresh retry schedule. The webhook-id stays the same, so a receiver that already processed it can drop it.',
+        },
+      })
       .input(webhookDeliveryIdInput)
       .output(webhookDeliveryEnvelope)
       .mutation(idempotent(({ ctx, input }) => retryWebhookDelivery(ctx.db, ctx.partnerId, input))),
