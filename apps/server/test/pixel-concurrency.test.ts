@@ -18,16 +18,25 @@ let processes: ServerProcess[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'allot-identities-'));
   const dataset = join(dir, 'identities.jsonl');
-  // Every event here comes from loopback: every visitor resolves to this company.
+  // Visitor i comes from its own address, behind which is its own company (an identity each);
+  // the rest of loopback is one company that many browsers share.
+  const companies = Array.from({ length: VISITORS }, (_, i) => ({
+    cidr: `${addressOf(i)}/32`,
+    company: { name: `Company ${i}`, domain: `company-${i}.example` },
+  }));
   writeFileSync(
     dataset,
-    `${JSON.stringify({ cidr: '127.0.0.0/8', company: { name: 'Loopback Ltd' } })}\n${JSON.stringify({ cidr: '::1/128', company: { name: 'Loopback Ltd' } })}\n`,
+    [...companies, { cidr: '127.0.0.0/8', company: { name: 'Loopback Ltd' } }]
+      .map((line) => JSON.stringify(line))
+      .join('\n'),
   );
   server = await startTestServer();
   const env = {
     ALLOT_IDENTITY_DATASET: dataset,
     ALLOT_PIXEL_RATE_LIMIT_PER_IP: '1000000',
     ALLOT_PIXEL_RATE_LIMIT_PER_KEY: '1000000',
+    // The tests stand in for the proxy: each event names its visitor's address.
+    ALLOT_TRUST_PROXY: '127.0.0.1',
   };
   processes = await Promise.all([
     startServerProcess(server.databaseUrl, env),
@@ -39,6 +48,11 @@ afterAll(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The address of visitor `i`'s company. */
+function addressOf(i: number) {
+  return `10.1.${Math.floor(i / 256)}.${i % 256}`;
+}
 
 async function siteWithCredits(credits: number) {
   const { apiKey } = await server.createPartner({ poolCredits: 10_000 });
@@ -55,8 +69,11 @@ async function siteWithCredits(credits: number) {
   return { apiKey, id, pixelKey: pixel.body.apiKey as string };
 }
 
-/** 2,000 events from 500 visitors, interleaved, all in flight at once, across both processes. */
-async function burst(pixelKey: string, prefix: string) {
+/**
+ * 2,000 events from 500 visitors, interleaved, all in flight at once, across both processes.
+ * Each visitor comes from its company's address, or, with `oneCompany`, all from one.
+ */
+async function burst(pixelKey: string, prefix: string, oneCompany = false) {
   const events = Array.from({ length: VISITORS * EVENTS_PER_VISITOR }, (_, i) => ({
     k: pixelKey,
     v: `${prefix}-visitor-${String(i % VISITORS).padStart(4, '0')}`,
@@ -69,7 +86,11 @@ async function burst(pixelKey: string, prefix: string) {
         `${defined(processes[i % 2], 'a server process').origin}/collect`,
         {
           method: 'POST',
-          headers: { 'content-type': 'text/plain;charset=UTF-8', origin: SITE },
+          headers: {
+            'content-type': 'text/plain;charset=UTF-8',
+            origin: SITE,
+            'x-forwarded-for': oneCompany ? '127.0.0.9' : addressOf(i % VISITORS),
+          },
           body: JSON.stringify(event),
         },
       );
@@ -83,12 +104,15 @@ async function burst(pixelKey: string, prefix: string) {
 async function counts(organizationId: string) {
   const { rows } = await sql<{
     consumptions: number;
+    identities: number;
     identifications: number;
     identified: number;
     visitors: number;
     page_views: string;
   }>`SELECT
       (SELECT count(*)::int FROM consumptions WHERE organization_id = ${organizationId}) AS consumptions,
+      (SELECT count(DISTINCT identity_id)::int FROM visitors WHERE organization_id = ${organizationId})
+        AS identities,
       (SELECT count(*)::int FROM identifications WHERE organization_id = ${organizationId}) AS identifications,
       (SELECT count(*)::int FROM visitors WHERE organization_id = ${organizationId}
         AND identified_at IS NOT NULL) AS identified,
@@ -105,6 +129,7 @@ describe('pixel ingest under concurrency, from two server processes', () => {
     await burst(site.pixelKey, 'rich');
     expect(await counts(site.id)).toEqual({
       consumptions: VISITORS,
+      identities: VISITORS,
       identifications: VISITORS,
       identified: VISITORS,
       visitors: VISITORS,
@@ -122,6 +147,7 @@ describe('pixel ingest under concurrency, from two server processes', () => {
     await burst(site.pixelKey, 'poor');
     expect(await counts(site.id)).toEqual({
       consumptions: 120,
+      identities: 120,
       identifications: 120,
       identified: 120,
       visitors: VISITORS,
@@ -131,6 +157,24 @@ describe('pixel ingest under concurrency, from two server processes', () => {
       apiKey: site.apiKey,
     });
     expect(balances.body.balances[0]).toMatchObject({ available: 0, used: 120 });
+    await expectBooksBalance(server.db);
+  }, 120_000);
+
+  it('500 browsers of one company cost one credit, all 500 linked to its one identity', async () => {
+    const site = await siteWithCredits(1000);
+    await burst(site.pixelKey, 'shared', true);
+    expect(await counts(site.id)).toEqual({
+      consumptions: 1,
+      identities: 1,
+      identifications: 1,
+      identified: VISITORS,
+      visitors: VISITORS,
+      page_views: String(VISITORS * EVENTS_PER_VISITOR),
+    });
+    const balances = await server.request('GET', `/partner/organizations/${site.id}/credits`, {
+      apiKey: site.apiKey,
+    });
+    expect(balances.body.balances[0]).toMatchObject({ available: 999, used: 1 });
     await expectBooksBalance(server.db);
   }, 120_000);
 });

@@ -281,6 +281,35 @@ describe('POST /collect: refusals write no visitor data', () => {
 });
 
 describe('POST /collect: identification and credits', () => {
+  it('charges an identity, not a browser: 200 visitor ids of one company cost one credit a period', async () => {
+    const s = await site();
+    for (let i = 0; i < 200; i += 1)
+      expect((await send(s, `cleared-storage-${i}`, ACME_IP)).status).toBe(202);
+    expect(await balance(s)).toMatchObject({ available: 9, used: 1 });
+    const list = await visitors(s, '?limit=100');
+    expect(list.visitorsCount).toBe(200);
+    const identities = new Set(list.visitorStatistics.map((v) => v.identityId));
+    expect(identities.size).toBe(1);
+    expect(list.visitorStatistics.every((v) => v.identified && v.companyName === 'Acme Corp')).toBe(
+      true,
+    );
+
+    // Another company is another identity and another credit.
+    await send(s, 'globex-browser', GLOBEX_IP);
+    expect(await balance(s)).toMatchObject({ available: 8, used: 2 });
+
+    // The next period charges the identity once again, whichever browser comes first.
+    const start = now;
+    now = new Date(start.getTime() + 31 * 86_400_000);
+    try {
+      await send(s, 'cleared-storage-new', ACME_IP);
+      await send(s, 'cleared-storage-7', ACME_IP);
+      expect(await balance(s)).toMatchObject({ used: 1 });
+    } finally {
+      now = start;
+    }
+  });
+
   it('identifies a B2B visitor once per period: one credit however many page views and events', async () => {
     const s = await site();
     expect((await send(s, 'visitor-acme-1', ACME_IP)).status).toBe(202);
@@ -305,6 +334,7 @@ describe('POST /collect: identification and credits', () => {
       employeeCount: 250,
       country: 'US',
       identified: true,
+      identityId: expect.any(String),
       icpMatch: { matched: false, profiles: [] },
       pageViews: 4,
       sessions: 1,

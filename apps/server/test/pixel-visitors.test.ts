@@ -278,6 +278,7 @@ describe('GET /partner/organizations/{id}/visitors', () => {
       employeeCount: null,
       country: null,
       identified: false,
+      identityId: null,
       icpMatch: { matched: false, profiles: [] },
       pageViews: 0,
       sessions: 0,

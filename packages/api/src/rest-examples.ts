@@ -122,6 +122,7 @@ export const examples = {
           employeeCount: 250,
           country: 'US',
           identified: true,
+          identityId: '01953f2b-0a90-7c11-8d3e-4a7d2e5f6b10',
           icpMatch: { matched: true, profiles: ['Mid-market software'] },
           pageViews: 12,
           sessions: 3,

@@ -122,6 +122,17 @@ export interface VisitorsTable {
   engaged_seconds: Generated<number>;
   /** Views per path, at most MAX_TRACKED_PAGES paths. */
   pages: ColumnType<Record<string, number>, string | undefined, string>;
+  /** The identity this visitor resolved to: browsers of one company or person share it. */
+  identity_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One per organization and identity key (`identityKey` in domain): the unit of charge. */
+export interface IdentitiesTable {
+  id: string;
+  partner_id: string;
+  organization_id: string;
+  key: string;
+  created_at: Timestamp;
 }
 
 export interface IdentificationsTable {
@@ -132,6 +143,8 @@ export interface IdentificationsTable {
   credits: Credits;
   identified_at: Timestamp;
   period_start: Timestamp;
+  /** The identity charged; null only for identifications made before identities existed. */
+  identity_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IcpProfilesTable {
@@ -359,6 +372,7 @@ export interface Database {
   sessions: SessionsTable;
   organizations: OrganizationsTable;
   visitors: VisitorsTable;
+  identities: IdentitiesTable;
   identifications: IdentificationsTable;
   idempotency_keys: IdempotencyKeysTable;
   credit_types: CreditTypesTable;

@@ -35,6 +35,7 @@ export function checkReceivesCredits(status: OrganizationStatus): RuleResult<Org
 }
 
 export const PRODUCT_TYPES = ['B2B', 'B2C'] as const;
+export type ProductType = (typeof PRODUCT_TYPES)[number];
 export const productTypeSchema = z.enum(PRODUCT_TYPES);
 
 /** Flat key-value pairs the partner attaches to an organization. */

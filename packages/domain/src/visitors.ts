@@ -38,6 +38,11 @@ export const visitorStatisticSchema = z.object({
   identified: z
     .boolean()
     .describe('Whether the visitor has been identified: a company (B2B) or a person (B2C)'),
+  identityId: idSchema
+    .nullable()
+    .describe(
+      'The identity the visitor resolved to. Every browser, cookie or device of one company or person shares it, and the identity costs one credit per billing period however many visitors it has',
+    ),
   icpMatch: z.object({
     matched: z.boolean(),
     profiles: z.array(text()).describe('Names of the ICP profiles the visitor matches'),
@@ -51,7 +56,11 @@ export const visitorStatisticSchema = z.object({
 });
 
 export const visitorListSchema = z.object({
-  visitorsCount: z.int(),
+  visitorsCount: z
+    .int()
+    .describe(
+      'Visitors (browsers) matching the filters; several may share one identity (`identityId`)',
+    ),
   currentPage: z.int(),
   totalPageCount: z.int(),
   visitorStatistics: z.array(visitorStatisticSchema),

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db, type Tx } from '@allot/db';
 import {
+  identityKey,
   defined,
   matchingProfiles,
   originAllowed,
@@ -143,12 +144,45 @@ async function upsertVisitor(trx: Tx, org: PixelOrganization, event: IngestEvent
     .then((result) => defined(result.rows[0], 'the upserted visitor'));
 }
 
-/** Charges the identification (at most once per visitor and period) and stores the identity. */
+/**
+ * The organization's row for an identity, made on first sight. Outside the event's transaction
+ * and lock-free: two events seeing one new identity at once make one row, and a row whose
+ * event then fails charges nothing.
+ */
+async function identityOf(db: Db, org: PixelOrganization, key: string, now: Date) {
+  const made = await db
+    .insertInto('identities')
+    .values({
+      id: newId(),
+      partner_id: org.partner_id,
+      organization_id: org.id,
+      key,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.constraint('identities_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (made) return made.id;
+  const found = await db
+    .selectFrom('identities')
+    .select('id')
+    .where('organization_id', '=', org.id)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+  return found.id;
+}
+
+/**
+ * Identifies the visitor as `identity`, charging one credit per identity and period: the first
+ * visitor (browser, cookie, device) of an identity in a period pays, every other one is linked
+ * to it for nothing.
+ */
 async function identify(
   trx: Tx,
   org: PixelOrganization,
   visitorId: string,
   identity: Identity,
+  identityId: string,
   periodStart: Date,
   now: Date,
 ): Promise<boolean> {
@@ -156,9 +190,10 @@ async function identify(
     trx,
     {
       organizationId: org.id,
-      // The natural key: a retry, a second process or a replayed event can never charge twice.
-      idempotencyKey: `identification:${visitorId}:${periodStart.toISOString()}`,
-      reference: `visitor:${visitorId}`,
+      // The natural key: another browser of the identity, a retry, a second process or a
+      // replayed event finds it claimed and is never charged again in the period.
+      idempotencyKey: `identification:${identityId}:${periodStart.toISOString()}`,
+      reference: `identity:${identityId}`,
     },
     now,
   );
@@ -172,6 +207,7 @@ async function identify(
     .set({
       identified_at: now,
       identified_period_start: periodStart,
+      identity_id: identityId,
       ...(company && {
         company_name: company.name,
         company_domain: company.domain ?? null,
@@ -191,6 +227,8 @@ async function identify(
     })
     .where('id', '=', visitorId)
     .execute();
+  // One identification per identity and period: the charge's own transaction wrote it.
+  if (result.replayed) return true;
   await trx
     .insertInto('identifications')
     .values({
@@ -198,6 +236,7 @@ async function identify(
       partner_id: org.partner_id,
       organization_id: org.id,
       visitor_id: visitorId,
+      identity_id: identityId,
       credits: result.charged + result.overage,
       identified_at: now,
       period_start: periodStart,
@@ -255,14 +294,17 @@ export async function ingestEvent(
   const identity = identifiedIn(period.start, known?.identified_period_start)
     ? null
     : await resolveIdentity(resolver, org, event, source);
+  const key = identity && identityKey(org.product_type, identity);
+  const identityId = key ? await identityOf(db, org, key, now) : null;
 
   return await inTransaction(db, async (trx) => {
     const visitor = await upsertVisitor(trx, org, event, now);
     // Decided again under the visitor's row lock: a concurrent event may have identified it.
     const identified =
       identity !== null &&
+      identityId !== null &&
       !identifiedIn(period.start, visitor.identified_period_start) &&
-      (await identify(trx, org, visitor.id, identity, period.start, now));
+      (await identify(trx, org, visitor.id, identity, identityId, period.start, now));
     if (org.product_type === 'B2C' && event.e === 'identify' && event.m && !identified)
       await trx
         .updateTable('visitors')

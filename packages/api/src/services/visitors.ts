@@ -54,6 +54,7 @@ export async function listVisitors(db: Db | Tx, partnerId: string, input: ListVi
         employeeCount: row.employee_count,
         country: row.country,
         identified: row.identified_at !== null,
+        identityId: row.identity_id,
         icpMatch: { matched: matched.length > 0, profiles: matched },
         pageViews: row.page_views,
         sessions: row.sessions,
