@@ -17,7 +17,13 @@ let now = new Date('2030-03-10T12:00:00.000Z');
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'allot-identities-'));
   const dataset = join(dir, 'identities.jsonl');
-  writeFileSync(dataset, JSON.stringify({ cidr: '203.0.113.0/24', company: { name: 'Acme' } }));
+  // Each address of the range is a company of its own: each new visitor is a new identity.
+  writeFileSync(
+    dataset,
+    Array.from({ length: 256 }, (_, i) =>
+      JSON.stringify({ cidr: `203.0.113.${i}/32`, company: { name: `Acme ${i}` } }),
+    ).join('\n'),
+  );
   identity = (await createDatasetResolver(dataset)).resolver;
   server = await startTestServer({ identity, trustProxy: ['127.0.0.1'], now: () => now });
 });
@@ -41,11 +47,13 @@ async function organization(apiKey: string, name: string, credits: number) {
   return { id, pixelKey: pixel.body.apiKey as string };
 }
 
-/** A new visitor from the identified range: one identification, one credit. */
+let visitors = 0;
+
+/** A new visitor of a company not seen before: one identification, one credit. */
 async function visit(pixelKey: string, visitor: string) {
   const answer = await server.collect(
     { k: pixelKey, v: visitor, e: 'pageview', u: `${SITE}/` },
-    { origin: SITE, 'x-forwarded-for': '203.0.113.7' },
+    { origin: SITE, 'x-forwarded-for': `203.0.113.${visitors++ % 256}` },
   );
   expect(answer.status).toBe(202);
 }

@@ -24,9 +24,19 @@ let db: Db;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'allot-identities-'));
   const dataset = join(dir, 'identities.jsonl');
-  writeFileSync(dataset, `${JSON.stringify({ cidr: '127.0.0.0/8', company: { name: 'Loop' } })}\n`);
+  // Loopback is one company; each of 10.2.0.0/24 (named in X-Forwarded-For) a company of its own.
+  const companies = Array.from({ length: 256 }, (_, i) => ({
+    cidr: `10.2.0.${i}/32`,
+    company: { name: `Company ${i}`, domain: `company-${i}.example` },
+  }));
+  writeFileSync(
+    dataset,
+    [{ cidr: '127.0.0.0/8', company: { name: 'Loop' } }, ...companies]
+      .map((line) => JSON.stringify(line))
+      .join('\n'),
+  );
   identity = (await createDatasetResolver(dataset)).resolver;
-  server = await startTestServer({ identity, now: () => now });
+  server = await startTestServer({ identity, trustProxy: ['127.0.0.1'], now: () => now });
   db = createDb({ url: server.databaseUrl, max: 10 });
   const app = await buildServer({
     db,
@@ -34,6 +44,7 @@ beforeAll(async () => {
     operatorToken: OPERATOR_TOKEN,
     clock: () => now,
     identity,
+    trustProxy: ['127.0.0.1'],
     pixelRateLimitPerIp: 100_000,
     pixelRateLimitPerKey: 100_000,
   });
@@ -120,7 +131,8 @@ describe('a billing period boundary under concurrent writes', () => {
           send(
             `${origin}/collect`,
             'POST',
-            { origin: SITE, 'content-type': 'text/plain' },
+            // Each visitor its own company, so each is an identity of its own to charge.
+            { origin: SITE, 'content-type': 'text/plain', 'x-forwarded-for': `10.2.0.${i % 256}` },
             {
               k: pixelKey,
               v: `visitor-${i}`,
