@@ -23,9 +23,10 @@ const bench = await startBench(0, { billingMode: 'external' });
 const { db, partnerId } = bench;
 await sql`
   INSERT INTO organizations (id, partner_id, name, external_id, status, tier, product_type, billing_period,
-    billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key, period_start, period_end)
+    billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key, period_start, period_end,
+    charge_period_start)
   SELECT gen_random_uuid(), ${partnerId}, 'Client ' || i, 'org-' || i, 'active', 'paid', 'B2B', 'monthly', 1,
-    now(), ${ALLOWANCE}, '{}', 'px_events_' || i, now() - interval '1 month', now()
+    now(), ${ALLOWANCE}, '{}', 'px_events_' || i, now() - interval '1 month', now(), now() - interval '1 month'
   FROM generate_series(1, ${ORGANIZATIONS}) AS i`.execute(db);
 await services.refreshPeriods(db, partnerId, new Date());
 const organizations = (

@@ -37,9 +37,10 @@ const versionRow = await sql<{ version: string }>`SELECT version()`.execute(db);
 const seedStart = performance.now();
 await sql`
   INSERT INTO organizations (id, partner_id, name, external_id, status, tier, product_type, billing_period,
-    billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key, period_start, period_end)
+    billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key, period_start, period_end,
+    charge_period_start)
   SELECT gen_random_uuid(), ${partnerId}, 'Client ' || name, name, 'active', 'paid', 'B2B', 'monthly', 1,
-    now(), ${ALLOWANCE}, '{}', 'px_ledger_' || name, now() - interval '1 month', now()
+    now(), ${ALLOWANCE}, '{}', 'px_ledger_' || name, now() - interval '1 month', now(), now() - interval '1 month'
   FROM (SELECT 'spread-' || i AS name FROM generate_series(1, ${SPREAD}) AS i
         UNION ALL VALUES ('hot'), ('small'), ('big')) AS names`.execute(db);
 await services.refreshPeriods(db, partnerId, new Date());

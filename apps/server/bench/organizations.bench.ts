@@ -15,10 +15,11 @@ const { db, timeRequest } = bench;
 const seedStart = performance.now();
 await sql`
   INSERT INTO organizations (id, partner_id, name, external_id, status, tier, product_type, billing_period,
-    billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key, period_start, period_end)
+    billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key, period_start, period_end,
+    charge_period_start)
   SELECT gen_random_uuid(), ${bench.partnerId}, 'Client ' || i || ' ' || md5(i::text), 'ext-' || i,
     CASE WHEN i % 10 = 0 THEN 'suspended' ELSE 'active' END, 'paid', 'B2B', 'monthly', 1, now(), 0, '{}',
-    'px_bench_' || i, now() - interval '1 day', now() + interval '20 days'
+    'px_bench_' || i, now() - interval '1 day', now() + interval '20 days', now() - interval '1 day'
   FROM generate_series(1, ${ORGANIZATIONS}) AS i`.execute(db);
 await sql`ANALYZE organizations`.execute(db);
 const seedMs = performance.now() - seedStart;

@@ -26,9 +26,10 @@ const { db, partnerId, timeRequest } = bench;
 // first allowance (not measured).
 await sql`
   INSERT INTO organizations (id, partner_id, name, status, tier, product_type, billing_period,
-    billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key, period_start, period_end)
+    billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key, period_start, period_end,
+    charge_period_start)
   SELECT gen_random_uuid(), ${partnerId}, 'Client ' || i, 'active', 'paid', 'B2B', 'monthly', 1, now(),
-    ${ALLOWANCE}, '{}', 'px_renew_' || i, now() - interval '1 month', now()
+    ${ALLOWANCE}, '{}', 'px_renew_' || i, now() - interval '1 month', now(), now() - interval '1 month'
   FROM generate_series(1, ${ORGANIZATIONS}) AS i`.execute(db);
 await sql`ANALYZE organizations`.execute(db);
 const firstOpen = await timeRequest('/partner/billing');

@@ -75,11 +75,12 @@ describe('Organizations', () => {
     await sql`
       INSERT INTO organizations (id, partner_id, name, external_id, status, tier, product_type,
         billing_period, billing_day_of_month, billing_anchor, credit_allowance, metadata, pixel_key,
-        period_start, period_end)
+        period_start, period_end,
+    charge_period_start)
       SELECT gen_random_uuid(), ${admin.partner.id}, 'Client ' || lpad(i::text, 5, '0'), 'ext-' || i,
         CASE WHEN i % 10 = 0 THEN 'suspended' ELSE 'active' END,
         CASE WHEN i % 2 = 0 THEN 'paid' ELSE 'trial' END, 'B2B', 'monthly', 1, now(), 0, '{}',
-        'px_seed_' || ${admin.partner.id} || i, now() - interval '1 day', now() + interval '20 days'
+        'px_seed_' || ${admin.partner.id} || i, now() - interval '1 day', now() + interval '20 days', now() - interval '1 day'
       FROM generate_series(1, 10000) AS i`.execute(harness.server.db);
     await sql`ANALYZE organizations`.execute(harness.server.db);
 

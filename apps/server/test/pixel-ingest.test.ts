@@ -281,6 +281,32 @@ describe('POST /collect: refusals write no visitor data', () => {
 });
 
 describe('POST /collect: identification and credits', () => {
+  it('does not charge an identity again when the billing cycle changes mid-period', async () => {
+    const s = await site();
+    await send(s, 'before-the-change', ACME_IP);
+    expect(await balance(s)).toMatchObject({ used: 1 });
+    // The period containing now moves from 03-01..04-01 to 02-15..03-15.
+    const changed = await server.request('PUT', `${ORGS}/${s.orgId}/billing`, {
+      apiKey: s.apiKey,
+      body: { billingPeriod: 'monthly', billingDayOfMonth: 15 },
+    });
+    expect(changed.status).toBe(200);
+    await send(s, 'after-the-change', ACME_IP);
+    expect(await balance(s)).toMatchObject({ used: 1 });
+    await send(s, 'another-company', GLOBEX_IP);
+    expect(await balance(s)).toMatchObject({ used: 2 });
+
+    // The first period under the new cycle charges it again.
+    const start = now;
+    now = new Date('2030-03-16T12:00:00.000Z');
+    try {
+      await send(s, 'in-the-new-period', ACME_IP);
+      expect(await balance(s)).toMatchObject({ used: 1 });
+    } finally {
+      now = start;
+    }
+  });
+
   it('charges an identity, not a browser: 200 visitor ids of one company cost one credit a period', async () => {
     const s = await site();
     for (let i = 0; i < 200; i += 1)

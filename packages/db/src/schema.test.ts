@@ -93,9 +93,10 @@ describe('the schema', () => {
         now() + interval '1 month')`.execute(db);
     await sql`
       INSERT INTO organizations (id, partner_id, name, status, tier, product_type, billing_period,
-        billing_day_of_month, billing_anchor, credit_allowance, pixel_key, period_start, period_end)
+        billing_day_of_month, billing_anchor, credit_allowance, pixel_key, period_start, period_end,
+    charge_period_start)
       VALUES (${organization}, ${partner}, 'O', 'active', 'paid', 'B2B', 'monthly', 1, now(), 0,
-        ${`px_${partner}`}, now(), now() + interval '1 month')`.execute(db);
+        ${`px_${partner}`}, now(), now() + interval '1 month', now())`.execute(db);
     await sql`
       INSERT INTO accounts (id, partner_id, organization_id, kind, credit_type, balance)
       VALUES (${account}, ${partner}, ${organization}, 'organization', 'identification', 5)`.execute(

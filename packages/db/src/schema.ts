@@ -90,6 +90,11 @@ export interface OrganizationsTable {
   /** The current period (its credits are on the organization's accounts). */
   period_start: Timestamp;
   period_end: Timestamp;
+  /**
+   * Where the period whose identifications are charged began: the natural key's period. Set by
+   * creation and renewal; a billing-cycle change leaves it, so nobody is charged twice for one.
+   */
+  charge_period_start: Timestamp;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -46,6 +46,7 @@ interface PixelOrganization {
   billing_day_of_month: number;
   billing_anchor: Date;
   period_end: Date;
+  charge_period_start: Date;
 }
 
 function organizationByKey(db: Db, key: string): Promise<PixelOrganization | undefined> {
@@ -61,6 +62,7 @@ function organizationByKey(db: Db, key: string): Promise<PixelOrganization | und
       'billing_day_of_month',
       'billing_anchor',
       'period_end',
+      'charge_period_start',
     ])
     .where('pixel_key', '=', key)
     .executeTakeFirst();
@@ -277,21 +279,25 @@ export async function ingestEvent(
   if (!(await admit())) return { accepted: false, reason: 'rate_limited' };
 
   // Renewed before the event's transaction, never inside it: renewing takes the partner's lock,
-  // which must come before the visitor's and the account's (the lock order).
-  if (org.period_end.getTime() <= now.getTime()) await refreshPeriods(db, org.partner_id, now);
-
-  const period = periodContaining(now, {
-    period: org.billing_period,
-    dayOfMonth: org.billing_day_of_month,
-    anchor: org.billing_anchor,
-  });
+  // which must come before the visitor's and the account's (the lock order). The renewed
+  // period is the one charged; otherwise the one charged since creation or the last renewal,
+  // which a billing-cycle change leaves as it was.
+  const ended = org.period_end.getTime() <= now.getTime();
+  if (ended) await refreshPeriods(db, org.partner_id, now);
+  const chargeStart = ended
+    ? periodContaining(now, {
+        period: org.billing_period,
+        dayOfMonth: org.billing_day_of_month,
+        anchor: org.billing_anchor,
+      }).start
+    : org.charge_period_start;
   const known = await db
     .selectFrom('visitors')
     .select('identified_period_start')
     .where('organization_id', '=', org.id)
     .where('client_id', '=', event.v)
     .executeTakeFirst();
-  const identity = identifiedIn(period.start, known?.identified_period_start)
+  const identity = identifiedIn(chargeStart, known?.identified_period_start)
     ? null
     : await resolveIdentity(resolver, org, event, source);
   const key = identity && identityKey(org.product_type, identity);
@@ -303,8 +309,8 @@ export async function ingestEvent(
     const identified =
       identity !== null &&
       identityId !== null &&
-      !identifiedIn(period.start, visitor.identified_period_start) &&
-      (await identify(trx, org, visitor.id, identity, identityId, period.start, now));
+      !identifiedIn(chargeStart, visitor.identified_period_start) &&
+      (await identify(trx, org, visitor.id, identity, identityId, chargeStart, now));
     if (org.product_type === 'B2C' && event.e === 'identify' && event.m && !identified)
       await trx
         .updateTable('visitors')

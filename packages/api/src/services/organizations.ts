@@ -242,6 +242,7 @@ export async function createOrganization(
         metadata: JSON.stringify(input.metadata ?? {}),
         pixel_key: newPublicKey('px_'),
         period_start: period.start,
+        charge_period_start: period.start,
         period_end: period.end,
         created_at: now,
         updated_at: now,

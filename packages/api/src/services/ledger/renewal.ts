@@ -213,6 +213,7 @@ async function renewOrganizations(
     WHERE a.id = v.id`.execute(trx);
   await sql`
     UPDATE organizations o SET period_start = v.period_start, period_end = v.period_end,
+      charge_period_start = v.period_start,
       updated_at = ${now}
     FROM unnest(${renewals.map((r) => r.org.id)}::uuid[],
       ${renewals.map((r) => r.period.start)}::timestamptz[],
