@@ -352,6 +352,7 @@ describe('POST /collect: identification and credits', () => {
     expect(list.visitorStatistics[0]).toEqual({
       visitorId: expect.any(String),
       email: null,
+      emailSource: null,
       firstName: null,
       lastName: null,
       companyName: 'Acme Corp',
@@ -459,19 +460,47 @@ describe('POST /collect: identification and credits', () => {
     expect(usage.body).toMatchObject({ identifications: 2, overage: 2 });
   });
 
-  it('gives B2C organizations the person, from the dataset or from identify', async () => {
+  it('gives B2C organizations the person the source knows, by address or by an identify hint', async () => {
     const s = await site({ productType: 'B2C' });
     await send(s, 'visitor-jane', INITECH_IP);
     await send(s, 'visitor-anon', UNKNOWN_IP);
     expect((await balance(s)).used).toBe(1);
+    // An email no source knows is self-declared: stored, shown, never charged.
     await send(s, 'visitor-anon', UNKNOWN_IP, { e: 'identify', m: 'sam@shop.example' });
-    expect((await balance(s)).used).toBe(2);
+    expect((await balance(s)).used).toBe(1);
+    // An email the dataset knows names its person: identified, one credit, the person's fields.
+    await send(s, 'visitor-hint', UNKNOWN_IP, { e: 'identify', m: 'JANE@initech.example' });
 
     const list = await visitors(s);
-    const jane = list.visitorStatistics.find((v) => v.email === 'jane@initech.example');
-    expect(jane).toMatchObject({ firstName: 'Jane', lastName: 'Doe', companyName: null });
+    const jane = list.visitorStatistics.filter((v) => v.email === 'jane@initech.example');
+    expect(jane).toHaveLength(2);
+    for (const visitor of jane)
+      expect(visitor).toMatchObject({
+        identified: true,
+        emailSource: 'identity',
+        firstName: 'Jane',
+        lastName: 'Doe',
+        companyName: null,
+      });
+    // The two browsers are one person: one identity, charged once.
+    expect(new Set(jane.map((v) => v.identityId)).size).toBe(1);
+    expect((await balance(s)).used).toBe(1);
     const sam = list.visitorStatistics.find((v) => v.email === 'sam@shop.example');
-    expect(sam).toMatchObject({ identified: true, pageViews: 1 });
+    expect(sam).toMatchObject({ identified: false, emailSource: 'page', identityId: null });
+  });
+
+  it('charges nothing for 50 invented emails on a B2C site', async () => {
+    const s = await site({ productType: 'B2C' });
+    for (let i = 0; i < 50; i += 1)
+      expect(
+        (await send(s, `inventor-${i}`, UNKNOWN_IP, { e: 'identify', m: `nobody-${i}@made.up` }))
+          .status,
+      ).toBe(202);
+    expect(await balance(s)).toMatchObject({ used: 0, available: 10 });
+    const list = await visitors(s, '?limit=100');
+    expect(list.visitorStatistics.every((v) => !v.identified && v.emailSource === 'page')).toBe(
+      true,
+    );
   });
 
   it('never stores an email handed over on a B2B site', async () => {

@@ -270,6 +270,7 @@ describe('GET /partner/organizations/{id}/visitors', () => {
     expect(pages[0][0]).toEqual({
       visitorId: first.id,
       email: first.email,
+      emailSource: null,
       firstName: first.first_name,
       lastName: first.last_name,
       companyName: first.company_name,

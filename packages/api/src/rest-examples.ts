@@ -114,6 +114,7 @@ export const examples = {
         {
           visitorId: '01953f2b-0a91-7e22-9c4d-5b8e3f6a7c21',
           email: 'john@acme.com',
+          emailSource: 'identity',
           firstName: 'John',
           lastName: 'Doe',
           companyName: 'Acme Inc',

@@ -3,6 +3,7 @@ import type {
   AccountKind,
   BillingMode,
   BlockKind,
+  EmailSource,
   EntryType,
   BillingPeriod,
   IcpRules,
@@ -127,6 +128,8 @@ export interface VisitorsTable {
   engaged_seconds: Generated<number>;
   /** Views per path, at most MAX_TRACKED_PAGES paths. */
   pages: ColumnType<Record<string, number>, string | undefined, string>;
+  /** `identity`: resolved by the identity source; `page`: self-declared through `identify`. */
+  email_source: ColumnType<EmailSource | null, EmailSource | null | undefined, EmailSource | null>;
   /** The identity this visitor resolved to: browsers of one company or person share it. */
   identity_id: ColumnType<string | null, string | null | undefined, string | null>;
 }

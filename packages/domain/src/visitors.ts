@@ -25,9 +25,18 @@ export const SESSION_IDLE_MS = 30 * 60 * 1000;
 /** How many of a visitor's most viewed pages a listing shows. */
 export const TOP_PAGES = 5;
 
+export const EMAIL_SOURCES = ['identity', 'page'] as const;
+export type EmailSource = (typeof EMAIL_SOURCES)[number];
+
 export const visitorStatisticSchema = z.object({
   visitorId: idSchema,
   email: text().nullable(),
+  emailSource: z
+    .enum(EMAIL_SOURCES)
+    .nullable()
+    .describe(
+      '`identity`: the identity source resolved the person; `page`: the page handed the email over (`identify`) and no source knew it, so it is self-declared and was not charged for',
+    ),
   firstName: text().nullable(),
   lastName: text().nullable(),
   companyName: text().nullable(),

@@ -111,10 +111,15 @@ async function resolveIdentity(
   event: IngestEvent,
   source: EventSource,
 ): Promise<Identity | null> {
-  if (org.product_type === 'B2C' && event.e === 'identify' && event.m)
-    return { person: { email: event.m } };
-  const identity = await resolver.resolve(source.ip, source.userAgent);
-  if (org.product_type === 'B2B') return identity?.company ? { company: identity.company } : null;
+  // On a B2C site an email the page hands over is a hint for the source, not an identity: only a
+  // person the source knows by it is identified (and charged).
+  const hint = org.product_type === 'B2C' && event.e === 'identify' ? event.m : undefined;
+  const identity = await resolver.resolve(source.ip, source.userAgent, hint ?? null);
+  // B2B: the company, with the employee when the source resolved one (seed 001).
+  if (org.product_type === 'B2B')
+    return identity?.company
+      ? { company: identity.company, ...(identity.person && { person: identity.person }) }
+      : null;
   return identity?.person ? { person: identity.person } : null;
 }
 
@@ -221,6 +226,7 @@ async function identify(
       }),
       ...(person && {
         email: person.email ?? null,
+        email_source: person.email ? ('identity' as const) : null,
         first_name: person.firstName ?? null,
         last_name: person.lastName ?? null,
         title: person.title ?? null,
@@ -311,11 +317,13 @@ export async function ingestEvent(
       identityId !== null &&
       !identifiedIn(chargeStart, visitor.identified_period_start) &&
       (await identify(trx, org, visitor.id, identity, identityId, chargeStart, now));
+    // An email no source knew is kept as self-declared, never over one the source resolved.
     if (org.product_type === 'B2C' && event.e === 'identify' && event.m && !identified)
       await trx
         .updateTable('visitors')
-        .set({ email: event.m })
+        .set({ email: event.m, email_source: 'page' })
         .where('id', '=', visitor.id)
+        .where((eb) => eb.or([eb('email_source', 'is', null), eb('email_source', '=', 'page')]))
         .execute();
     await countEvent(trx, org, now, false);
     return { accepted: true, identified };

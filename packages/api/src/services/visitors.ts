@@ -46,6 +46,7 @@ export async function listVisitors(db: Db | Tx, partnerId: string, input: ListVi
       return {
         visitorId: row.id,
         email: row.email,
+        emailSource: row.email_source,
         firstName: row.first_name,
         lastName: row.last_name,
         companyName: row.company_name,

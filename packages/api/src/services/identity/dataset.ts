@@ -21,6 +21,8 @@ export interface DatasetLoad {
   skipped: number;
   /** Lines loaded into the index. */
   records: number;
+  /** The persons of the dataset by email (lower-cased), for an `identify` hint. */
+  emails: Map<string, Identity>;
 }
 
 export interface DatasetLoadOptions {
@@ -54,6 +56,7 @@ export async function loadDataset(
   const lines = createInterface({ input, crlfDelay: Infinity });
   const builder = createIndexBuilder();
   const errors: DatasetError[] = [];
+  const emails = new Map<string, Identity>();
   let skipped = 0;
   let records = 0;
   let line = 0;
@@ -95,13 +98,14 @@ export async function loadDataset(
       if (company) identity.company = company;
       if (person) identity.person = person;
       builder.add(cidr.range, company || person ? identity : null);
+      if (person?.email) emails.set(person.email.toLowerCase(), identity);
       records += 1;
     }
   } finally {
     lines.close();
     await file.close();
   }
-  return { index: builder.build(), errors, skipped, records };
+  return { index: builder.build(), errors, skipped, records, emails };
 }
 
 export interface DatasetResolverOptions extends DatasetLoadOptions {
@@ -118,9 +122,9 @@ const LOGGED_ERRORS = 10;
 export async function createDatasetResolver(
   path: string,
   options: DatasetResolverOptions = {},
-): Promise<{ resolver: IdentityResolver } & Omit<DatasetLoad, 'index'>> {
+): Promise<{ resolver: IdentityResolver } & Omit<DatasetLoad, 'index' | 'emails'>> {
   const started = performance.now();
-  const { index, ...report } = await loadDataset(path, options);
+  const { index, emails, ...report } = await loadDataset(path, options);
   const log = options.log;
   if (log) {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -134,8 +138,10 @@ export async function createDatasetResolver(
 
   let current: DatasetIndex | null = index;
   const resolver: IdentityResolver = {
-    resolve(ip) {
+    resolve(ip, _userAgent, email) {
       try {
+        if (email)
+          return Promise.resolve(current ? (emails.get(email.toLowerCase()) ?? null) : null);
         return Promise.resolve(current?.lookup(ip) ?? null);
       } catch {
         return Promise.resolve(null); // the contract: never throws

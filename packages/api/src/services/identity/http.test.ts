@@ -87,6 +87,23 @@ describe('createHttpResolver', () => {
     expect(received[0]?.req.headers['content-type']).toBe('application/json');
   });
 
+  it('sends an email hint, reads back the record id, and caches per hint', async () => {
+    behaviour = (body, res) => {
+      const email = (body as { email?: string }).email;
+      if (email !== 'jane@example.com') return status(404)(body, res);
+      json(200, { person: { id: 'p-7', email, firstName: 'Jane' } })(body, res);
+    };
+    const resolver = resolverWith();
+    const jane = { person: { id: 'p-7', email: 'jane@example.com', firstName: 'Jane' } };
+    expect(await resolver.resolve('203.0.113.7', null, 'Jane@Example.com')).toEqual(jane);
+    expect(await resolver.resolve('203.0.113.7', null, 'made-up@example.com')).toBeNull();
+    expect(await resolver.resolve('203.0.113.7', null, 'jane@example.com')).toEqual(jane);
+    expect(received.map((r) => r.body)).toEqual([
+      { ip: '203.0.113.7', userAgent: null, email: 'jane@example.com' },
+      { ip: '203.0.113.7', userAgent: null, email: 'made-up@example.com' },
+    ]);
+  });
+
   it('serves a known address from the cache, in any spelling', async () => {
     const resolver = resolverWith();
     expect(await resolver.resolve('203.0.113.7', null)).toEqual(analytics);

@@ -5,7 +5,10 @@ import { formatIp, parseIp } from './cidr.ts';
 import { freezeIdentity, type IdentityLog, type IdentityResolver } from './resolver.ts';
 
 export interface HttpResolverOptions {
-  /** Receives `POST {ip, userAgent}`; answers 200 `{company?, person?}`, or 404/204 for nobody. */
+  /**
+   * Receives `POST {ip, userAgent}`, with `email` when the page gave one (`identify`); answers
+   * 200 `{company?, person?}`, or 404/204 for nobody.
+   */
   url: string;
   /** Per call, body included. Default 300 ms: identification sits on the pixel's ingest path. */
   timeoutMs?: number;
@@ -29,8 +32,9 @@ type Outcome = { answered: true; identity: Identity | null } | { answered: false
  * An IdentityResolver calling an identity service over HTTP.
  *
  * - Answers (an identity, or 404/204 for nobody) are cached per address, so a visitor's every
- *   page view does not become a call. The cache is keyed by the address alone: the user agent is
- *   sent as a hint, but who is behind an address does not change from one browser to the next.
+ *   page view does not become a call. The cache is keyed by the address and the email hint, if
+ *   any: the user agent is sent as a hint, but who is behind an address does not change from one
+ *   browser to the next.
  * - Concurrent lookups of one address share one request.
  * - Anything else (a network error, the timeout, a status other than 200/204/404, a 200 whose
  *   body is not an identity) is a failure: null, not cached, and counted by a circuit breaker
@@ -67,13 +71,17 @@ export function createHttpResolver(options: HttpResolverOptions): IdentityResolv
     },
   });
 
-  async function call(ip: string, userAgent: string | null): Promise<Outcome> {
+  async function call(
+    ip: string,
+    userAgent: string | null,
+    email: string | null,
+  ): Promise<Outcome> {
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), closing.signal]);
     const request = async (): Promise<Outcome> => {
       const response = await doFetch(options.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ ip, userAgent }),
+        body: JSON.stringify({ ip, userAgent, ...(email && { email }) }),
         signal,
       });
       if (response.status === 404 || response.status === 204) {
@@ -101,8 +109,12 @@ export function createHttpResolver(options: HttpResolverOptions): IdentityResolv
     }
   }
 
-  async function lookup(key: string, userAgent: string | null, permit: Permit) {
-    const outcome = await call(key, userAgent);
+  async function lookup(
+    key: string,
+    ask: { ip: string; userAgent: string | null; email: string | null },
+    permit: Permit,
+  ) {
+    const outcome = await call(ask.ip, ask.userAgent, ask.email);
     if (closing.signal.aborted) return null;
     if (outcome.answered) {
       breaker.succeeded(permit);
@@ -115,19 +127,23 @@ export function createHttpResolver(options: HttpResolverOptions): IdentityResolv
   }
 
   return {
-    async resolve(ip, userAgent) {
+    async resolve(ip, userAgent, email) {
       try {
         if (closing.signal.aborted) return null;
         const address = parseIp(ip);
         if (!address) return null; // nothing worth asking about
-        const key = formatIp(address); // one spelling per address: ::ffff:1.2.3.4 is 1.2.3.4
+        // One spelling per address (::ffff:1.2.3.4 is 1.2.3.4), and per email hint: the answer
+        // is cached for what was asked.
+        const ipKey = formatIp(address);
+        const hint = email ? email.toLowerCase() : null;
+        const key = hint ? `${ipKey} ${hint}` : ipKey;
         const cached = cache?.get(key);
         if (cached) return cached.identity;
         const pending = inFlight.get(key);
         if (pending) return await pending;
         const permit = breaker.allow();
         if (!permit) return null;
-        const promise = lookup(key, userAgent, permit).finally(() => {
+        const promise = lookup(key, { ip: ipKey, userAgent, email: hint }, permit).finally(() => {
           if (inFlight.get(key) === promise) inFlight.delete(key);
         });
         inFlight.set(key, promise);

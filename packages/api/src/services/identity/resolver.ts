@@ -8,7 +8,11 @@ import type { Identity } from '@allot/domain';
  * - it answers in bounded time (an adapter that calls out enforces its own timeout).
  */
 export interface IdentityResolver {
-  resolve(ip: string, userAgent: string | null): Promise<Identity | null>;
+  /**
+   * `email`: a hint the page gave (`identify`). With it, the source answers the person that
+   * email names if it knows one, else nobody: a made-up email resolves no one.
+   */
+  resolve(ip: string, userAgent: string | null, email?: string | null): Promise<Identity | null>;
   /** Releases what the adapter holds (requests in flight, caches). Resolving after it is null. */
   close(): Promise<void> | void;
 }
