@@ -17,10 +17,9 @@ import { emitEvent } from './events.ts';
 import { grantStatusSql, setRemaining, toGrant } from './ledger/blocks.ts';
 import { credit, release } from './ledger/credit.ts';
 import { refuseOverCap } from './ledger/holdings.ts';
-import { lockBlock, lockBooks, lockOrganization, type Books } from './ledger/locks.ts';
-import { openBooks } from './ledger/open-books.ts';
+import { lockBlock, lockBooks, type Books } from './ledger/locks.ts';
+import { openBooks, openOrganization } from './ledger/open-books.ts';
 import { postTransfers } from './ledger/post.ts';
-import { renewAndLockPartner } from './ledger/renewal.ts';
 import { requireOrganization } from './organization-access.ts';
 import { renewsFirst } from './renew-on-read.ts';
 
@@ -101,8 +100,7 @@ async function lockGrant(
   partnerId: string,
   now: Date,
 ) {
-  const partner = await renewAndLockPartner(trx, partnerId, now);
-  const organization = await lockOrganization(partner, input.organizationId);
+  const organization = await openOrganization(trx, partnerId, input.organizationId, now);
   const creditType = await grantCreditType(trx, input.organizationId, input.grantId);
   const books = await lockBooks(organization, creditType);
   const block = await lockBlock(books, input.grantId);

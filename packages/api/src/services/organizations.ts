@@ -22,13 +22,8 @@ import { openAccounts } from './ledger/accounts.ts';
 import { allocate, releaseAllocation } from './ledger/allocate.ts';
 import { spendableRemaining } from './ledger/blocks.ts';
 import { holdingsOf } from './ledger/holdings.ts';
-import {
-  lockAccounts,
-  lockBooks,
-  lockOrganization,
-  type OrganizationLock,
-} from './ledger/locks.ts';
-import { openBooks } from './ledger/open-books.ts';
+import { lockAccounts, lockBooks, lockOrganization } from './ledger/locks.ts';
+import { openBooks, openOrganization } from './ledger/open-books.ts';
 import { lockOrganizationSettings } from './organization-access.ts';
 import { cycleOf, renewAndLockPartner } from './ledger/renewal.ts';
 import { renewsFirst } from './renew-on-read.ts';
@@ -277,7 +272,7 @@ export async function updateOrganization(
   input: UpdateOrganizationInput,
   now: Date,
 ) {
-  const lock = await lockOrganizationOf(trx, partnerId, input.organizationId, now);
+  const lock = await openOrganization(trx, partnerId, input.organizationId, now);
   const row = lock.organization;
   const changes: OrganizationUpdate = {};
   if (input.name !== undefined) changes.name = input.name;
@@ -346,7 +341,7 @@ export async function setOrganizationTier(
   tier: Tier,
   now: Date,
 ) {
-  const { organization: row } = await lockOrganizationOf(trx, partnerId, organizationId, now);
+  const { organization: row } = await openOrganization(trx, partnerId, organizationId, now);
   orRefuse(checkTierChange(tier, row.credit_allowance));
   const account = await trx
     .selectFrom('accounts')
@@ -371,7 +366,7 @@ export async function setOrganizationBilling(
   input: SetOrganizationBillingInput,
   now: Date,
 ) {
-  const lock = await lockOrganizationOf(trx, partnerId, input.organizationId, now);
+  const lock = await openOrganization(trx, partnerId, input.organizationId, now);
   const row = lock.organization;
   const next = {
     billing_period: input.billingPeriod ?? row.billing_period,
@@ -394,14 +389,4 @@ export async function setOrganizationBilling(
     )
     .execute();
   return readOrganization(trx, partnerId, row.id, now);
-}
-
-/** The partner locked (its ended periods renewed), then the organization: a change of its terms. */
-async function lockOrganizationOf(
-  trx: Tx,
-  partnerId: string,
-  organizationId: string,
-  now: Date,
-): Promise<OrganizationLock> {
-  return lockOrganization(await renewAndLockPartner(trx, partnerId, now), organizationId);
 }
