@@ -39,20 +39,24 @@ export type Identity = z.infer<typeof identitySchema>;
 export type IdentityRecord = z.infer<typeof identityRecordSchema>;
 
 /**
- * The unit of charge: the key of the identity the source resolved, so that every browser,
- * cookie, device or address resolving to it is one identity. A person by the source's record id,
- * else the email (lower-cased); a company by its record id, else its domain, else its name (both
- * lower-cased, trimmed). B2C organizations are charged for persons only; B2B for the person when
- * the source resolved one (an employee of the company), else for the company. Null: nobody known.
+ * What an organization is given of what the source resolved: for B2C the person; for B2B the
+ * company, with the employee when the source resolved one (seed 001). Null: nobody it can use.
  */
-export function identityKey(productType: ProductType, identity: Identity): string | null {
-  const { person, company } = identity;
-  const personKey = person?.id
-    ? `person:id:${person.id}`
-    : person?.email
-      ? `person:email:${person.email.trim().toLowerCase()}`
-      : null;
-  if (productType === 'B2C' || personKey) return personKey;
+export function identityFor(productType: ProductType, resolved: Identity | null): Identity | null {
+  if (productType === 'B2C') return resolved?.person ? { person: resolved.person } : null;
+  if (!resolved?.company) return null;
+  return { company: resolved.company, ...(resolved.person && { person: resolved.person }) };
+}
+
+/**
+ * The unit of charge: the key of an identity (as `identityFor` gives it), so that every
+ * browser, cookie, device or address resolving to it is one identity. The person when there is
+ * one (its record id, else the lower-cased email), else the company (its record id, else its
+ * domain, else its name, lower-cased and trimmed). Null: nothing to key by.
+ */
+export function identityKey({ person, company }: Identity): string | null {
+  if (person?.id) return `person:id:${person.id}`;
+  if (person?.email) return `person:email:${person.email.trim().toLowerCase()}`;
   if (!company) return null;
   if (company.id) return `company:id:${company.id}`;
   if (company.domain) return `company:domain:${company.domain.trim().toLowerCase()}`;

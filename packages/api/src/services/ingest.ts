@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db, type Tx } from '@allot/db';
 import {
+  identityFor,
   identityKey,
   defined,
   matchingProfiles,
@@ -102,25 +103,6 @@ async function countEvent(db: Db | Tx, org: PixelOrganization, now: Date, refuse
 
 function pathOf(url: string): string {
   return new URL(url).pathname.slice(0, MAX_PATH_LENGTH);
-}
-
-/** What identifies a visitor for this organization: the company (B2B) or the person (B2C). */
-async function resolveIdentity(
-  resolver: IdentityResolver,
-  org: PixelOrganization,
-  event: IngestEvent,
-  source: EventSource,
-): Promise<Identity | null> {
-  // On a B2C site an email the page hands over is a hint for the source, not an identity: only a
-  // person the source knows by it is identified (and charged).
-  const hint = org.product_type === 'B2C' && event.e === 'identify' ? event.m : undefined;
-  const identity = await resolver.resolve(source.ip, source.userAgent, hint ?? null);
-  // B2B: the company, with the employee when the source resolved one (seed 001).
-  if (org.product_type === 'B2B')
-    return identity?.company
-      ? { company: identity.company, ...(identity.person && { person: identity.person }) }
-      : null;
-  return identity?.person ? { person: identity.person } : null;
 }
 
 /** Records the visit: a new visitor or one more event on a known one. Returns the row, locked. */
@@ -303,10 +285,13 @@ export async function ingestEvent(
     .where('organization_id', '=', org.id)
     .where('client_id', '=', event.v)
     .executeTakeFirst();
+  // On a B2C site an email the page hands over is a hint for the source, not an identity: only
+  // a person the source knows by it is identified (and charged).
+  const hint = org.product_type === 'B2C' && event.e === 'identify' ? (event.m ?? null) : null;
   const identity = identifiedIn(chargeStart, known?.identified_period_start)
     ? null
-    : await resolveIdentity(resolver, org, event, source);
-  const key = identity && identityKey(org.product_type, identity);
+    : identityFor(org.product_type, await resolver.resolve(source.ip, source.userAgent, hint));
+  const key = identity && identityKey(identity);
   const identityId = key ? await identityOf(db, org, key, now) : null;
 
   return await inTransaction(db, async (trx) => {
@@ -318,10 +303,10 @@ export async function ingestEvent(
       !identifiedIn(chargeStart, visitor.identified_period_start) &&
       (await identify(trx, org, visitor.id, identity, identityId, chargeStart, now));
     // An email no source knew is kept as self-declared, never over one the source resolved.
-    if (org.product_type === 'B2C' && event.e === 'identify' && event.m && !identified)
+    if (hint !== null && !identified)
       await trx
         .updateTable('visitors')
-        .set({ email: event.m, email_source: 'page' })
+        .set({ email: hint, email_source: 'page' })
         .where('id', '=', visitor.id)
         .where((eb) => eb.or([eb('email_source', 'is', null), eb('email_source', '=', 'page')]))
         .execute();
