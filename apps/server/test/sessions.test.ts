@@ -72,7 +72,9 @@ describe('the operator creates a partner with its first admin', () => {
   });
 });
 
-describe('signing in', () => {
+// Several cases start a server of their own and run argon2 checks in a row: on two shared
+// cores, beside the rest of the suite, that has taken longer than the default 30 s.
+describe('signing in', { timeout: 90_000 }, () => {
   it('sets an HttpOnly SameSite=Lax cookie (Secure on an https deployment) holding a token stored only hashed', async () => {
     const admin = await partnerWithAdmin(server);
     const login = await trpc(server, 'mutation', 'auth.login', {
@@ -158,9 +160,7 @@ describe('signing in', () => {
     clock = new Date(clock.getTime() + 16 * 60_000);
     expect((await attempt(admin.email, admin.password)).status).toBe(200);
     await throttled.close();
-    // A server of its own and eight argon2 checks in a row: on two shared cores, beside the
-    // rest of the suite, that has taken longer than the default 30 s.
-  }, 90_000);
+  });
 
   it('checks at most the limit of passwords for concurrent wrong attempts on one email', async () => {
     const throttled = await startTestServer({ loginThrottle: { perEmail: 5, perIp: 1000 } });
