@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { VISITOR_USER_AGENT } from './user-agents.ts';
+
+export { BOT_USER_AGENTS, VISITOR_USER_AGENT } from './user-agents.ts';
 
 /** The Chromium that browser tests drive: `CHROMIUM_PATH`, else Debian's package. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,6 +35,18 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
     ],
     timeout: 30_000,
   });
+}
+
+/**
+ * A Chromium that looks like a visitor's browser, not a test runner's: `navigator.webdriver`
+ * false and a desktop Chrome user agent (headless Chromium's own names it headless, which the
+ * server counts as a bot).
+ */
+export function launchVisitorChromium(): Promise<Browser> {
+  return launchChromium([
+    '--disable-blink-features=AutomationControlled',
+    `--user-agent=${VISITOR_USER_AGENT}`,
+  ]);
 }
 
 export type { Browser, BrowserContext, Page } from 'playwright-core';

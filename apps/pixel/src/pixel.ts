@@ -9,9 +9,9 @@
  *
  * Attributes of the tag:
  *   data-key    the organization's pixel key (else the `key` query parameter of src)
- *   data-bots   also track browsers driven by automation (`navigator.webdriver` true), which are
- *               ignored by default: crawlers and test runners are not visitors, and an identified
- *               visitor costs the client a credit
+ *   data-bots   track browsers driven by automation (`navigator.webdriver` true) as visitors;
+ *               by default their events say so (`b`), and the server counts them as bots, never
+ *               identified or charged: crawlers and test runners are not visitors
  *
  * The site may call `allot('identify', {email})` at any time, even before the script has loaded,
  * given this stub ahead of the tag (queued calls are replayed once the script runs):
@@ -45,7 +45,10 @@ try {
   // The contract: events go to the origin the script itself was served from.
   const endpoint = new URL('/collect', tag.src);
 
-  if (key && (!n.webdriver || 'bots' in data)) {
+  // Set when the browser says it is automated: the server counts its events as a bot's.
+  const b = n.webdriver && !('bots' in data) ? 1 : undefined;
+
+  if (key) {
     // 5 random uint32s joined by '-': 9 to 54 characters of [0-9-], always inside the server's
     // ^[A-Za-z0-9_-]{8,64}$, 160 random bits. (crypto.randomUUID would be shorter but exists only
     // on https pages.)
@@ -74,7 +77,7 @@ try {
 
       const send = (e: IngestEvent['e'], extra: Pick<IngestEvent, 'r' | 's' | 'm'>) => {
         try {
-          const body = JSON.stringify({ k: key, v: visitor, e, u: url, ...extra });
+          const body = JSON.stringify({ k: key, v: visitor, e, u: url, b, ...extra });
           // sendBeacon outlives the page and sends text/plain: no CORS preflight. It is missing
           // in some webviews, throws when an extension stubs it badly, and answers false when the
           // browser declines to queue it: then fetch, keepalive to outlive the page too (a string

@@ -507,21 +507,17 @@ describe('the pixel in Chromium', () => {
       await automated?.close();
     });
 
-    it('ignores navigator.webdriver browsers unless the tag has data-bots', async () => {
+    it("flags the events of navigator.webdriver browsers as a bot's unless the tag has data-bots", async () => {
       const { page } = await newPage({ in: automated });
       await visit(page, '/p?key=bot');
-      expect(
-        await page.evaluate(() => [
-          navigator.webdriver,
-          typeof (window as { allot?: unknown }).allot,
-        ]),
-      ).toEqual([true, 'undefined']);
-      await settled(page, 'bot');
-      expect(hits.filter((h) => h.event.k === 'bot')).toEqual([]);
+      expect(await page.evaluate(() => navigator.webdriver)).toBe(true);
+      expect(await eventsOf('bot', 1)).toMatchObject([{ e: 'pageview', b: 1 }]);
 
       const tagged = await newPage({ in: automated });
       await visit(tagged.page, '/p?key=botok&bots');
-      expect(await eventsOf('botok', 1)).toMatchObject([{ e: 'pageview' }]);
+      const [event] = await eventsOf('botok', 1);
+      expect(event).toMatchObject({ e: 'pageview' });
+      expect(event).not.toHaveProperty('b');
     });
   });
 });

@@ -5,14 +5,16 @@ import { defined } from '@allot/domain';
  * Events per second at 8 concurrent clients, each event a real HTTP request through the whole
  * path (key and origin checks, the visitor upsert, the daily counter):
  * - `repeat visitor`: page views of visitors already identified this period (no credit);
- * - `new visitor`: every event a new visitor that the dataset resolves, so each one is identified
- *   and charged one credit through the ledger;
+ * - `new visitor`: every event a new visitor of a company of its own (its address, given in
+ *   X-Forwarded-For, is on a network the dataset names), so each one is identified and charged
+ *   one credit through the ledger;
  * - baseline, `GET /health`: an HTTP round trip with one `SELECT 1`, the floor of any request.
  *
  * Cases run for a bounded time in several rounds, interleaved, so a noisy neighbour hurts each
  * alike; the table shows medians.
  */
 import { createDatasetResolver } from '@allot/api';
+import { VISITOR_USER_AGENT } from '@allot/browser-testing/user-agents';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +27,20 @@ const SITE = 'https://shop.example';
 
 const dir = await mkdtemp(join(tmpdir(), 'allot-pixel-bench-'));
 const dataset = join(dir, 'identities.jsonl');
+/** 65,536 companies, one per /24 of 10.0.0.0/8: a new visitor's company is new too. */
+const NETWORKS = 65_536;
+const networkOf = (i: number) => `10.${(i >> 8) & 255}.${i & 255}`;
 await writeFile(
   dataset,
-  `${JSON.stringify({ cidr: '127.0.0.0/8', company: { name: 'Loopback Ltd' } })}\n`,
+  [
+    JSON.stringify({ cidr: '127.0.0.0/8', company: { name: 'Loopback Ltd' } }),
+    ...Array.from({ length: NETWORKS }, (_, i) =>
+      JSON.stringify({ cidr: `${networkOf(i)}.0/24`, company: { name: `Company ${i}` } }),
+    ),
+  ].join('\n'),
 );
 const identity = (await createDatasetResolver(dataset)).resolver;
-const bench = await startBench(0, { billingMode: 'external', identity });
+const bench = await startBench(0, { billingMode: 'external', identity, trustProxy: true });
 
 interface Answer {
   organization?: { id: string };
@@ -68,10 +78,16 @@ const pixelKey = defined(
 let sequence = 0;
 const REPEAT_VISITORS = 1_000;
 
-async function collect(visitor: string) {
+/** One page view from a visitor's browser; `address` is the visitor's (the loopback unless told). */
+async function collect(visitor: string, address = '127.0.0.1') {
   const response = await fetch(`${bench.origin}/collect`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain;charset=UTF-8', origin: SITE },
+    headers: {
+      'content-type': 'text/plain;charset=UTF-8',
+      'user-agent': VISITOR_USER_AGENT,
+      'x-forwarded-for': address,
+      origin: SITE,
+    },
     body: JSON.stringify({ k: pixelKey, v: visitor, e: 'pageview', u: `${SITE}/pricing` }),
   });
   await response.arrayBuffer();
@@ -84,7 +100,10 @@ const cases: Record<string, () => Promise<void>> = {
     await response.arrayBuffer();
   },
   'collect, repeat visitor': () => collect(`repeat-visitor-${(sequence += 1) % REPEAT_VISITORS}`),
-  'collect, new visitor': () => collect(`new-visitor-${(sequence += 1)}`),
+  'collect, new visitor': () => {
+    sequence += 1;
+    return collect(`new-visitor-${sequence}`, `${networkOf(sequence % NETWORKS)}.1`);
+  },
 };
 
 // The repeat visitors are identified once, before measuring.

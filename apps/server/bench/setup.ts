@@ -15,6 +15,8 @@ export interface BenchOptions {
   clock?: Clock;
   /** Who the pixel's visitors are; nobody unless told. */
   identity?: IdentityResolver;
+  /** Take the client address from X-Forwarded-For, as behind a proxy on the loopback. */
+  trustProxy?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
     pixelRateLimitPerKey: 100_000_000,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.trustProxy ? { trustProxy: ['127.0.0.1'] } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

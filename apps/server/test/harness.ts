@@ -5,10 +5,13 @@ import type { IdentityResolver, LoginThrottleOptions } from '@allot/api';
 import { ensureAdminBuild } from '@allot/admin/build';
 import type { FastifyServerOptions } from 'fastify';
 import { createServer } from 'node:net';
+import { VISITOR_USER_AGENT } from '@allot/browser-testing/user-agents';
 import { buildServer } from '../src/app.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+
+export { VISITOR_USER_AGENT };
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
 
@@ -217,11 +220,15 @@ export async function startTestServer(options: TestServerOptions = {}) {
     return response.body as { partner: { id: string }; apiKey: string };
   }
 
-  /** Posts one pixel event as the script does: JSON in a text/plain body. */
+  /** Posts one pixel event as the script does, from a visitor's browser: JSON in a text/plain body. */
   async function collect(event: unknown, headers: Record<string, string> = {}) {
     const response = await fetch(`${url}/collect`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+      headers: {
+        'content-type': 'text/plain;charset=UTF-8',
+        'user-agent': VISITOR_USER_AGENT,
+        ...headers,
+      },
       body: typeof event === 'string' ? event : JSON.stringify(event),
     });
     const text = await response.text();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/app.ts';
-import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
+import { OPERATOR_TOKEN, startTestServer, VISITOR_USER_AGENT, type TestServer } from './harness.ts';
 import { until } from './until.ts';
 
 const SITE = 'https://shop.example';
@@ -194,7 +194,7 @@ describe('a billing period boundary under concurrent writes', () => {
 async function send(url: string, method: string, headers: Record<string, string>, body: unknown) {
   const response = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'user-agent': VISITOR_USER_AGENT, ...headers },
     body: JSON.stringify(body),
   });
   await response.arrayBuffer();

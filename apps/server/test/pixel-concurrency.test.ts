@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness.ts';
+import { startTestServer, VISITOR_USER_AGENT, type TestServer } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './processes.ts';
 import { expectBooksBalance } from './books.ts';
 
@@ -50,8 +50,9 @@ afterAll(async () => {
 });
 
 /** The address of visitor `i`'s company. */
+/** Each company on a network of its own, as companies are (the anomaly guard counts per /24). */
 function addressOf(i: number) {
-  return `10.1.${Math.floor(i / 256)}.${i % 256}`;
+  return `10.${1 + Math.floor(i / 256)}.${i % 256}.1`;
 }
 
 async function siteWithCredits(credits: number) {
@@ -88,6 +89,7 @@ async function burst(pixelKey: string, prefix: string, oneCompany = false) {
           method: 'POST',
           headers: {
             'content-type': 'text/plain;charset=UTF-8',
+            'user-agent': VISITOR_USER_AGENT,
             origin: SITE,
             'x-forwarded-for': oneCompany ? '127.0.0.9' : addressOf(i % VISITORS),
           },
