@@ -27,6 +27,10 @@ export function taskList(db: Db, clock: Clock): TaskList {
     forget_idempotency_keys: async () => {
       await services.forgetIdempotencyKeys(db, clock());
     },
+    /** Forgets the charge guards' counters of windows that have ended. */
+    forget_charge_windows: async () => {
+      await services.forgetChargeWindows(db, clock());
+    },
     /** Applies the auto top-ups whose thresholds were crossed (each exactly once). */
     apply_auto_top_ups: async () => {
       await services.applyAutoTopUps(db, clock);
@@ -48,6 +52,7 @@ export const CRONTAB = [
   '*/5 * * * * expire_credits ?max=1',
   '17 * * * * forget_idempotency_keys ?max=1',
   '47 * * * * forget_sessions ?max=1',
+  '7 * * * * forget_charge_windows ?max=1',
   // A backstop: a crossing also wakes apply_auto_top_ups at once (see startWorker).
   '* * * * * apply_auto_top_ups ?max=1',
   '* * * * * record_usage ?max=1',

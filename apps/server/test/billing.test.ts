@@ -281,6 +281,7 @@ describe('GET /partner/usage', () => {
       totalEvents: 3,
       totalOverage: 0,
       pixelEvents: 0,
+      bots: 0,
     });
   });
 
@@ -303,6 +304,7 @@ describe('GET /partner/usage', () => {
       totalEvents: 4,
       totalOverage: 0,
       pixelEvents: 0,
+      bots: 0,
     });
     expect(
       await get(apiKey, '/partner/usage?startDate=2030-02-10&endDate=2030-02-10'),
@@ -318,6 +320,7 @@ describe('GET /partner/usage', () => {
       totalEvents: 6,
       totalOverage: 0,
       pixelEvents: 0,
+      bots: 0,
     });
     // Another partner's key sees none of it.
     const other = await server.createPartner();
@@ -408,6 +411,7 @@ describe('GET /partner/analytics', () => {
       activeOrganizations: 0,
       totalIdentifications: 0,
       pixelEvents: 0,
+      bots: 0,
       creditsRemaining: 0,
       creditsUsed: 0,
     });
@@ -418,6 +422,7 @@ describe('GET /partner/analytics', () => {
       activeOrganizations: 2,
       totalIdentifications: 4,
       pixelEvents: 0,
+      bots: 0,
       // (300 - 120) + (200 - 200) + 50 + 0
       creditsRemaining: 230,
       creditsUsed: 320,
@@ -497,6 +502,7 @@ describe('overage (usage_based)', () => {
       totalEvents: 4,
       totalOverage: 35,
       pixelEvents: 0,
+      bots: 0,
     });
     expect((await get(apiKey, `${ORGS}/${over.id}`)).organization).toMatchObject({
       credits: 100,

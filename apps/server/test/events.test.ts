@@ -3,11 +3,16 @@ import { defined, EVENT_TYPES, eventDataSchemas, type EventType } from '@allot/d
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { ORGS } from './paths.ts';
+import { companyPerAddress, tripChargeGuards } from './guard-events.ts';
 
 let server: TestServer;
 let now = new Date('2030-03-10T12:00:00.000Z');
 beforeAll(async () => {
-  server = await startTestServer({ now: () => now });
+  server = await startTestServer({
+    now: () => now,
+    identity: companyPerAddress,
+    trustProxy: ['127.0.0.1'],
+  });
 });
 afterAll(() => server.close());
 
@@ -408,6 +413,33 @@ describe('usage.recorded', () => {
       '2030-03-10T11:59:00.000Z',
     ]);
     expect(batches[0]?.id).toBe(firstId);
+  });
+});
+
+describe('charge guards', () => {
+  it('write pixel.anomaly and credit_usage.cap_reached once per window', async () => {
+    const { apiKey, partnerId, orgId: id } = await partnerWithOrg();
+    await tripChargeGuards(server, apiKey, id);
+    await tripChargeGuards(server, apiKey, id);
+    expect((await eventsOf(partnerId, 'pixel.anomaly')).map((e) => e.data)).toEqual([
+      {
+        organizationId: id,
+        network: '203.0.113.0/24',
+        threshold: 1,
+        identifications: 2,
+        hourStart: '2030-03-10T12:00:00.000Z',
+        hourEnd: '2030-03-10T13:00:00.000Z',
+      },
+    ]);
+    expect((await eventsOf(partnerId, 'credit_usage.cap_reached')).map((e) => e.data)).toEqual([
+      {
+        organizationId: id,
+        scope: 'day',
+        cap: 1,
+        windowStart: '2030-03-10T00:00:00.000Z',
+        windowEnd: '2030-03-11T00:00:00.000Z',
+      },
+    ]);
   });
 });
 

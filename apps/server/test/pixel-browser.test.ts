@@ -3,7 +3,7 @@
 // serves the script, takes its events, identifies the visitor from a real dataset file and
 // charges the ledger.
 import { createDatasetResolver, type IdentityResolver } from '@allot/api';
-import { launchChromium, type Browser } from '@allot/browser-testing';
+import { launchVisitorChromium, type Browser, type Page } from '@allot/browser-testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,8 @@ let dir: string;
 let identity: IdentityResolver;
 let server: TestServer;
 let browser: Browser;
+/** The server's clock: the real one unless a test sets it. */
+let clock: Date | null = null;
 const sites: Server[] = [];
 /** The script tag each page embeds, by the page's path prefix (`/org-<n>/`). */
 const tags = new Map<string, string>();
@@ -49,9 +51,10 @@ beforeAll(async () => {
       .join('\n'),
   );
   identity = (await createDatasetResolver(dataset)).resolver;
-  server = await startTestServer({ identity, selfPublicUrl: true });
-  // A visitor's browser: navigator.webdriver false, so the pixel runs with the tag unchanged.
-  browser = await launchChromium(['--disable-blink-features=AutomationControlled']);
+  server = await startTestServer({ identity, selfPublicUrl: true, now: () => clock ?? new Date() });
+  // A visitor's browser: navigator.webdriver false and a desktop user agent, so its events are a
+  // visitor's, not a bot's.
+  browser = await launchVisitorChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -205,5 +208,70 @@ describe('the pixel in Chromium against the real server', () => {
     expect(await refusedEvents(org.id)).toBe(0);
     expect((await visitorsOf(org.apiKey, org.id)).visitorsCount).toBe(0);
     await context.close();
+  });
+
+  it('charges one credit a period however the browser forgets the visitor: cleared storage, 8 days on', async () => {
+    // The 5th of a monthly period that starts on the 1st: 8 days on is the same period.
+    clock = new Date('2031-01-05T12:00:00.000Z');
+    try {
+      const site = await startSite();
+      const org = await installedOrganization([site]);
+      const used = async () =>
+        (await server.request('GET', `${ORGS}/${org.id}/credits`, { apiKey: org.apiKey })).body
+          .balances[0].used as number;
+      /** One visit in `context`; resolves once the server has recorded the `count`th visitor. */
+      const visit = async (page: Page, count: number) => {
+        await page.goto(`${site}/${org.prefix}/home`);
+        await page.goto('about:blank');
+        return await eventually(
+          () => visitorsOf(org.apiKey, org.id),
+          (body) => body.visitorsCount === count,
+        );
+      };
+
+      const first = await browser.newContext();
+      const page = await first.newPage();
+      await visit(page, 1);
+      expect(await used()).toBe(1);
+
+      // Storage cleared: the pixel makes a new visitor id, and the server a new visitor.
+      await page.goto(`${site}/${org.prefix}/home`);
+      await page.evaluate('localStorage.clear()');
+      await first.clearCookies();
+      const cleared = await visit(page, 2);
+      const ids = cleared.visitorStatistics.map((v: { identityId: string }) => v.identityId);
+      expect(cleared.visitorStatistics.every((v: { identified: boolean }) => v.identified)).toBe(
+        true,
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(await used()).toBe(1);
+      await first.close();
+
+      // 8 days on, where Safari has dropped the script's storage: a fresh profile, same period.
+      clock = new Date('2031-01-13T12:00:00.000Z');
+      const later = await browser.newContext();
+      await visit(await later.newPage(), 3);
+      expect(await used()).toBe(1);
+      await later.close();
+
+      // The next period charges the company once again.
+      clock = new Date('2031-02-03T12:00:00.000Z');
+      const next = await browser.newContext();
+      await visit(await next.newPage(), 4);
+      expect(await used()).toBe(1);
+      const entries = await server.db
+        .selectFrom('identifications')
+        .select('period_start')
+        .where('organization_id', '=', org.id)
+        .orderBy('period_start')
+        .execute();
+      expect(entries.map((e) => e.period_start.toISOString())).toEqual([
+        '2031-01-01T00:00:00.000Z',
+        '2031-02-01T00:00:00.000Z',
+      ]);
+      await next.close();
+    } finally {
+      clock = null;
+    }
   });
 });

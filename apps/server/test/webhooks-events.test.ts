@@ -10,13 +10,19 @@ import { startWorker, type Worker } from '../src/worker.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { startReceiver, waitFor, type Receiver } from './webhook-receiver.ts';
 import { ORGS } from './paths.ts';
+import { companyPerAddress, tripChargeGuards } from './guard-events.ts';
 
 let now = new Date('2030-03-10T12:00:00.000Z');
 let server: TestServer;
 let worker: Worker;
 let receiver: Receiver;
 beforeAll(async () => {
-  server = await startTestServer({ allowHttpWebhooks: true, now: () => now });
+  server = await startTestServer({
+    allowHttpWebhooks: true,
+    now: () => now,
+    identity: companyPerAddress,
+    trustProxy: ['127.0.0.1'],
+  });
   worker = await startWorker({
     db: server.db,
     databaseUrl: server.databaseUrl,
@@ -100,6 +106,8 @@ describe('every event type reaches a webhook endpoint', () => {
       })
       .execute();
     await services.recordUsage(server.db, now);
+    // pixel.anomaly and credit_usage.cap_reached, through the pixel.
+    await tripChargeGuards(server, apiKey, created.organization.id);
     // billing_period.renewed and credits.expired: the next period.
     now = new Date('2030-04-01T00:00:01.000Z');
     await call('GET', org);

@@ -24,6 +24,8 @@ function organization(fields: Record<string, unknown> = {}) {
     billingDayOfMonth: 1,
     currentPeriod: { start: '2025-02-01T00:00:00Z', end: '2025-03-01T00:00:00Z' },
     productType: 'B2B',
+    identificationCap: { perPeriod: null, perDay: null },
+    anomalyThreshold: 50,
     metadata: {},
     partnerMetadata: { externalId: 'acme-123' },
     createdAt: '2025-01-15T10:00:00Z',
@@ -83,11 +85,17 @@ export const examples = {
     response: { organization: organization() },
   },
   'organizations.setBilling': {
-    request: { billingPeriod: 'monthly', billingDayOfMonth: 15, creditAllowance: 2000 },
+    request: {
+      billingPeriod: 'monthly',
+      billingDayOfMonth: 15,
+      creditAllowance: 2000,
+      identificationCap: { perDay: 200 },
+    },
     response: {
       organization: organization({
         billingDayOfMonth: 15,
         creditAllowance: 2000,
+        identificationCap: { perPeriod: null, perDay: 200 },
         currentPeriod: { start: '2025-02-15T00:00:00Z', end: '2025-03-15T00:00:00Z' },
       }),
     },

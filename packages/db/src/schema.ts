@@ -96,6 +96,11 @@ export interface OrganizationsTable {
    * creation and renewal; a billing-cycle change leaves it, so nobody is charged twice for one.
    */
   charge_period_start: Timestamp;
+  /** The most identifications charged per billing period and per UTC day; null: no cap. */
+  identification_cap_period: number | null;
+  identification_cap_day: number | null;
+  /** The most new identifications charged per hour from one network; null: no guard. */
+  anomaly_threshold: Generated<number | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -173,7 +178,17 @@ export interface PixelDailyTable {
   shard: number;
   events: Generated<number>;
   refused: Generated<number>;
+  /** Events from crawlers and automated browsers: counted, never stored or identified. */
+  bots: Generated<number>;
   last_event_at: Timestamp | null;
+}
+
+/** Identifications charged per organization and window (`period:`, `day:`, `network:`). */
+export interface ChargeWindowsTable {
+  organization_id: string;
+  scope: string;
+  identifications: number;
+  expires_at: Timestamp;
 }
 
 export interface IdempotencyKeysTable {
@@ -391,6 +406,7 @@ export interface Database {
   consumptions: ConsumptionsTable;
   icp_profiles: IcpProfilesTable;
   pixel_daily: PixelDailyTable;
+  charge_windows: ChargeWindowsTable;
   events: EventsTable;
   balance_alerts: BalanceAlertsTable;
   auto_top_up_rules: AutoTopUpRulesTable;

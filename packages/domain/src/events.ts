@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { text } from './text.ts';
 import { AUTO_TOP_UP_FAILURES } from './alerts.ts';
+import { CAP_SCOPES } from './charge-guards.ts';
 import { idSchema, isoDateTimeSchema } from './common.ts';
 
 /**
@@ -22,6 +23,8 @@ export const EVENT_TYPES = [
   'billing_period.renewed',
   'auto_top_up.applied',
   'auto_top_up.failed',
+  'credit_usage.cap_reached',
+  'pixel.anomaly',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const eventTypeSchema = z.enum(EVENT_TYPES);
@@ -129,6 +132,23 @@ export const eventDataSchemas = {
     threshold: z.int(),
     reason: z.enum(AUTO_TOP_UP_FAILURES),
     message: text(),
+  }),
+  'credit_usage.cap_reached': z.object({
+    ...organizationRef,
+    scope: z.enum(CAP_SCOPES).describe('Which cap: per billing period or per UTC day'),
+    cap: z.int().describe('The identifications the cap allows in the window'),
+    windowStart: isoDateTimeSchema,
+    windowEnd: isoDateTimeSchema.describe('Exclusive: identifications are charged again from it'),
+  }),
+  'pixel.anomaly': z.object({
+    ...organizationRef,
+    network: text().describe('The network the identifications came from, as a CIDR'),
+    threshold: z.int().describe('New identifications charged per hour from one network'),
+    identifications: z
+      .int()
+      .describe('New identifications from the network this hour when the event was written'),
+    hourStart: isoDateTimeSchema,
+    hourEnd: isoDateTimeSchema,
   }),
 } satisfies Record<EventType, z.ZodType>;
 

@@ -3,6 +3,7 @@ export * from './allocation.ts';
 export * from './api-keys.ts';
 export * from './billing-modes.ts';
 export * from './blocks.ts';
+export * from './charge-guards.ts';
 export * from './common.ts';
 export * from './credits.ts';
 export * from './defined.ts';

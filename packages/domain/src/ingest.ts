@@ -32,6 +32,10 @@ export const ingestEventSchema = z.strictObject({
     .max(320)
     .optional()
     .describe('identify: the visitor email the site already knows'),
+  b: z
+    .literal(1)
+    .optional()
+    .describe('Set by the pixel when the browser says it is automated (navigator.webdriver)'),
 });
 
 export type IngestEvent = z.infer<typeof ingestEventSchema>;

@@ -15,6 +15,11 @@ import {
   billingPeriodSchema,
 } from './periods.ts';
 import { tierSchema } from './tiers.ts';
+import {
+  anomalyThresholdSchema,
+  identificationCapInput,
+  identificationCapSchema,
+} from './charge-guards.ts';
 
 export const ORGANIZATION_STATUSES = ['active', 'suspended', 'canceled'] as const;
 export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
@@ -107,6 +112,8 @@ export const setOrganizationBillingInput = z.strictObject({
   billingDayOfMonth: billingDayOfMonthSchema.optional(),
   /** Granted again at every period start. */
   creditAllowance: creditsSchema.optional(),
+  identificationCap: identificationCapInput.optional(),
+  anomalyThreshold: anomalyThresholdSchema.optional(),
 });
 export type SetOrganizationBillingInput = z.infer<typeof setOrganizationBillingInput>;
 
@@ -162,6 +169,8 @@ export const organizationSchema = z.object({
     'The current billing period: start inclusive, end exclusive (UTC)',
   ),
   productType: productTypeSchema,
+  identificationCap: identificationCapSchema,
+  anomalyThreshold: anomalyThresholdSchema,
   metadata: z.record(text(), z.union([text(), z.number(), z.boolean(), z.null()])),
   partnerMetadata: z
     .object({ externalId: text().nullable() })

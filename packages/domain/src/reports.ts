@@ -78,6 +78,11 @@ export const usageSummarySchema = z.object({
   pixelEvents: z
     .int()
     .describe('Pixel events (page views, engagement, identify) accepted in the range'),
+  bots: z
+    .int()
+    .describe(
+      'Events from crawlers and automated browsers in the range: counted, never stored, identified or charged',
+    ),
 });
 
 export const analyticsSchema = z.object({
@@ -87,6 +92,11 @@ export const analyticsSchema = z.object({
   activeOrganizations: z.int(),
   totalIdentifications: z.int(),
   pixelEvents: z.int().describe('Pixel events accepted in the range'),
+  bots: z
+    .int()
+    .describe(
+      'Events from crawlers and automated browsers in the range: counted, never stored, identified or charged',
+    ),
   creditsRemaining: z
     .int()
     .describe(

@@ -168,9 +168,9 @@ export const organizationsRouter = router({
         method: 'PUT',
         path: '/partner/organizations/:organizationId/billing',
         tag: 'Organizations',
-        summary: 'Update the billing period, day and recurring allowance',
+        summary: 'Update the billing period, day, recurring allowance and charge guards',
         description:
-          "Changes the organization's billing period, the day of the month it starts on, and the allowance granted again at each period start.",
+          "Changes the organization's billing period, the day of the month it starts on, the allowance granted again at each period start, and the guards on what its pixel may charge: identificationCap (the most identifications charged per billing period and per UTC day; a cap set mid-period counts those charged before it) and anomalyThreshold (the most new identifications charged per hour from one network). Past a guard, visits are recorded unidentified and a credit_usage.cap_reached or pixel.anomaly event is written once per window. Fields left out keep their value.",
         examples: examples['organizations.setBilling'],
       },
     })

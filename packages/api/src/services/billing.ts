@@ -58,16 +58,22 @@ function movementsBy(db: Db | Tx, partnerId: string, from: Date, until: Date) {
     .groupBy('organization_id');
 }
 
-/** Pixel events accepted in `[from, until)`, counted per UTC day (ranges here are whole days). */
+/**
+ * Pixel events accepted, and bots' events, in `[from, until)`: counted per UTC day (ranges here
+ * are whole days).
+ */
 async function pixelEvents(db: Db | Tx, partnerId: string, from: Date, until: Date) {
   const row = await db
     .selectFrom('pixel_daily')
-    .select(sql<string>`coalesce(sum(events), 0)`.as('events'))
+    .select([
+      sql<string>`coalesce(sum(events), 0)`.as('events'),
+      sql<string>`coalesce(sum(bots), 0)`.as('bots'),
+    ])
     .where('partner_id', '=', partnerId)
     .where('day', '>=', from.toISOString().slice(0, 10))
     .where('day', '<', until.toISOString().slice(0, 10))
     .executeTakeFirstOrThrow();
-  return Number(row.events);
+  return { events: Number(row.events), bots: Number(row.bots) };
 }
 
 async function consumption(db: Db | Tx, partnerId: string, from: Date, until: Date) {
@@ -199,7 +205,8 @@ export async function getUsageSummary(
     // The seed's name for identifications.
     totalEvents: used.identifications,
     totalOverage: used.overage,
-    pixelEvents: beacons,
+    pixelEvents: beacons.events,
+    bots: beacons.bots,
   };
 }
 
@@ -250,7 +257,8 @@ export const getAnalytics = renewsFirst(async function getAnalytics(
     totalOrganizations: Number(organizations.total),
     activeOrganizations: Number(organizations.active),
     totalIdentifications: used.identifications,
-    pixelEvents: events,
+    pixelEvents: events.events,
+    bots: events.bots,
     creditsRemaining: Number(credits.remaining),
     creditsUsed: Number(credits.used),
   };

@@ -26,3 +26,4 @@ export { forgetEndedSessions } from './sessions.ts';
 export * from './visitors.ts';
 export { consumeCredits, type ConsumeInput } from './ledger/consume.ts';
 export { forgetIdempotencyKeys } from './idempotency.ts';
+export { forgetChargeWindows } from './charge-guards.ts';

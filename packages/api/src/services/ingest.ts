@@ -16,6 +16,8 @@ import { newId } from '../ids.ts';
 import { profilesOf } from './icp.ts';
 import type { IdentityResolver } from './identity/resolver.ts';
 import { consumeCredits } from './ledger/consume.ts';
+import { isBotEvent } from './bots.ts';
+import { chargeWindows, countCharge, reportRefusal } from './charge-guards.ts';
 import { refreshPeriods } from './ledger/renewal.ts';
 
 /** Where an event came from, as the transport saw it. */
@@ -27,7 +29,8 @@ export interface EventSource {
 }
 
 export type IngestOutcome =
-  | { accepted: true; identified: boolean }
+  /** `bot`: counted as a bot's, nothing stored. */
+  | { accepted: true; identified: boolean; bot?: true }
   | {
       accepted: false;
       reason: 'unknown_key' | 'organization_inactive' | 'referrer_not_allowed' | 'rate_limited';
@@ -48,6 +51,9 @@ interface PixelOrganization {
   billing_anchor: Date;
   period_end: Date;
   charge_period_start: Date;
+  identification_cap_period: number | null;
+  identification_cap_day: number | null;
+  anomaly_threshold: number | null;
 }
 
 function organizationByKey(db: Db, key: string): Promise<PixelOrganization | undefined> {
@@ -64,6 +70,9 @@ function organizationByKey(db: Db, key: string): Promise<PixelOrganization | und
       'billing_anchor',
       'period_end',
       'charge_period_start',
+      'identification_cap_period',
+      'identification_cap_day',
+      'anomaly_threshold',
     ])
     .where('pixel_key', '=', key)
     .executeTakeFirst();
@@ -78,8 +87,14 @@ const utcDay = (now: Date) => now.toISOString().slice(0, 10);
  */
 export const PIXEL_COUNTER_SHARDS = 16;
 
-/** Counts an event per organization and day; refusals are counted, never stored. */
-async function countEvent(db: Db | Tx, org: PixelOrganization, now: Date, refused: boolean) {
+/** Counts an event per organization and day; refusals and bots are counted, never stored. */
+async function countEvent(
+  db: Db | Tx,
+  org: PixelOrganization,
+  now: Date,
+  kind: 'accepted' | 'refused' | 'bot',
+) {
+  const accepted = kind === 'accepted';
   await db
     .insertInto('pixel_daily')
     .values({
@@ -87,14 +102,16 @@ async function countEvent(db: Db | Tx, org: PixelOrganization, now: Date, refuse
       partner_id: org.partner_id,
       day: utcDay(now),
       shard: Math.floor(Math.random() * PIXEL_COUNTER_SHARDS),
-      events: refused ? 0 : 1,
-      refused: refused ? 1 : 0,
-      last_event_at: refused ? null : now,
+      events: accepted ? 1 : 0,
+      refused: kind === 'refused' ? 1 : 0,
+      bots: kind === 'bot' ? 1 : 0,
+      last_event_at: accepted ? now : null,
     })
     .onConflict((oc) =>
       oc.columns(['organization_id', 'day', 'shard']).doUpdateSet({
         events: sql`pixel_daily.events + excluded.events`,
         refused: sql`pixel_daily.refused + excluded.refused`,
+        bots: sql`pixel_daily.bots + excluded.bots`,
         last_event_at: sql`coalesce(excluded.last_event_at, pixel_daily.last_event_at)`,
       }),
     )
@@ -162,6 +179,41 @@ async function identityOf(db: Db, org: PixelOrganization, key: string, now: Date
 }
 
 /**
+ * Charges one credit for an identity in a period, at most once (the natural key), and within the
+ * organization's charge guards: a charge a guard refuses is undone with its counts (a savepoint
+ * around the two), and the partner is told once per window. Returns whether it is identified.
+ */
+async function charge(
+  trx: Tx,
+  org: PixelOrganization,
+  identityId: string,
+  period: { start: Date; end: Date },
+  ip: string,
+  now: Date,
+) {
+  const windows = chargeWindows(org, period, ip, now);
+  if (windows.length > 0) await sql`SAVEPOINT charge`.execute(trx);
+  const result = await consumeCredits(
+    trx,
+    {
+      organizationId: org.id,
+      // The natural key: another browser of the identity, a retry, a second process or a
+      // replayed event finds it claimed and is never charged again in the period.
+      idempotencyKey: `identification:${identityId}:${period.start.toISOString()}`,
+      reference: `identity:${identityId}`,
+    },
+    now,
+  );
+  // A replay is no new identification: it counts in no window.
+  if (!result.granted || result.replayed || windows.length === 0) return result;
+  const refused = await countCharge(trx, org.id, windows);
+  if (refused === null) return result;
+  await sql`ROLLBACK TO SAVEPOINT charge`.execute(trx);
+  await reportRefusal(trx, org, refused);
+  return null;
+}
+
+/**
  * Identifies the visitor as `identity`, charging one credit per identity and period: the first
  * visitor (browser, cookie, device) of an identity in a period pays, every other one is linked
  * to it for nothing.
@@ -172,22 +224,13 @@ async function identify(
   visitorId: string,
   identity: Identity,
   identityId: string,
-  periodStart: Date,
+  period: { start: Date; end: Date },
+  ip: string,
   now: Date,
 ): Promise<boolean> {
-  const result = await consumeCredits(
-    trx,
-    {
-      organizationId: org.id,
-      // The natural key: another browser of the identity, a retry, a second process or a
-      // replayed event finds it claimed and is never charged again in the period.
-      idempotencyKey: `identification:${identityId}:${periodStart.toISOString()}`,
-      reference: `identity:${identityId}`,
-    },
-    now,
-  );
-  // Without credits (outside usage_based) the visit stays recorded, unidentified.
-  if (!result.granted) return false;
+  const result = await charge(trx, org, identityId, period, ip, now);
+  // Without credits (outside usage_based), or past a guard, the visit stays unidentified.
+  if (result === null || !result.granted) return false;
 
   const { company, person } = identity;
   const profiles = company ? await profilesOf(trx, org.id) : [];
@@ -195,7 +238,7 @@ async function identify(
     .updateTable('visitors')
     .set({
       identified_at: now,
-      identified_period_start: periodStart,
+      identified_period_start: period.start,
       identity_id: identityId,
       ...(company && {
         company_name: company.name,
@@ -229,7 +272,7 @@ async function identify(
       identity_id: identityId,
       credits: result.charged + result.overage,
       identified_at: now,
-      period_start: periodStart,
+      period_start: period.start,
     })
     .onConflict((oc) => oc.doNothing())
     .execute();
@@ -257,12 +300,17 @@ export async function ingestEvent(
   const org = await organizationByKey(db, event.k);
   if (!org) return { accepted: false, reason: 'unknown_key' };
   if (org.status !== 'active') {
-    await countEvent(db, org, now, true);
+    await countEvent(db, org, now, 'refused');
     return { accepted: false, reason: 'organization_inactive' };
   }
   if (source.origin === null || !originAllowed(source.origin, org.allowed_referrers)) {
-    await countEvent(db, org, now, true);
+    await countEvent(db, org, now, 'refused');
     return { accepted: false, reason: 'referrer_not_allowed' };
+  }
+  // A bot is answered as if accepted (nothing to learn from the answer) and only counted.
+  if (isBotEvent(event, source.userAgent)) {
+    await countEvent(db, org, now, 'bot');
+    return { accepted: true, identified: false, bot: true };
   }
   if (!(await admit())) return { accepted: false, reason: 'rate_limited' };
 
@@ -272,13 +320,14 @@ export async function ingestEvent(
   // which a billing-cycle change leaves as it was.
   const ended = org.period_end.getTime() <= now.getTime();
   if (ended) await refreshPeriods(db, org.partner_id, now);
-  const chargeStart = ended
+  const chargePeriod = ended
     ? periodContaining(now, {
         period: org.billing_period,
         dayOfMonth: org.billing_day_of_month,
         anchor: org.billing_anchor,
-      }).start
-    : org.charge_period_start;
+      })
+    : { start: org.charge_period_start, end: org.period_end };
+  const chargeStart = chargePeriod.start;
   const known = await db
     .selectFrom('visitors')
     .select('identified_period_start')
@@ -301,7 +350,7 @@ export async function ingestEvent(
       identity !== null &&
       identityId !== null &&
       !identifiedIn(chargeStart, visitor.identified_period_start) &&
-      (await identify(trx, org, visitor.id, identity, identityId, chargeStart, now));
+      (await identify(trx, org, visitor.id, identity, identityId, chargePeriod, source.ip, now));
     // An email no source knew is kept as self-declared, never over one the source resolved.
     if (hint !== null && !identified)
       await trx
@@ -310,7 +359,7 @@ export async function ingestEvent(
         .where('id', '=', visitor.id)
         .where((eb) => eb.or([eb('email_source', 'is', null), eb('email_source', '=', 'page')]))
         .execute();
-    await countEvent(trx, org, now, false);
+    await countEvent(trx, org, now, 'accepted');
     return { accepted: true, identified };
   });
 }

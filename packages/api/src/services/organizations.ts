@@ -17,6 +17,7 @@ import { sql } from 'kysely';
 import { newPublicKey } from '../crypto.ts';
 import { conflict, notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { seedCapWindows } from './charge-guards.ts';
 import { emitEvent, emitEvents, type NewEvent } from './events.ts';
 import { openAccounts } from './ledger/accounts.ts';
 import { allocate, releaseAllocation } from './ledger/allocate.ts';
@@ -50,6 +51,11 @@ export function toOrganization(row: OrganizationWithCredits): Organization {
     billingDayOfMonth: row.billing_day_of_month,
     currentPeriod: { start: row.period_start.toISOString(), end: row.period_end.toISOString() },
     productType: row.product_type,
+    identificationCap: {
+      perPeriod: row.identification_cap_period,
+      perDay: row.identification_cap_day,
+    },
+    anomalyThreshold: row.anomaly_threshold,
     metadata: row.metadata as Organization['metadata'],
     partnerMetadata: { externalId: row.external_id },
     createdAt: row.created_at.toISOString(),
@@ -112,6 +118,9 @@ const fieldNames: Partial<Record<keyof OrganizationRow, string>> = {
   billing_period: 'billingPeriod',
   billing_day_of_month: 'billingDayOfMonth',
   credit_allowance: 'creditAllowance',
+  identification_cap_period: 'identificationCap.perPeriod',
+  identification_cap_day: 'identificationCap.perDay',
+  anomaly_threshold: 'anomalyThreshold',
 };
 
 /** Saves changes to an organization and emits what they amount to: an update, a status change. */
@@ -373,9 +382,28 @@ export async function setOrganizationBilling(
     billing_day_of_month: input.billingDayOfMonth ?? row.billing_day_of_month,
     credit_allowance: input.creditAllowance ?? row.credit_allowance,
   };
+  // Guards take effect with the next charge; what they refused so far stays refused.
+  const guards = {
+    identification_cap_period:
+      input.identificationCap?.perPeriod === undefined
+        ? row.identification_cap_period
+        : input.identificationCap.perPeriod,
+    identification_cap_day:
+      input.identificationCap?.perDay === undefined
+        ? row.identification_cap_day
+        : input.identificationCap.perDay,
+    anomaly_threshold:
+      input.anomalyThreshold === undefined ? row.anomaly_threshold : input.anomalyThreshold,
+  };
   orRefuse(checkTierChange(row.tier, next.credit_allowance));
   const period = periodContaining(now, cycleOf({ ...next, billing_anchor: row.billing_anchor }));
-  await save(trx, row, { ...next, period_start: period.start, period_end: period.end }, now);
+  const saved = await save(
+    trx,
+    row,
+    { ...next, ...guards, period_start: period.start, period_end: period.end },
+    now,
+  );
+  await seedCapWindows(trx, saved, now);
   // This period's allowance and allocation lapse at its new end.
   await lockAccounts(lock, [row.id], null);
   await trx
