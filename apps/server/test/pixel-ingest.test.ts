@@ -319,6 +319,21 @@ describe('POST /collect: identification and credits', () => {
     expect(list.visitorStatistics.every((v) => v.identified && v.companyName === 'Acme Corp')).toBe(
       true,
     );
+    // The ledger says which identity the credit paid for, and which visitor's event charged it:
+    // the first browser.
+    const ledger = await server.request('GET', `${ORGS}/${s.orgId}/credits/ledger?type=decrement`, {
+      apiKey: s.apiKey,
+    });
+    const firstBrowser = await server.db
+      .selectFrom('visitors')
+      .select(['id', 'identity_id'])
+      .where('organization_id', '=', s.orgId)
+      .where('client_id', '=', 'cleared-storage-0')
+      .executeTakeFirstOrThrow();
+    expect(ledger.body.entries.map((e: { reference: string }) => e.reference)).toEqual([
+      `identity:${[...identities][0]} visitor:${firstBrowser.id}`,
+    ]);
+    expect(firstBrowser.identity_id).toBe([...identities][0]);
 
     // Another company is another identity and another credit.
     await send(s, 'globex-browser', GLOBEX_IP);

@@ -225,7 +225,11 @@ export const entrySchema = z.object({
   balanceAfter: z.int().describe("The account's balance after this entry"),
   grantId: idSchema.nullable(),
   reason: text().nullable(),
-  reference: text().nullable(),
+  reference: text()
+    .nullable()
+    .describe(
+      "The consumption's reference; for a pixel identification `identity:<identityId> visitor:<visitorId>`, the identity charged and the visitor whose event charged it (as in GET .../visitors)",
+    ),
   createdAt: isoDateTimeSchema,
 });
 export type Entry = z.infer<typeof entrySchema>;

@@ -62,3 +62,10 @@ export function identityKey({ person, company }: Identity): string | null {
   if (company.domain) return `company:domain:${company.domain.trim().toLowerCase()}`;
   return `company:name:${company.name.trim().toLowerCase()}`;
 }
+
+/**
+ * The reference of an identification's ledger entries: the identity charged and the visitor
+ * (browser) whose event charged it, so a partner can audit every credit from the ledger alone.
+ */
+export const identificationReference = (identityId: string, visitorId: string) =>
+  `identity:${identityId} visitor:${visitorId}`;

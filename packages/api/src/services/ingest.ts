@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db, type Tx } from '@allot/db';
 import {
+  identificationReference,
   identityFor,
   identityKey,
   defined,
@@ -186,6 +187,7 @@ async function identityOf(db: Db, org: PixelOrganization, key: string, now: Date
 async function charge(
   trx: Tx,
   org: PixelOrganization,
+  visitorId: string,
   identityId: string,
   period: { start: Date; end: Date },
   ip: string,
@@ -200,7 +202,7 @@ async function charge(
       // The natural key: another browser of the identity, a retry, a second process or a
       // replayed event finds it claimed and is never charged again in the period.
       idempotencyKey: `identification:${identityId}:${period.start.toISOString()}`,
-      reference: `identity:${identityId}`,
+      reference: identificationReference(identityId, visitorId),
     },
     now,
   );
@@ -228,7 +230,7 @@ async function identify(
   ip: string,
   now: Date,
 ): Promise<boolean> {
-  const result = await charge(trx, org, identityId, period, ip, now);
+  const result = await charge(trx, org, visitorId, identityId, period, ip, now);
   // Without credits (outside usage_based), or past a guard, the visit stays unidentified.
   if (result === null || !result.granted) return false;
 
