@@ -17,6 +17,8 @@ export interface BenchOptions {
   identity?: IdentityResolver;
   /** Take the client address from X-Forwarded-For, as behind a proxy on the loopback. */
   trustProxy?: boolean;
+  /** Keep the pixel's rate limits per address and per key as a deployment has them by default. */
+  defaultPixelLimits?: boolean;
 }
 
 /**
@@ -39,8 +41,9 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
     publicUrl: 'http://localhost',
     operatorToken,
     rateLimitPerMinute: 1_000_000,
-    pixelRateLimitPerIp: 100_000_000,
-    pixelRateLimitPerKey: 100_000_000,
+    ...(options.defaultPixelLimits
+      ? {}
+      : { pixelRateLimitPerIp: 100_000_000, pixelRateLimitPerKey: 100_000_000 }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.trustProxy ? { trustProxy: ['127.0.0.1'] } : {}),
