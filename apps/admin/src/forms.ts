@@ -66,6 +66,9 @@ export function useForm<T extends Record<string, string>>(initial: T) {
 export const numberOrUndefined = (value: string) =>
   value.trim() === '' ? undefined : Number(value.trim());
 
+/** An input's text for a setting that may be unset: empty is null (none), anything else a number. */
+export const numberOrNull = (value: string) => (value.trim() === '' ? null : Number(value.trim()));
+
 /** `YYYY-MM-DDTHH:mm` from a datetime-local input, taken as UTC, to an ISO instant. */
 export const instantOrUndefined = (value: string) =>
   value === '' ? undefined : `${value}${value.length === 16 ? ':00' : ''}Z`;

@@ -180,6 +180,43 @@ describe("an organization's Billing tab", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('sets the spending guards, refusing a cap of 0 on its field, and turns the anomaly guard off', async () => {
+    const admin = await partnerWithAdmin(harness.server, { poolCredits: 1000 });
+    const org = await installed(admin.apiKey, {
+      name: 'Guarded',
+      tier: 'paid',
+      initialCredits: 10,
+    });
+    const { page, context, errors } = await openApp(harness, `/organizations/${org.id}/billing`);
+    await signIn(page, admin.email, admin.password);
+    await expect
+      .poll(() => page.getByLabel('New identifications per network and hour').inputValue())
+      .toBe('50');
+    await page.getByLabel('Identifications per period').fill('0');
+    await page.getByRole('button', { name: 'Save guards' }).click();
+    await expect.poll(() => page.locator('.field-error').textContent()).toMatch(/>=\s?1/);
+
+    await page.getByLabel('Identifications per period').fill('1000');
+    await page.getByLabel('Identifications per day').fill('100');
+    await page.getByLabel('New identifications per network and hour').fill('');
+    await page.getByRole('button', { name: 'Save guards' }).click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await harness.server.request('GET', `/partner/organizations/${org.id}`, {
+              apiKey: admin.apiKey,
+            })
+          ).body.organization,
+      )
+      .toMatchObject({
+        identificationCap: { perPeriod: 1000, perDay: 100 },
+        anomalyThreshold: null,
+      });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
 
 describe('Usage', () => {

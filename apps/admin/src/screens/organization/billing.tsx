@@ -1,4 +1,5 @@
 import {
+  ANOMALY_PREFIX,
   BILLING_PERIODS,
   setOrganizationBillingInput,
   TIERS,
@@ -8,13 +9,83 @@ import { useMutation } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { FormError, SelectField, TextField } from '../../components/field.tsx';
 import { formatNumber, formatPeriod } from '../../format.ts';
-import { check, numberOrUndefined, serverErrors, useForm } from '../../forms.ts';
+import { check, numberOrNull, numberOrUndefined, serverErrors, useForm } from '../../forms.ts';
 import { queryClient, trpc } from '../../trpc.ts';
 import type { TabProps } from './page.tsx';
 
 const refresh = () => queryClient.invalidateQueries();
 
-/** The organization's own billing cycle, its recurring allowance, and its tier. */
+const shown = (value: number | null) => (value === null ? '' : String(value));
+
+/**
+ * The guards on what the organization's pixel may charge: caps per period and day, and the
+ * anomaly ceiling per network and hour. Field names are the input's paths, so the contract's
+ * errors land on their fields.
+ */
+function Guards({ organization: o }: TabProps) {
+  const form = useForm({
+    'identificationCap.perPeriod': shown(o.identificationCap.perPeriod),
+    'identificationCap.perDay': shown(o.identificationCap.perDay),
+    anomalyThreshold: shown(o.anomalyThreshold),
+  });
+  const save = useMutation(
+    trpc.organizations.setBilling.mutationOptions({
+      onSuccess: refresh,
+      onError: (error) => form.setErrors(serverErrors(error)),
+    }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const checked = check(setOrganizationBillingInput, {
+      organizationId: o.id,
+      identificationCap: {
+        perPeriod: numberOrNull(form.values['identificationCap.perPeriod']),
+        perDay: numberOrNull(form.values['identificationCap.perDay']),
+      },
+      anomalyThreshold: numberOrNull(form.values.anomalyThreshold),
+    });
+    if (!checked.ok) return form.setErrors(checked.errors);
+    save.mutate(checked.value);
+  };
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-labelledby="guards-title">
+      <h2 id="guards-title">Spending guards</h2>
+      <p>Past a guard, visits are still recorded, unidentified, and cost nothing.</p>
+      <div className="grid-2">
+        <TextField
+          label="Identifications per period"
+          inputMode="numeric"
+          value={form.values['identificationCap.perPeriod']}
+          onChange={form.set('identificationCap.perPeriod')}
+          error={form.errors['identificationCap.perPeriod']}
+          hint="Empty: no cap."
+        />
+        <TextField
+          label="Identifications per day"
+          inputMode="numeric"
+          value={form.values['identificationCap.perDay']}
+          onChange={form.set('identificationCap.perDay')}
+          error={form.errors['identificationCap.perDay']}
+          hint="UTC days. Empty: no cap."
+        />
+      </div>
+      <TextField
+        label="New identifications per network and hour"
+        inputMode="numeric"
+        value={form.values.anomalyThreshold}
+        onChange={form.set('anomalyThreshold')}
+        error={form.errors.anomalyThreshold}
+        hint={`From one /${ANOMALY_PREFIX.ipv4} (IPv4) or /${ANOMALY_PREFIX.ipv6} (IPv6) network. Empty: no limit.`}
+      />
+      <FormError error={form.errors['']} />
+      <button type="submit" className="button primary" disabled={save.isPending}>
+        {save.isPending ? 'Saving…' : save.isSuccess ? 'Saved' : 'Save guards'}
+      </button>
+    </form>
+  );
+}
+
+/** The organization's own billing cycle, its recurring allowance, its tier and its spending guards. */
 export default function Billing({ organization: o }: TabProps) {
   const form = useForm({
     billingPeriod: o.billingPeriod,
@@ -105,6 +176,7 @@ export default function Billing({ organization: o }: TabProps) {
           Change tier
         </button>
       </form>
+      <Guards organization={o} />
     </div>
   );
 }
