@@ -670,7 +670,7 @@ describe('POST /collect: rate limits', () => {
     }
   });
 
-  it("counts refused events against their sender, never against the pixel key's budget", async () => {
+  it("counts refused events and bots against their sender, never against the pixel key's budget", async () => {
     const { limited, pixelKey } = await limitedSite('Targeted');
     try {
       const event = (ip: string, origin: string, body?: string) =>
@@ -691,6 +691,17 @@ describe('POST /collect: rate limits', () => {
       expect(refused).toEqual(Array.from({ length: 4 }, () => [422, 400, 422]).flat());
       // Each of those addresses has used up its own budget...
       expect((await event('10.1.0.1', SITE)).status).toBe(429);
+      // ...and so have three crawlers, whose events are counted as bots and nothing more.
+      for (let i = 1; i <= 3; i += 1)
+        for (let j = 0; j < 3; j += 1)
+          expect(
+            (
+              await limited.collect(
+                { k: pixelKey, v: `visitor-crawler-${j}`, e: 'pageview', u: `${SITE}/` },
+                { origin: SITE, 'x-forwarded-for': `10.3.0.${i}`, 'user-agent': 'Googlebot/2.1' },
+              )
+            ).status,
+          ).toBe(202);
       // ...while the key's budget is whole: five real events from other addresses pass.
       const real = [];
       for (let i = 1; i <= 6; i += 1) real.push((await event(`10.2.0.${i}`, SITE)).status);
