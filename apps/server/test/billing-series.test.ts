@@ -1,36 +1,32 @@
 // billing.daily (identifications and credits per day, and per organization) and
 // billing.lowBalances (organizations close to running out), over tRPC with an API key.
-import { createDatasetResolver, type IdentityResolver } from '@allot/api';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { trpc } from './sessions.ts';
+import { datasetIdentity } from './datasets.ts';
 
 const SITE = 'https://www.client.example';
-let dir: string;
-let identity: IdentityResolver;
+let identity: Awaited<ReturnType<typeof datasetIdentity>>;
 let server: TestServer;
 let now = new Date('2030-03-10T12:00:00.000Z');
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'allot-identities-'));
-  const dataset = join(dir, 'identities.jsonl');
   // Each address of the range is a company of its own: each new visitor is a new identity.
-  writeFileSync(
-    dataset,
-    Array.from({ length: 256 }, (_, i) =>
-      JSON.stringify({ cidr: `203.0.113.${i}/32`, company: { name: `Acme ${i}` } }),
-    ).join('\n'),
+  identity = await datasetIdentity(
+    Array.from({ length: 256 }, (_, i) => ({
+      cidr: `203.0.113.${i}/32`,
+      company: { name: `Acme ${i}` },
+    })),
   );
-  identity = (await createDatasetResolver(dataset)).resolver;
-  server = await startTestServer({ identity, trustProxy: ['127.0.0.1'], now: () => now });
+  server = await startTestServer({
+    identity: identity.resolver,
+    trustProxy: ['127.0.0.1'],
+    now: () => now,
+  });
 });
 afterAll(async () => {
   await server.close();
   await identity.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function organization(apiKey: string, name: string, credits: number) {

@@ -1,12 +1,9 @@
-import { createDatasetResolver, type IdentityResolver } from '@allot/api';
 import { BOT_USER_AGENTS } from '@allot/browser-testing/user-agents';
 import { DEFAULT_ANOMALY_THRESHOLD, type EventType } from '@allot/domain';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, VISITOR_USER_AGENT, type TestServer } from './harness.ts';
 import { ORGS } from './paths.ts';
+import { datasetIdentity } from './datasets.ts';
 
 // What a credit must not pay for: bots, a site's traffic past its caps, a burst of "companies"
 // from one network. And what it pays for once: each employee a B2B source names.
@@ -37,22 +34,21 @@ const DATASET = [
   })),
 ];
 
-let dir: string;
-let identity: IdentityResolver;
+let identity: Awaited<ReturnType<typeof datasetIdentity>>;
 let server: TestServer;
 let now = new Date('2030-05-10T12:00:00.000Z');
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'allot-guards-'));
-  const path = join(dir, 'identities.jsonl');
-  writeFileSync(path, DATASET.map((line) => JSON.stringify(line)).join('\n'));
-  identity = (await createDatasetResolver(path)).resolver;
-  server = await startTestServer({ identity, trustProxy: ['127.0.0.1'], now: () => now });
+  identity = await datasetIdentity(DATASET);
+  server = await startTestServer({
+    identity: identity.resolver,
+    trustProxy: ['127.0.0.1'],
+    now: () => now,
+  });
 });
 afterAll(async () => {
   await server.close();
   await identity.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 interface Site {

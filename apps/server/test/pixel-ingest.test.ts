@@ -1,13 +1,10 @@
 import { defined } from '@allot/domain';
-import { createDatasetResolver, type IdentityResolver } from '@allot/api';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { rawGet } from './raw-http.ts';
 import { ORGS } from './paths.ts';
+import { datasetIdentity } from './datasets.ts';
 
 // A real dataset file, loaded by the real dataset adapter: who is behind which addresses.
 const DATASET = [
@@ -45,23 +42,22 @@ const INITECH_IP = '192.0.2.30';
 const UNKNOWN_IP = '10.9.8.7';
 const SITE = 'https://www.client.example';
 
-let dir: string;
-let identity: IdentityResolver;
+let identity: Awaited<ReturnType<typeof datasetIdentity>>;
 let server: TestServer;
 let now = new Date('2030-03-10T12:00:00.000Z');
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'allot-identities-'));
-  const path = join(dir, 'identities.jsonl');
-  writeFileSync(path, DATASET.map((line) => JSON.stringify(line)).join('\n'));
-  identity = (await createDatasetResolver(path)).resolver;
+  identity = await datasetIdentity(DATASET);
   // Events carry their visitor's address in X-Forwarded-For, trusted from the loopback proxy.
-  server = await startTestServer({ identity, trustProxy: ['127.0.0.1'], now: () => now });
+  server = await startTestServer({
+    identity: identity.resolver,
+    trustProxy: ['127.0.0.1'],
+    now: () => now,
+  });
 });
 afterAll(async () => {
   await server.close();
   await identity.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 interface Site {
@@ -632,7 +628,7 @@ describe('ICP profiles', () => {
 /** A server with 3 events a minute per address and 5 per pixel key, and one site on it. */
 async function limitedSite(name: string) {
   const limited = await startTestServer({
-    identity,
+    identity: identity.resolver,
     trustProxy: ['127.0.0.1'],
     pixelRateLimitPerIp: 3,
     pixelRateLimitPerKey: 5,
