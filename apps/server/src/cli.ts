@@ -7,7 +7,9 @@ import {
   partnerIdInput,
   passwordSchema,
   revokeApiKeyInput,
+  setPartnerPricingInput,
   userRoleSchema,
+  type PartnerPricing,
 } from '@allot/domain';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -25,6 +27,10 @@ const usage = `Usage: pnpm allot <command> [options]
   users create --partner PARTNER_ID --email EMAIL [--role admin|member] [--password PASSWORD] [--json]
                   (without --password: asks for one on a terminal, else generates one and prints it)
   users list --partner PARTNER_ID [--json]
+  pricing set --partner PARTNER_ID --currency USD [--pool-price 0.10] [--usage-price 0.15]
+                  [--overage-price 0.20] [--terms 0|15|30|45|60|90] [--tax-rate 0.2] [--json]
+                  (sets the pricing whole: a price left out is not billed)
+  pricing get --partner PARTNER_ID [--json]
 
 Works against DATABASE_URL, or the embedded PostgreSQL in ALLOT_DATA_DIR (joining a running server's).`;
 
@@ -41,6 +47,12 @@ const { positionals, values } = parseArgs({
     email: { type: 'string' },
     role: { type: 'string' },
     password: { type: 'string' },
+    currency: { type: 'string' },
+    'pool-price': { type: 'string' },
+    'usage-price': { type: 'string' },
+    'overage-price': { type: 'string' },
+    terms: { type: 'string' },
+    'tax-rate': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -75,6 +87,21 @@ async function newPassword(): Promise<{ password: string; generated: boolean }> 
   }
   return { password: services.generatePassword(), generated: true };
 }
+
+/** A partner the service does not know is the operator's mistake: a usage error, not a fault. */
+const noPartner = (partnerId: string) => (error: unknown) => {
+  if (error instanceof AppError && error.kind === 'not_found')
+    throw new UsageError(`No partner ${partnerId}`);
+  throw error;
+};
+
+const describePricing = (p: PartnerPricing | null) =>
+  p === null
+    ? 'Not priced: billed nothing.'
+    : [
+        `${p.currency}: pool ${p.poolUnitPrice ?? '-'}, usage ${p.usageUnitPrice ?? '-'}, overage ${p.overageUnitPrice ?? p.usageUnitPrice ?? '-'} per credit`,
+        `terms ${p.paymentTermsDays} days, tax rate ${p.taxRate}`,
+      ].join('\n');
 
 async function run(database: OpenDatabase, command: string) {
   const { db } = database;
@@ -115,6 +142,27 @@ async function run(database: OpenDatabase, command: string) {
           )
           .join('\n') || 'No partners yet.',
       );
+    }
+    case 'pricing set': {
+      const input = parse(setPartnerPricingInput, {
+        partnerId: values.partner,
+        currency: values.currency,
+        poolUnitPrice: values['pool-price'],
+        usageUnitPrice: values['usage-price'],
+        overageUnitPrice: values['overage-price'],
+        paymentTermsDays: numberOption(values.terms),
+        taxRate: values['tax-rate'],
+      });
+      const set = await db
+        .transaction()
+        .execute((trx) => services.setPartnerPricing(trx, input, now))
+        .catch(noPartner(input.partnerId));
+      return print(set, describePricing(set.pricing));
+    }
+    case 'pricing get': {
+      const { partnerId } = parse(partnerIdInput, { partnerId: values.partner });
+      const got = await services.getPartnerPricing(db, partnerId).catch(noPartner(partnerId));
+      return print(got, describePricing(got.pricing));
     }
     case 'keys create': {
       const { partnerId } = parse(partnerIdInput, { partnerId: values.partner });

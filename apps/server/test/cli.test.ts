@@ -131,6 +131,47 @@ describe('pnpm allot', () => {
     expect(failure?.stderr).toContain('No partner');
   });
 
+  it('sets and reads a partner’s pricing as the REST API does, refusing a float-like price', async () => {
+    const { partner } = await server.createPartner();
+    const set = await cli(
+      'pricing',
+      'set',
+      '--partner',
+      partner.id,
+      '--currency',
+      'EUR',
+      '--pool-price',
+      '0.10',
+      '--tax-rate',
+      '0.19',
+      '--json',
+    );
+    const { pricing } = JSON.parse(set.stdout) as { pricing: Record<string, unknown> };
+    expect(pricing).toMatchObject({
+      currency: 'EUR',
+      poolUnitPrice: '0.10',
+      usageUnitPrice: null,
+      paymentTermsDays: 30,
+      taxRate: '0.19',
+    });
+    const rest = await server.request('GET', `/operator/partners/${partner.id}/pricing`, {
+      operator: true,
+    });
+    expect(rest.body).toEqual({ pricing });
+    const { stdout } = await cli('pricing', 'get', '--partner', partner.id);
+    expect(stdout).toContain('EUR: pool 0.10');
+
+    const refused = await failureOf(
+      cli('pricing', 'set', '--partner', partner.id, '--currency', 'EUR', '--pool-price', '1e-1'),
+    );
+    expect(refused?.code).toBe(2);
+    expect(refused?.stderr).toContain('poolUnitPrice');
+    const unknown = await failureOf(
+      cli('pricing', 'get', '--partner', '00000000-0000-7000-8000-000000000000'),
+    );
+    expect(unknown?.stderr).toContain('No partner');
+  });
+
   it('says which API key does not exist', async () => {
     const { partner } = await server.createPartner();
     const missing = '00000000-0000-7000-8000-000000000000';

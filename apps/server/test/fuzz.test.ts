@@ -206,6 +206,18 @@ const validBodies: Record<string, Record<string, unknown>> = {
     admin: { email: 'admin@partner.example', password: 'a long enough password' },
   },
   'POST /operator/credit-types': { key: 'sms', name: 'SMS', unit: 'message' },
+  'PUT /operator/partners/:partnerId/billing-profile': {
+    legalName: 'Valid GmbH',
+    billingEmail: 'billing@valid.example',
+    address: {
+      line1: 'Main 1',
+      line2: 'Floor 2',
+      city: 'Berlin',
+      postalCode: '10115',
+      country: 'DE',
+    },
+    taxId: 'DE123456789',
+  },
 };
 
 /** Paths to every value inside `value`, objects and arrays included. */
@@ -242,7 +254,7 @@ describe('one hostile value in an otherwise valid body', () => {
           async (path, value) => {
             const response = await server.request(
               method,
-              template.replace(':organizationId', organizationId),
+              template.replace(':organizationId', organizationId).replace(':partnerId', partnerId),
               {
                 ...(template.startsWith('/operator') ? { operator: true } : { apiKey }),
                 body: replaced(body, path, value),

@@ -139,7 +139,8 @@ describe('the served OpenAPI document', () => {
           expect(response.$ref).toMatch(/^#\/components\/responses\//);
       }
     }
-    expect(served.length).toBeLessThan(200_000);
+    // A bound that grows with the API, low enough to catch a named schema inlined at every use.
+    expect(served.length).toBeLessThan(300_000);
   });
 
   it('describes and tags every operation, with the tags declared at the top', () => {
@@ -178,9 +179,11 @@ describe('the served OpenAPI document', () => {
         }
       }
     }
-    // Every organizations endpoint of the reference that has a body shows it.
+    // Every organizations endpoint of the reference that has a body shows it, and the pricing
+    // the invoicing issue describes.
     expect(new Set(documented)).toEqual(
       new Set([
+        'operator.partners.setPricing',
         'organizations.list',
         'organizations.create',
         'organizations.get',

@@ -36,7 +36,20 @@ function organization(fields: Record<string, unknown> = {}) {
 
 const referrers = ['https://acme.com', 'https://app.acme.com', 'https://*.acme.com'];
 
+const pricing = {
+  currency: 'USD',
+  poolUnitPrice: '0.10',
+  usageUnitPrice: '0.15',
+  overageUnitPrice: '0.20',
+  paymentTermsDays: 30,
+  taxRate: '0.00',
+};
+
 export const examples = {
+  'operator.partners.setPricing': {
+    request: pricing,
+    response: { pricing: { ...pricing, updatedAt: '2025-02-27T10:30:00Z' } },
+  },
   'organizations.list': {
     response: { organizations: [organization()], total: 42, page: 1, pageSize: 20 },
   },

@@ -205,7 +205,42 @@ export interface CreditTypesTable {
   key: string;
   name: string;
   unit: string;
+  /** A monetary credit type's currency (one credit is one minor unit); null for units. */
+  currency: string | null;
   created_at: CreatedAt;
+}
+
+/** Prices are `numeric`, read as exact decimal strings. */
+export interface PartnerPricingTable {
+  partner_id: string;
+  currency: string;
+  pool_unit_price: string | null;
+  usage_unit_price: string | null;
+  overage_unit_price: string | null;
+  payment_terms_days: number;
+  tax_rate: string;
+  updated_at: Timestamp;
+}
+
+export interface BillingProfilesTable {
+  id: string;
+  partner_id: string;
+  /** Null: the partner's own profile (what the operator invoices it as). */
+  organization_id: string | null;
+  legal_name: string;
+  billing_email: string;
+  address: ColumnType<PostalAddress, string, string>;
+  tax_id: string | null;
+  updated_at: Timestamp;
+}
+
+export interface PostalAddress {
+  line1: string;
+  line2: string | null;
+  city: string;
+  region: string | null;
+  postalCode: string | null;
+  country: string;
 }
 
 export interface AccountsTable {
@@ -407,6 +442,8 @@ export interface Database {
   icp_profiles: IcpProfilesTable;
   pixel_daily: PixelDailyTable;
   charge_windows: ChargeWindowsTable;
+  partner_pricing: PartnerPricingTable;
+  billing_profiles: BillingProfilesTable;
   events: EventsTable;
   balance_alerts: BalanceAlertsTable;
   auto_top_up_rules: AutoTopUpRulesTable;

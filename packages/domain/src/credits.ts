@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencySchema } from './money.ts';
 import { text } from './text.ts';
 import { GRANT_STATUSES } from './blocks.ts';
 import { idSchema, isoDateTimeSchema, MAX_CREDITS } from './common.ts';
@@ -16,6 +17,11 @@ export const createCreditTypeInput = z.strictObject({
   key: creditTypeKeySchema,
   name: text().trim().min(1).max(100).describe('Display name'),
   unit: text().trim().min(1).max(100).describe('What one credit buys, e.g. "identified visitor"'),
+  currency: currencySchema
+    .optional()
+    .describe(
+      'A monetary credit type: one credit is one minor unit of this currency (5000 USD credits are $50.00). Left out: a unit credit type',
+    ),
 });
 export type CreateCreditTypeInput = z.infer<typeof createCreditTypeInput>;
 
@@ -23,6 +29,9 @@ export const creditTypeSchema = z.object({
   key: text(),
   name: text(),
   unit: text(),
+  currency: currencySchema
+    .nullable()
+    .describe('The currency of a monetary credit type; null for units'),
   createdAt: isoDateTimeSchema,
 });
 export const creditTypeEnvelope = z.object({ creditType: creditTypeSchema });

@@ -64,6 +64,9 @@ import {
   webhookDeliveryPageSchema,
 } from './webhooks.ts';
 import { EVENT_TYPES, TEST_EVENT_TYPE, eventEnvelopeSchema } from './events.ts';
+import { currencySchema } from './money.ts';
+import { partnerPricingEnvelope, partnerPricingSchema } from './pricing.ts';
+import { billingProfileEnvelope, billingProfileSchema } from './billing-profiles.ts';
 
 /**
  * The stable names of the API's entities and envelopes. Each is recorded on the schema instance in
@@ -129,6 +132,11 @@ const NAMES: [z.ZodType, string][] = [
   [webhookDeliverySchema, 'WebhookDelivery'],
   [webhookDeliveryEnvelope, 'WebhookDeliveryResponse'],
   [webhookDeliveryPageSchema, 'WebhookDeliveryPage'],
+  [currencySchema, 'Currency'],
+  [partnerPricingSchema, 'PartnerPricing'],
+  [partnerPricingEnvelope, 'PartnerPricingResponse'],
+  [billingProfileSchema, 'BillingProfile'],
+  [billingProfileEnvelope, 'BillingProfileResponse'],
 ];
 
 /** `credit_balance.dropped` -> `CreditBalanceDroppedEvent`. */

@@ -11,7 +11,16 @@ import {
   partnerListSchema,
   revokeApiKeyInput,
   setPartnerBillingInput,
+  billingProfileEnvelope,
+  partnerPricingEnvelope,
+  setPartnerBillingProfileInput,
+  setPartnerPricingInput,
 } from '@allot/domain';
+import {
+  getPartnerBillingProfile,
+  setPartnerBillingProfile,
+} from '../services/billing-profiles.ts';
+import { getPartnerPricing, setPartnerPricing } from '../services/pricing.ts';
 import { notFound } from '../errors.ts';
 import { createApiKey, revokeApiKey } from '../services/api-keys.ts';
 import { createCreditType, listCreditTypes } from '../services/credit-types.ts';
@@ -22,6 +31,7 @@ import {
   setPartnerBilling,
 } from '../services/partners.ts';
 import { idempotent } from '../idempotent.ts';
+import { examples } from '../rest-examples.ts';
 import { operatorProcedure, router } from '../trpc.ts';
 
 export const operatorRouter = router({
@@ -74,6 +84,69 @@ export const operatorRouter = router({
       .input(setPartnerBillingInput)
       .output(partnerEnvelope)
       .mutation(idempotent(({ ctx, input }) => setPartnerBilling(ctx.db, input, ctx.clock()))),
+
+    getPricing: operatorProcedure
+      .meta({
+        rest: {
+          method: 'GET',
+          path: '/operator/partners/:partnerId/pricing',
+          tag: 'Operator',
+          summary: "A partner's prices",
+          description:
+            'What the operator charges the partner: its currency, the unit prices by billing mode, payment terms and tax rate. `pricing` is null for a partner that is not priced (it is billed nothing).',
+        },
+      })
+      .input(partnerIdInput)
+      .output(partnerPricingEnvelope)
+      .query(({ ctx, input }) => getPartnerPricing(ctx.db, input.partnerId)),
+
+    setPricing: operatorProcedure
+      .meta({
+        rest: {
+          method: 'PUT',
+          path: '/operator/partners/:partnerId/pricing',
+          tag: 'Operator',
+          summary: "Set a partner's prices",
+          description:
+            'Sets the pricing whole: prices are decimal strings, and one left out is not billed. credit_pool bills poolUnitPrice per pool credit in advance at each pool period start; usage_based bills usageUnitPrice per credit consumed within allowance and overageUnitPrice (default usageUnitPrice) per overage credit, in arrears; external bills usageUnitPrice per credit consumed, in arrears. A change applies to what is billed after it.',
+          examples: examples['operator.partners.setPricing'],
+        },
+      })
+      .input(setPartnerPricingInput)
+      .output(partnerPricingEnvelope)
+      .mutation(idempotent(({ ctx, input }) => setPartnerPricing(ctx.db, input, ctx.clock()))),
+
+    getBillingProfile: operatorProcedure
+      .meta({
+        rest: {
+          method: 'GET',
+          path: '/operator/partners/:partnerId/billing-profile',
+          tag: 'Operator',
+          summary: "Who a partner's invoices are addressed to",
+          description:
+            'The legal name, billing email, address and tax id shown on the invoices the operator issues to the partner; null until set.',
+        },
+      })
+      .input(partnerIdInput)
+      .output(billingProfileEnvelope)
+      .query(({ ctx, input }) => getPartnerBillingProfile(ctx.db, input.partnerId)),
+
+    setBillingProfile: operatorProcedure
+      .meta({
+        rest: {
+          method: 'PUT',
+          path: '/operator/partners/:partnerId/billing-profile',
+          tag: 'Operator',
+          summary: "Set who a partner's invoices are addressed to",
+          description:
+            'Sets the billing profile whole. Invoices already issued keep the profile they showed.',
+        },
+      })
+      .input(setPartnerBillingProfileInput)
+      .output(billingProfileEnvelope)
+      .mutation(
+        idempotent(({ ctx, input }) => setPartnerBillingProfile(ctx.db, input, ctx.clock())),
+      ),
   }),
 
   creditTypes: router({

@@ -1,11 +1,20 @@
 import type { Db, Tx } from '@allot/db';
-import type { CreateCreditTypeInput } from '@allot/domain';
+import type { CreateCreditTypeInput, Currency } from '@allot/domain';
 import { conflict } from '../errors.ts';
 
-const toCreditType = (row: { key: string; name: string; unit: string; created_at: Date }) => ({
+interface CreditTypeRow {
+  key: string;
+  name: string;
+  unit: string;
+  currency: string | null;
+  created_at: Date;
+}
+
+const toCreditType = (row: CreditTypeRow) => ({
   key: row.key,
   name: row.name,
   unit: row.unit,
+  currency: row.currency as Currency | null,
   createdAt: row.created_at.toISOString(),
 });
 
@@ -19,11 +28,20 @@ export async function listCreditTypes(db: Db | Tx) {
   return { creditTypes: rows.map(toCreditType) };
 }
 
-/** Adds a credit type; every balance, grant and entry can then be kept in it. Keys are permanent. */
+/**
+ * Adds a credit type; every balance, grant and entry can then be kept in it. Keys are permanent.
+ * A monetary one names its currency: one credit is one minor unit, so the ledger stays integer.
+ */
 export async function createCreditType(trx: Tx, input: CreateCreditTypeInput, now: Date) {
   const row = await trx
     .insertInto('credit_types')
-    .values({ key: input.key, name: input.name, unit: input.unit, created_at: now })
+    .values({
+      key: input.key,
+      name: input.name,
+      unit: input.unit,
+      currency: input.currency ?? null,
+      created_at: now,
+    })
     .onConflict((oc) => oc.column('key').doNothing())
     .returningAll()
     .executeTakeFirst();

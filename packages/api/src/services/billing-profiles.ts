@@ -1,0 +1,68 @@
+import type { Db, Tx } from '@allot/db';
+import type { BillingProfile, SetPartnerBillingProfileInput } from '@allot/domain';
+import { notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { partnerExists } from './partners.ts';
+
+type ProfileRow = {
+  legal_name: string;
+  billing_email: string;
+  address: BillingProfile['address'];
+  tax_id: string | null;
+  updated_at: Date;
+};
+
+function toBillingProfile(row: ProfileRow): BillingProfile {
+  return {
+    legalName: row.legal_name,
+    billingEmail: row.billing_email,
+    address: row.address,
+    taxId: row.tax_id,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** The profile a partner is invoiced as; null until the operator sets one. */
+export async function getPartnerBillingProfile(db: Db | Tx, partnerId: string) {
+  if (!(await partnerExists(db, partnerId))) throw notFound('Partner');
+  const row = await db
+    .selectFrom('billing_profiles')
+    .selectAll()
+    .where('partner_id', '=', partnerId)
+    .where('organization_id', 'is', null)
+    .executeTakeFirst();
+  return { billingProfile: row ? toBillingProfile(row) : null };
+}
+
+/** Sets the profile a partner is invoiced as, whole; issued invoices keep the one they showed. */
+export async function setPartnerBillingProfile(
+  trx: Tx,
+  input: SetPartnerBillingProfileInput,
+  now: Date,
+) {
+  if (!(await partnerExists(trx, input.partnerId))) throw notFound('Partner');
+  const { address } = input;
+  const values = {
+    legal_name: input.legalName,
+    billing_email: input.billingEmail,
+    address: JSON.stringify({
+      line1: address.line1,
+      line2: address.line2 ?? null,
+      city: address.city,
+      region: address.region ?? null,
+      postalCode: address.postalCode ?? null,
+      country: address.country,
+    }),
+    tax_id: input.taxId ?? null,
+    updated_at: now,
+  };
+  const row = await trx
+    .insertInto('billing_profiles')
+    .values({ id: newId(), partner_id: input.partnerId, organization_id: null, ...values })
+    .onConflict((oc) =>
+      oc.column('partner_id').where('organization_id', 'is', null).doUpdateSet(values),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { billingProfile: toBillingProfile(row) };
+}

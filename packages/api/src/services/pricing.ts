@@ -1,0 +1,66 @@
+import type { Db, Tx } from '@allot/db';
+import type { Currency, PartnerPricing, SetPartnerPricingInput } from '@allot/domain';
+import { notFound } from '../errors.ts';
+import { partnerExists } from './partners.ts';
+
+type PricingRow = {
+  currency: string;
+  pool_unit_price: string | null;
+  usage_unit_price: string | null;
+  overage_unit_price: string | null;
+  payment_terms_days: number;
+  tax_rate: string;
+  updated_at: Date;
+};
+
+/** Prices are answered as they were set: `numeric` keeps their digits ("0.10" stays "0.10"). */
+function toPricing(row: PricingRow): PartnerPricing {
+  return {
+    currency: row.currency as Currency,
+    poolUnitPrice: row.pool_unit_price,
+    usageUnitPrice: row.usage_unit_price,
+    overageUnitPrice: row.overage_unit_price,
+    paymentTermsDays: row.payment_terms_days as PartnerPricing['paymentTermsDays'],
+    taxRate: row.tax_rate,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+async function requirePartner(db: Db | Tx, partnerId: string) {
+  if (!(await partnerExists(db, partnerId))) throw notFound('Partner');
+}
+
+/** A partner's pricing; null when it has none (it is billed nothing). */
+export async function getPartnerPricing(db: Db | Tx, partnerId: string) {
+  await requirePartner(db, partnerId);
+  const row = await db
+    .selectFrom('partner_pricing')
+    .selectAll()
+    .where('partner_id', '=', partnerId)
+    .executeTakeFirst();
+  return { pricing: row ? toPricing(row) : null };
+}
+
+/**
+ * Sets a partner's pricing whole (a price left out is not billed). Invoices copy the prices
+ * they bill at issue, so a change applies to what is billed after it.
+ */
+export async function setPartnerPricing(trx: Tx, input: SetPartnerPricingInput, now: Date) {
+  await requirePartner(trx, input.partnerId);
+  const values = {
+    currency: input.currency,
+    pool_unit_price: input.poolUnitPrice ?? null,
+    usage_unit_price: input.usageUnitPrice ?? null,
+    overage_unit_price: input.overageUnitPrice ?? null,
+    payment_terms_days: input.paymentTermsDays,
+    tax_rate: input.taxRate,
+    updated_at: now,
+  };
+  const row = await trx
+    .insertInto('partner_pricing')
+    .values({ partner_id: input.partnerId, ...values })
+    .onConflict((oc) => oc.column('partner_id').doUpdateSet(values))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { pricing: toPricing(row) };
+}
