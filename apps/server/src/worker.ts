@@ -27,6 +27,10 @@ export function taskList(db: Db, clock: Clock): TaskList {
     forget_idempotency_keys: async () => {
       await services.forgetIdempotencyKeys(db, clock());
     },
+    /** Issues the invoices of partners whose period has ended (each run once, ever). */
+    issue_invoices: async () => {
+      await services.issueDueInvoices(db, clock());
+    },
     /** Forgets the charge guards' counters of windows that have ended. */
     forget_charge_windows: async () => {
       await services.forgetChargeWindows(db, clock());
@@ -56,6 +60,8 @@ export const CRONTAB = [
   // A backstop: a crossing also wakes apply_auto_top_ups at once (see startWorker).
   '* * * * * apply_auto_top_ups ?max=1',
   '* * * * * record_usage ?max=1',
+  // After renew_periods has had its minute: renewal is also done by the run itself if due.
+  '* * * * * issue_invoices ?max=1',
   WEBHOOKS_CRONTAB,
 ].join('\n');
 

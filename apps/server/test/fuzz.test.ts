@@ -164,7 +164,8 @@ describe('no malformed input produces a 500', () => {
             const path = route.path
               .replace(':organizationId', useRealIds ? organizationId : fakeId)
               .replace(':partnerId', useRealIds ? partnerId : fakeId)
-              .replace(':keyId', fakeId);
+              .replace(':keyId', fakeId)
+              .replace(':invoiceId', fakeId);
             const withBody = route.method === 'POST' || route.method === 'PUT';
             const response = await server.request(route.method, `${path}?${search}`, {
               ...(route.auth === 'partner' ? { apiKey } : { operator: true }),

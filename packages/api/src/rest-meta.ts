@@ -13,6 +13,8 @@ export const REST_TAGS = {
   Pixel: 'The tracking pixel of an organization: its public key and allowed referrer origins.',
   Visitors: 'Identified visitors of an organization and the ideal customer profiles they match.',
   Billing: "The partner's billing configuration, credit pool, usage and analytics.",
+  Invoices:
+    "Invoices the platform operator issues to partners: issued at each period boundary or on request, numbered without gaps, paid or voided. Amounts are decimal strings with the currency's minor digits.",
   Webhooks: 'Endpoints that receive events, their signing secrets and delivery logs.',
   Operator:
     'For the platform operator only (`Authorization: Bearer`): partners, credit types, API keys.',

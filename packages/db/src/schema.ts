@@ -219,6 +219,8 @@ export interface PartnerPricingTable {
   overage_unit_price: string | null;
   payment_terms_days: number;
   tax_rate: string;
+  /** When the partner was first priced: the ledger before it is never billed. */
+  billed_from: Timestamp;
   updated_at: Timestamp;
 }
 
@@ -232,6 +234,88 @@ export interface BillingProfilesTable {
   address: ColumnType<PostalAddress, string, string>;
   tax_id: string | null;
   updated_at: Timestamp;
+}
+
+export interface InvoiceIssuersTable {
+  /** `operator`; later `partner:<id>`. */
+  issuer: string;
+  legal_name: string;
+  prefix: string;
+  last_number: ColumnType<string, string | number | undefined, string | number>;
+}
+
+/** Money columns are `numeric`, read as exact decimal strings. */
+export interface InvoicesTable {
+  id: string;
+  issuer: string;
+  number: string;
+  /** The customer partner (operator invoices), or the issuing partner (its clients' invoices). */
+  partner_id: string;
+  organization_id: string | null;
+  status: 'issued' | 'paid' | 'void';
+  currency: string;
+  period_start: Timestamp;
+  period_end: Timestamp;
+  issued_at: Timestamp;
+  due_at: Timestamp;
+  issuer_snapshot: ColumnType<InvoiceParty, string, string>;
+  customer_snapshot: ColumnType<InvoiceParty, string, string>;
+  subtotal: string;
+  tax_rate: string;
+  tax: string;
+  credits_applied: string;
+  total: string;
+  amount_paid: ColumnType<string, string | undefined, string>;
+  void_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface InvoiceParty {
+  type: 'operator' | 'partner';
+  id: string | null;
+  legalName: string;
+  billingEmail: string | null;
+  address: PostalAddress | null;
+  taxId: string | null;
+}
+
+/** A scheduled invoice run, done once per key: the invoice it issued, or null for nothing. */
+export interface InvoiceRunsTable {
+  generation_key: string;
+  invoice_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface InvoiceLinesTable {
+  id: string;
+  invoice_id: string;
+  position: number;
+  kind: 'pool' | 'usage' | 'overage';
+  description: string;
+  organization_id: string | null;
+  quantity: ColumnType<number, number, number>;
+  unit_price: string;
+  amount: string;
+  period_start: Timestamp;
+  period_end: Timestamp;
+  entries: number;
+}
+
+export interface InvoiceLineEntriesTable {
+  entry_id: number;
+  line_id: string;
+  invoice_id: string;
+}
+
+export interface InvoicePaymentsTable {
+  id: string;
+  invoice_id: string;
+  amount: string;
+  method: string;
+  reference: string | null;
+  paid_at: Timestamp;
+  created_at: Timestamp;
 }
 
 export interface PostalAddress {
@@ -444,6 +528,12 @@ export interface Database {
   charge_windows: ChargeWindowsTable;
   partner_pricing: PartnerPricingTable;
   billing_profiles: BillingProfilesTable;
+  invoice_issuers: InvoiceIssuersTable;
+  invoices: InvoicesTable;
+  invoice_runs: InvoiceRunsTable;
+  invoice_lines: InvoiceLinesTable;
+  invoice_line_entries: InvoiceLineEntriesTable;
+  invoice_payments: InvoicePaymentsTable;
   events: EventsTable;
   balance_alerts: BalanceAlertsTable;
   auto_top_up_rules: AutoTopUpRulesTable;

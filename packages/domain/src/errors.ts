@@ -29,6 +29,11 @@ export const RULE_CODES = [
   'webhook_url_private_address',
   'webhook_endpoint_limit',
   'webhook_endpoint_disabled',
+  'nothing_to_invoice',
+  'invoice_void',
+  'invoice_paid',
+  'invoice_partly_paid',
+  'overpayment',
   // The reference model answers a missing row as a rule result, as the API answers it as a 404.
   'not_found',
 ] as const;
@@ -48,6 +53,7 @@ export const REQUEST_CODES = [
   'email_taken',
   'external_id_taken',
   'credit_type_exists',
+  'invalid_amount',
   'database_unavailable',
 ] as const;
 export type RequestCode = (typeof REQUEST_CODES)[number];

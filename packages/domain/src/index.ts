@@ -13,6 +13,7 @@ export * from './events.ts';
 export * from './icp.ts';
 export * from './identity.ts';
 export * from './ingest.ts';
+export * from './invoices.ts';
 export * from './money.ts';
 export * from './organizations.ts';
 export * from './paging.ts';

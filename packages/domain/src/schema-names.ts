@@ -65,6 +65,13 @@ import {
 } from './webhooks.ts';
 import { EVENT_TYPES, TEST_EVENT_TYPE, eventEnvelopeSchema } from './events.ts';
 import { currencySchema } from './money.ts';
+import {
+  invoiceEnvelope,
+  invoiceLineSchema,
+  invoiceListSchema,
+  invoiceSchema,
+  paymentSchema,
+} from './invoices.ts';
 import { partnerPricingEnvelope, partnerPricingSchema } from './pricing.ts';
 import { billingProfileEnvelope, billingProfileSchema } from './billing-profiles.ts';
 
@@ -137,6 +144,11 @@ const NAMES: [z.ZodType, string][] = [
   [partnerPricingEnvelope, 'PartnerPricingResponse'],
   [billingProfileSchema, 'BillingProfile'],
   [billingProfileEnvelope, 'BillingProfileResponse'],
+  [invoiceSchema, 'Invoice'],
+  [invoiceLineSchema, 'InvoiceLine'],
+  [paymentSchema, 'Payment'],
+  [invoiceEnvelope, 'InvoiceResponse'],
+  [invoiceListSchema, 'InvoiceList'],
 ];
 
 /** `credit_balance.dropped` -> `CreditBalanceDroppedEvent`. */

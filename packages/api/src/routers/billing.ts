@@ -16,8 +16,10 @@ import {
   getUsageSummary,
 } from '../services/billing.ts';
 import { partnerProcedure, router } from '../trpc.ts';
+import { partnerInvoicesRouter } from './invoices.ts';
 
 export const billingRouter = router({
+  invoices: partnerInvoicesRouter,
   get: partnerProcedure
     .meta({
       rest: {

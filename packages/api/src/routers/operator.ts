@@ -33,8 +33,10 @@ import {
 import { idempotent } from '../idempotent.ts';
 import { examples } from '../rest-examples.ts';
 import { operatorProcedure, router } from '../trpc.ts';
+import { operatorInvoicesRouter } from './invoices.ts';
 
 export const operatorRouter = router({
+  invoices: operatorInvoicesRouter,
   partners: router({
     create: operatorProcedure
       .meta({

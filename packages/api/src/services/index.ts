@@ -29,3 +29,4 @@ export * from './visitors.ts';
 export { consumeCredits, type ConsumeInput } from './ledger/consume.ts';
 export { forgetIdempotencyKeys } from './idempotency.ts';
 export { forgetChargeWindows } from './charge-guards.ts';
+export * from './invoices/index.ts';

@@ -58,7 +58,7 @@ export async function setPartnerPricing(trx: Tx, input: SetPartnerPricingInput, 
   };
   const row = await trx
     .insertInto('partner_pricing')
-    .values({ partner_id: input.partnerId, ...values })
+    .values({ partner_id: input.partnerId, billed_from: now, ...values })
     .onConflict((oc) => oc.column('partner_id').doUpdateSet(values))
     .returningAll()
     .executeTakeFirstOrThrow();

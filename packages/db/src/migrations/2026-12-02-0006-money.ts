@@ -5,7 +5,8 @@ import { sql, type Kysely } from 'kysely';
 // Money, before any invoice:
 // - `credit_types.currency`: a monetary credit type's ISO 4217 currency (one credit is one
 //   minor unit, so the ledger stays integer); null for a unit credit type.
-// - `partner_pricing`: what the operator charges a partner, prices as `numeric` (never a float).
+// - `partner_pricing`: what the operator charges a partner, prices as `numeric` (never a float);
+//   `billed_from`, when it was first priced: nothing from before it is ever billed.
 // - `billing_profiles`: who a customer's invoices are addressed to; a partner's own for now
 //   (`organization_id` null), an organization's when partners invoice their clients.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -21,6 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       overage_unit_price numeric CHECK (overage_unit_price >= 0),
       payment_terms_days integer NOT NULL CHECK (payment_terms_days IN (0, 15, 30, 45, 60, 90)),
       tax_rate numeric NOT NULL CHECK (tax_rate >= 0 AND tax_rate <= 1),
+      billed_from timestamptz NOT NULL,
       updated_at timestamptz NOT NULL
     )`.execute(db);
   await sql`

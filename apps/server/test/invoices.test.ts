@@ -1,0 +1,381 @@
+// The operator invoicing partners, end to end over REST with an injected clock: what each billing
+// mode bills, exact amounts, gap-free numbers, runs at a period boundary once, payments, voids.
+import { services } from '@allot/api';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './harness.ts';
+import { ORGS } from './paths.ts';
+
+let server: TestServer;
+let now = new Date('2030-03-10T12:00:00.000Z');
+beforeAll(async () => {
+  server = await startTestServer({ now: () => now });
+});
+afterAll(() => server.close());
+
+const operator = (method: string, path: string, body?: unknown) =>
+  server.request(method, path, { operator: true, body });
+
+async function pricedPartner(partner: Record<string, unknown>, pricing: Record<string, unknown>) {
+  const created = await server.createPartner(partner);
+  const id = created.partner.id;
+  const priced = await operator('PUT', `/operator/partners/${id}/pricing`, pricing);
+  expect(priced.status).toBe(200);
+  return { id, apiKey: created.apiKey };
+}
+
+async function organization(apiKey: string, name: string, credits: number) {
+  const created = await server.request('POST', ORGS, {
+    apiKey,
+    body: { name, tier: 'paid', initialCredits: credits },
+  });
+  expect(created.status).toBe(201);
+  return created.body.organization.id as string;
+}
+
+async function consume(apiKey: string, organizationId: string, amount: number) {
+  const response = await server.request('POST', `${ORGS}/${organizationId}/credits/consumptions`, {
+    apiKey,
+    body: { amount },
+  });
+  expect(response.status).toBe(201);
+}
+
+const issueNow = (partnerId: string) =>
+  operator('POST', `/operator/partners/${partnerId}/invoices`);
+
+/** The lines as (description, quantity, unit price, amount). */
+const linesOf = (invoice: { lines: Record<string, unknown>[] }) =>
+  invoice.lines.map((line) => [line.description, line.quantity, line.unitPrice, line.amount]);
+
+/** The prefix of every operator invoice, then the invoice's own number. */
+const numberOf = (invoice: { number: string }) => Number(invoice.number.replace('INV-', ''));
+
+describe('credit_pool: the pool in advance', () => {
+  it('bills the pool, then a mid-period raise as its own line, then the next period at the boundary once', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'credit_pool', poolCredits: 1000 },
+      { currency: 'USD', poolUnitPrice: '0.10', taxRate: '0.2', paymentTermsDays: 15 },
+    );
+    await operator('PUT', `/operator/partners/${partner.id}/billing-profile`, {
+      legalName: 'Pool Partner Ltd',
+      billingEmail: 'ap@pool.example',
+      address: { line1: '1 Pool St', city: 'London', country: 'GB' },
+    });
+    const first = await issueNow(partner.id);
+    expect(first.status).toBe(201);
+    const invoice = first.body.invoice;
+    expect(invoice).toMatchObject({
+      status: 'issued',
+      currency: 'USD',
+      subtotal: '100.00',
+      taxRate: '0.2',
+      tax: '20.00',
+      creditsApplied: '0.00',
+      total: '120.00',
+      amountPaid: '0.00',
+      amountDue: '120.00',
+      overdue: false,
+      issuedAt: '2030-03-10T12:00:00.000Z',
+      dueAt: '2030-03-25T12:00:00.000Z',
+      customer: { type: 'partner', id: partner.id, legalName: 'Pool Partner Ltd' },
+      issuer: { type: 'operator', legalName: 'Allot' },
+    });
+    expect(invoice.number).toMatch(/^INV-\d{6}$/);
+    expect(linesOf(invoice)).toEqual([
+      ['Credit pool, 2030-03-01 to 2030-04-01', 1000, '0.10', '100.00'],
+    ]);
+    expect(invoice.lines[0].source).toMatchObject({
+      kind: 'pool',
+      periodStart: '2030-03-01T00:00:00.000Z',
+      periodEnd: '2030-04-01T00:00:00.000Z',
+      entries: 1,
+    });
+
+    // Billed already: nothing more, and the number is not spent on it.
+    const nothing = await issueNow(partner.id);
+    expect(nothing.status).toBe(422);
+    expect(nothing.body.error.code).toBe('nothing_to_invoice');
+
+    // The operator raises the pool mid-period: the 500 more are billed on the next invoice.
+    now = new Date('2030-03-20T12:00:00.000Z');
+    await operator('PUT', `/operator/partners/${partner.id}/billing`, { poolCredits: 1500 });
+    const raise = (await issueNow(partner.id)).body.invoice;
+    expect(linesOf(raise)).toEqual([
+      ['Credit pool, 2030-03-01 to 2030-04-01', 500, '0.10', '50.00'],
+    ]);
+    expect(raise.total).toBe('60.00');
+    expect(numberOf(raise)).toBe(numberOf(invoice) + 1);
+
+    // The boundary: the new period's pool, in advance, once however many workers run it.
+    now = new Date('2030-04-01T00:01:00.000Z');
+    await Promise.all([1, 2, 3, 4].map(() => services.issueDueInvoices(server.db, now)));
+    await services.issueDueInvoices(server.db, now);
+    const list = await operator('GET', `/operator/invoices?partnerId=${partner.id}`);
+    expect(list.body.total).toBe(3);
+    const [scheduled] = list.body.invoices;
+    expect(linesOf(scheduled)).toEqual([
+      ['Credit pool, 2030-04-01 to 2030-05-01', 1500, '0.10', '150.00'],
+    ]);
+    expect(scheduled).toMatchObject({
+      periodStart: '2030-03-01T00:00:00.000Z',
+      periodEnd: '2030-04-01T00:00:00.000Z',
+      total: '180.00',
+    });
+  });
+});
+
+describe('usage_based: consumption in arrears, overage apart', () => {
+  it('bills each organization within allowance and past it, and the next run only what came after', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'usage_based', poolCredits: 0 },
+      { currency: 'USD', usageUnitPrice: '0.15', overageUnitPrice: '0.20' },
+    );
+    const acme = await organization(partner.apiKey, 'Acme', 10);
+    const zenith = await organization(partner.apiKey, 'Zenith', 100);
+    await consume(partner.apiKey, acme, 15);
+    await consume(partner.apiKey, zenith, 7);
+    const invoice = (await issueNow(partner.id)).body.invoice;
+    expect(linesOf(invoice)).toEqual([
+      ['Identifications: Acme', 10, '0.15', '1.50'],
+      ['Overage identifications: Acme', 5, '0.20', '1.00'],
+      ['Identifications: Zenith', 7, '0.15', '1.05'],
+    ]);
+    expect(invoice.lines.map((l: { organizationId: string }) => l.organizationId)).toEqual([
+      acme,
+      acme,
+      zenith,
+    ]);
+    expect(invoice).toMatchObject({ subtotal: '3.55', tax: '0.00', total: '3.55' });
+
+    await consume(partner.apiKey, acme, 3);
+    now = new Date('2030-04-01T00:01:00.000Z');
+    // Consumption of the new period is the next period's.
+    await consume(partner.apiKey, zenith, 1);
+    await services.issueDueInvoices(server.db, now);
+    const [scheduled] = (await operator('GET', `/operator/invoices?partnerId=${partner.id}`)).body
+      .invoices;
+    expect(linesOf(scheduled)).toEqual([['Overage identifications: Acme', 3, '0.20', '0.60']]);
+  });
+});
+
+describe('external: consumption in arrears', () => {
+  it('bills every consumed credit at the usage price, rounded half-even to the currency (JPY)', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'external', poolCredits: 0 },
+      { currency: 'JPY', usageUnitPrice: '2.5' },
+    );
+    const shop = await organization(partner.apiKey, 'Shop', 100);
+    await consume(partner.apiKey, shop, 7);
+    const invoice = (await issueNow(partner.id)).body.invoice;
+    // 7 × 2.5 = 17.5 yen: half-even to whole yen is 18.
+    expect(linesOf(invoice)).toEqual([['Identifications: Shop', 7, '2.5', '18']]);
+    expect(invoice).toMatchObject({ currency: 'JPY', total: '18', amountDue: '18' });
+  });
+
+  it('bills nothing for a partner that is not priced', async () => {
+    const { partner } = await server.createPartner({ billingMode: 'external', poolCredits: 0 });
+    expect((await issueNow(partner.id)).body.error.code).toBe('nothing_to_invoice');
+  });
+});
+
+describe('payments and voids', () => {
+  async function invoicedPartner() {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'credit_pool', poolCredits: 1200 },
+      { currency: 'EUR', poolUnitPrice: '0.10' },
+    );
+    const invoice = (await issueNow(partner.id)).body.invoice;
+    expect(invoice.total).toBe('120.00');
+    return { partner, invoice };
+  }
+
+  it('adds partial payments up to paid, refusing more than is due', async () => {
+    const { invoice } = await invoicedPartner();
+    const pay = (body: Record<string, unknown>) =>
+      operator('POST', `/operator/invoices/${invoice.id}/payments`, body);
+    const half = await pay({ amount: '50.00', method: 'bank_transfer', reference: 'WIRE-1' });
+    expect(half.body.invoice).toMatchObject({
+      status: 'issued',
+      amountPaid: '50.00',
+      amountDue: '70.00',
+    });
+    expect((await pay({ amount: '70.01', method: 'card' })).body.error.code).toBe('overpayment');
+    expect((await pay({ amount: '0.001', method: 'card' })).body.error.code).toBe('invalid_amount');
+    expect((await pay({ amount: 70, method: 'card' })).status).toBe(400);
+    const rest = await pay({ amount: '70', method: 'card' });
+    expect(rest.body.invoice).toMatchObject({ status: 'paid', amountDue: '0.00' });
+    expect(rest.body.invoice.payments.map((p: { amount: string }) => p.amount)).toEqual([
+      '50.00',
+      '70.00',
+    ]);
+    expect((await pay({ amount: '1.00', method: 'card' })).body.error.code).toBe('invoice_paid');
+    const voided = await operator('POST', `/operator/invoices/${invoice.id}/void`, {
+      reason: 'late',
+    });
+    expect(voided.body.error.code).toBe('invoice_paid');
+  });
+
+  it('voids an unpaid invoice: its number stays taken, and the next invoice bills it again', async () => {
+    const { partner, invoice } = await invoicedPartner();
+    const voided = await operator('POST', `/operator/invoices/${invoice.id}/void`, {
+      reason: 'Wrong billing profile',
+    });
+    expect(voided.body.invoice).toMatchObject({
+      status: 'void',
+      voidReason: 'Wrong billing profile',
+    });
+    const again = (await issueNow(partner.id)).body.invoice;
+    expect(linesOf(again)).toEqual(linesOf(invoice));
+    expect(numberOf(again)).toBeGreaterThan(numberOf(invoice));
+  });
+
+  it('reads as overdue once past due and unpaid', async () => {
+    const { invoice } = await invoicedPartner();
+    now = new Date('2030-04-10T12:00:01.000Z');
+    const read = await operator('GET', `/operator/invoices/${invoice.id}`);
+    expect(read.body.invoice).toMatchObject({ overdue: true, status: 'issued' });
+  });
+});
+
+describe("a partner's own bills", () => {
+  it('lists and reads its invoices; another partner’s is a 404', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const mine = await pricedPartner(
+      { billingMode: 'credit_pool', poolCredits: 100 },
+      { currency: 'USD', poolUnitPrice: '1' },
+    );
+    const theirs = await pricedPartner(
+      { billingMode: 'credit_pool', poolCredits: 100 },
+      { currency: 'USD', poolUnitPrice: '1' },
+    );
+    const invoice = (await issueNow(mine.id)).body.invoice;
+    const other = (await issueNow(theirs.id)).body.invoice;
+    const list = await server.request('GET', '/partner/billing/invoices', { apiKey: mine.apiKey });
+    expect(list.body.invoices.map((i: { id: string }) => i.id)).toEqual([invoice.id]);
+    const got = await server.request('GET', `/partner/billing/invoices/${invoice.id}`, {
+      apiKey: mine.apiKey,
+    });
+    expect(got.body.invoice).toEqual(invoice);
+    const foreign = await server.request('GET', `/partner/billing/invoices/${other.id}`, {
+      apiKey: mine.apiKey,
+    });
+    expect(foreign.status).toBe(404);
+  });
+});
+
+describe('invoice numbers', () => {
+  it('are gap-free and unique across every invoice the operator issued', async () => {
+    const rows = await server.db
+      .selectFrom('invoices')
+      .select('number')
+      .where('issuer', '=', 'operator')
+      .execute();
+    const numbers = rows.map((row) => numberOf(row)).sort((a, b) => a - b);
+    expect(numbers.length).toBeGreaterThan(5);
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+  });
+});
+
+/** "12.34" as 1234 cents, and back: integers, never a float. */
+const cents = (amount: string) => Number(amount.replace('.', ''));
+const dollars = (total: number) =>
+  `${Math.trunc(total / 100)}.${String(Math.abs(total % 100)).padStart(2, '0')}`;
+
+describe('every consumed credit is billed exactly once', () => {
+  it('across random consumption, issue-now, voids and period boundaries', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              kind: fc.constant('consume' as const),
+              org: fc.nat(2),
+              amount: fc.integer({ min: 1, max: 30 }),
+            }),
+            fc.record({ kind: fc.constant('issue' as const) }),
+            fc.record({ kind: fc.constant('void' as const) }),
+            fc.record({
+              kind: fc.constant('wait' as const),
+              days: fc.integer({ min: 1, max: 40 }),
+            }),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
+        async (steps) => {
+          now = new Date('2030-06-10T12:00:00.000Z');
+          const partner = await pricedPartner(
+            { billingMode: 'usage_based', poolCredits: 0 },
+            { currency: 'USD', usageUnitPrice: '0.15', overageUnitPrice: '0.20' },
+          );
+          const orgs = [
+            await organization(partner.apiKey, 'A', 20),
+            await organization(partner.apiKey, 'B', 5),
+            await organization(partner.apiKey, 'C', 0),
+          ];
+          let consumed = 0;
+          for (const step of steps) {
+            if (step.kind === 'consume') {
+              await consume(partner.apiKey, orgs[step.org] as string, step.amount);
+              consumed += step.amount;
+            } else if (step.kind === 'issue') {
+              expect([201, 422]).toContain((await issueNow(partner.id)).status);
+            } else if (step.kind === 'void') {
+              const [latest] = (
+                await operator('GET', `/operator/invoices?partnerId=${partner.id}&status=issued`)
+              ).body.invoices;
+              if (latest)
+                await operator('POST', `/operator/invoices/${latest.id}/void`, { reason: 'test' });
+            } else {
+              now = new Date(now.getTime() + step.days * 86_400_000);
+              await services.issueDueInvoices(server.db, now);
+            }
+          }
+          // Whatever is left, billed now: then everything consumed is on exactly one live invoice.
+          await issueNow(partner.id);
+          const invoices = (
+            await operator('GET', `/operator/invoices?partnerId=${partner.id}&pageSize=100`)
+          ).body.invoices as {
+            status: string;
+            subtotal: string;
+            lines: {
+              quantity: number;
+              unitPrice: string;
+              amount: string;
+              source: { kind: string };
+            }[];
+          }[];
+          const live = invoices.filter((invoice) => invoice.status !== 'void');
+          const lines = live.flatMap((invoice) => invoice.lines);
+          expect(lines.reduce((sum, line) => sum + line.quantity, 0)).toBe(consumed);
+          const overage = await server.db
+            .selectFrom('entries')
+            .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.val(0)).as('sum'))
+            .where('partner_id', '=', partner.id)
+            .where('account_kind', '=', 'organization')
+            .where('type', '=', 'overage')
+            .executeTakeFirstOrThrow();
+          expect(
+            lines
+              .filter((line) => line.source.kind === 'overage')
+              .reduce((sum, line) => sum + line.quantity, 0),
+          ).toBe(Number(overage.sum));
+          // Exact cents, as integers: 15 or 20 per credit, and a subtotal that adds its lines.
+          for (const line of lines)
+            expect(line.amount).toBe(
+              dollars(line.quantity * (line.unitPrice === '0.15' ? 15 : 20)),
+            );
+          for (const invoice of live)
+            expect(invoice.subtotal).toBe(
+              dollars(invoice.lines.reduce((sum, line) => sum + cents(line.amount), 0)),
+            );
+        },
+      ),
+      { numRuns: Number(process.env.INVOICE_MODEL_RUNS ?? 15) },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,134 @@
+import {
+  invoiceEnvelope,
+  invoiceIdInput,
+  invoiceListSchema,
+  issueInvoiceInput,
+  listInvoicesInput,
+  listPartnerInvoicesInput,
+  recordPaymentInput,
+  voidInvoiceInput,
+} from '@allot/domain';
+import { idempotent } from '../idempotent.ts';
+import {
+  issueInvoiceNow,
+  listInvoices,
+  listPartnerInvoices,
+  readInvoice,
+  recordPayment,
+  voidInvoice,
+} from '../services/invoices/index.ts';
+import { operatorProcedure, partnerProcedure, router } from '../trpc.ts';
+
+/** The operator's invoices to partners: issue now, read, record payments, void. */
+export const operatorInvoicesRouter = router({
+  issue: operatorProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/operator/partners/:partnerId/invoices',
+        tag: 'Invoices',
+        status: 201,
+        summary: 'Invoice a partner now for everything not yet invoiced',
+        description:
+          "Issues an invoice for every ledger entry not yet billed up to now, at the partner's current prices: the pool credits issued (credit_pool, in advance) or the credits its organizations consumed (usage_based: within allowance and overage apart; external). The next scheduled invoice bills only what came after. 422 nothing_to_invoice when there is nothing (or the partner is not priced). Honours Idempotency-Key.",
+      },
+    })
+    .input(issueInvoiceInput)
+    .output(invoiceEnvelope)
+    .mutation(
+      idempotent(({ ctx, input }) => issueInvoiceNow(ctx.db, input.partnerId, ctx.clock())),
+    ),
+
+  list: operatorProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/operator/invoices',
+        tag: 'Invoices',
+        summary: 'List invoices, newest first, by partner and status',
+        description: 'Every invoice the operator issued, with its lines and payments.',
+      },
+    })
+    .input(listInvoicesInput.prefault({}))
+    .output(invoiceListSchema)
+    .query(({ ctx, input }) => listInvoices(ctx.db, input, ctx.clock())),
+
+  get: operatorProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/operator/invoices/:invoiceId',
+        tag: 'Invoices',
+        summary: 'One invoice',
+        description: 'An invoice with its lines, totals and payments.',
+      },
+    })
+    .input(invoiceIdInput)
+    .output(invoiceEnvelope)
+    .query(async ({ ctx, input }) => ({
+      invoice: await readInvoice(ctx.db, input.invoiceId, ctx.clock()),
+    })),
+
+  pay: operatorProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/operator/invoices/:invoiceId/payments',
+        tag: 'Invoices',
+        summary: 'Record a payment received',
+        description:
+          "Records money received, in the invoice's currency: partial payments add up, and the one that reaches the total marks the invoice paid. More than is due is a 422 overpayment; a void or paid invoice takes no payment.",
+      },
+    })
+    .input(recordPaymentInput)
+    .output(invoiceEnvelope)
+    .mutation(idempotent(({ ctx, input }) => recordPayment(ctx.db, input, ctx.clock()))),
+
+  void: operatorProcedure
+    .meta({
+      rest: {
+        method: 'POST',
+        path: '/operator/invoices/:invoiceId/void',
+        tag: 'Invoices',
+        summary: 'Void an unpaid invoice',
+        description:
+          'Voids an invoice nothing was paid against, with a reason. Its number is never reused; what it billed is billed again by the next invoice. A paid or partly paid invoice cannot be voided (422).',
+      },
+    })
+    .input(voidInvoiceInput)
+    .output(invoiceEnvelope)
+    .mutation(idempotent(({ ctx, input }) => voidInvoice(ctx.db, input, ctx.clock()))),
+});
+
+/** A partner's bills from the operator. Another partner's invoice is a 404. */
+export const partnerInvoicesRouter = router({
+  list: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/billing/invoices',
+        tag: 'Invoices',
+        summary: 'Your invoices from the platform, newest first',
+        description: 'The invoices the platform issued to you, with their lines and payments.',
+      },
+    })
+    .input(listPartnerInvoicesInput.prefault({}))
+    .output(invoiceListSchema)
+    .query(({ ctx, input }) => listPartnerInvoices(ctx.db, ctx.partnerId, input, ctx.clock())),
+
+  get: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/billing/invoices/:invoiceId',
+        tag: 'Invoices',
+        summary: 'One of your invoices',
+        description: 'An invoice the platform issued to you; another partner’s is a 404.',
+      },
+    })
+    .input(invoiceIdInput)
+    .output(invoiceEnvelope)
+    .query(async ({ ctx, input }) => ({
+      invoice: await readInvoice(ctx.db, input.invoiceId, ctx.clock(), ctx.partnerId),
+    })),
+});

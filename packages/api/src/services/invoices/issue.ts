@@ -1,0 +1,372 @@
+import { sql } from 'kysely';
+import { inTransaction, type Db, type InvoiceParty, type PartnerRow, type Tx } from '@allot/db';
+import {
+  AppError,
+  DEFAULT_CREDIT_TYPE,
+  drawsFromPool,
+  periodContaining,
+  type Currency,
+  type Period,
+} from '@allot/domain';
+import { notFound, refused } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { cycleOf, renewAndLockPartner } from '../ledger/renewal.ts';
+import { decimal, formatAmount, roundToMinor } from '../money.ts';
+import { partnerExists } from '../partners.ts';
+import { readInvoice } from './read.ts';
+
+/**
+ * The invoice engine, for the operator billing a partner. One invoice is one transaction, under
+ * the partner's lock (after its renewal, so a new period's pool is on the books):
+ *
+ * 1. the issuer's next number (gap-free: a rollback takes it back with everything else);
+ * 2. one statement that picks the ledger entries not yet billed, groups them into lines and
+ *    records each entry against its line (`invoice_line_entries`, keyed by the entry): every
+ *    entry is billed once, and one statement sees one snapshot, so the lines count exactly the
+ *    entries they record, whatever commits meanwhile;
+ * 3. each line's amount, rounded half-even, then the totals.
+ *
+ * What is billed, per billing mode: `credit_pool`, the credits issued into the pool (in advance:
+ * a new period's pool, a mid-period raise); `usage_based`, what organizations consumed (net of
+ * amendments), within allowance and overage apart; `external`, what they consumed. A kind
+ * without a price is not billed; nothing before the partner was first priced is ever billed.
+ */
+
+export interface IssueOptions {
+  /** Consumption is billed when recorded before this instant (in arrears); the pool until now. */
+  until: Date;
+  /** The period the invoice covers, as printed. */
+  period: Period;
+  /** A scheduled run's key: the run happens once, ever (see `invoice_runs`). */
+  generationKey?: string;
+}
+
+const nothingToInvoice = () =>
+  refused({ code: 'nothing_to_invoice', message: 'There is nothing to invoice.' });
+
+async function nextNumber(trx: Tx, issuer: string) {
+  const row = await trx
+    .updateTable('invoice_issuers')
+    .set({ last_number: sql`last_number + 1` })
+    .where('issuer', '=', issuer)
+    .returning(['legal_name', 'prefix', 'last_number'])
+    .executeTakeFirstOrThrow();
+  return { ...row, number: `${row.prefix}${String(row.last_number).padStart(6, '0')}` };
+}
+
+async function customerOf(trx: Tx, partnerId: string, name: string): Promise<InvoiceParty> {
+  const profile = await trx
+    .selectFrom('billing_profiles')
+    .selectAll()
+    .where('partner_id', '=', partnerId)
+    .where('organization_id', 'is', null)
+    .executeTakeFirst();
+  return {
+    type: 'partner',
+    id: partnerId,
+    legalName: profile?.legal_name ?? name,
+    billingEmail: profile?.billing_email ?? null,
+    address: profile?.address ?? null,
+    taxId: profile?.tax_id ?? null,
+  };
+}
+
+interface Prices {
+  pool: string | null;
+  usage: string | null;
+  overage: string | null;
+}
+
+/**
+ * Picks the unbilled entries, makes the lines and records their entries, in one statement.
+ * Returns the lines (amounts not yet set).
+ */
+async function billEntries(
+  trx: Tx,
+  invoiceId: string,
+  partnerId: string,
+  billedFrom: Date,
+  prices: Prices,
+  options: IssueOptions,
+  now: Date,
+) {
+  const { rows } = await sql<{ id: string; quantity: number; unit_price: string }>`
+    WITH candidates AS (
+      SELECT e.id, e.amount, e.organization_id,
+        CASE WHEN e.account_kind = 'pool' THEN 'pool'
+             -- The overage leg of ledger_consume: consumed from no block (issued as overage).
+             WHEN e.type = 'decrement' AND e.block_id IS NULL
+               AND ${prices.overage}::numeric IS NOT NULL THEN 'overage'
+             ELSE 'usage' END AS kind,
+        CASE WHEN e.account_kind = 'pool' THEN b.effective_at ELSE ${options.period.start}::timestamptz END
+          AS period_start,
+        CASE WHEN e.account_kind = 'pool' THEN b.expires_at ELSE ${options.until}::timestamptz END
+          AS period_end
+      FROM entries e
+      LEFT JOIN blocks b ON b.id = e.block_id
+      WHERE e.partner_id = ${partnerId} AND e.credit_type = ${DEFAULT_CREDIT_TYPE}
+        AND e.created_at >= ${billedFrom}
+        AND (
+          -- Credits issued into the pool (renewal, a raise): positive on the pool account.
+          (${prices.pool}::numeric IS NOT NULL AND e.account_kind = 'pool'
+            AND e.type IN ('renewal', 'amendment') AND e.amount > 0 AND e.created_at <= ${now})
+          -- Consumption, net of amendments, as the consumption sink received it.
+          OR (${prices.usage}::numeric IS NOT NULL AND e.account_kind = 'consumption'
+            AND e.type IN ('decrement', 'amendment') AND e.created_at < ${options.until})
+        )
+        AND NOT EXISTS (SELECT 1 FROM invoice_line_entries x WHERE x.entry_id = e.id)
+    ), groups AS (
+      SELECT kind, organization_id, period_start, period_end,
+        sum(amount)::bigint AS quantity, count(*)::int AS entries
+      FROM candidates
+      GROUP BY kind, organization_id, period_start, period_end
+      HAVING sum(amount) <> 0
+    ), numbered AS MATERIALIZED (
+      SELECT g.*, uuidv7() AS id, o.name AS organization_name,
+        row_number() OVER (ORDER BY g.kind <> 'pool', g.period_start, o.name, g.organization_id,
+          g.kind DESC) AS position
+      FROM groups g LEFT JOIN organizations o ON o.id = g.organization_id
+    ), lines AS (
+      INSERT INTO invoice_lines (id, invoice_id, position, kind, description, organization_id,
+        quantity, unit_price, amount, period_start, period_end, entries)
+      SELECT id, ${invoiceId}, position, kind,
+        CASE kind
+          WHEN 'pool' THEN format('Credit pool, %s to %s',
+            to_char(period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+            to_char(period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
+          WHEN 'overage' THEN format('Overage identifications: %s', organization_name)
+          ELSE format('Identifications: %s', organization_name) END,
+        organization_id, quantity,
+        CASE kind WHEN 'pool' THEN ${prices.pool}::numeric
+          WHEN 'overage' THEN ${prices.overage}::numeric ELSE ${prices.usage}::numeric END,
+        0, period_start, period_end, entries
+      FROM numbered
+      RETURNING id, quantity, unit_price
+    ), billed AS (
+      INSERT INTO invoice_line_entries (entry_id, line_id, invoice_id)
+      SELECT c.id, n.id, ${invoiceId}
+      FROM candidates c JOIN numbered n ON n.kind = c.kind
+        AND n.organization_id IS NOT DISTINCT FROM c.organization_id
+        AND n.period_start = c.period_start AND n.period_end = c.period_end
+    )
+    SELECT id, quantity, unit_price FROM lines`.execute(trx);
+  return rows;
+}
+
+/**
+ * Issues the operator's invoice to a partner for everything not yet billed, in the caller's
+ * transaction. 422 `nothing_to_invoice` when there is nothing (no pricing, no line, or lines
+ * that add up to less than nothing): the transaction then rolls back, number included. With a
+ * `generationKey` already issued, answers that invoice.
+ */
+async function issuePartnerInvoice(
+  trx: Tx,
+  partnerId: string,
+  optionsFor: (partner: PartnerRow) => IssueOptions,
+  now: Date,
+) {
+  const { partner } = await renewAndLockPartner(trx, partnerId, now);
+  const options = optionsFor(partner);
+  if (options.generationKey) {
+    const run = await trx
+      .selectFrom('invoice_runs')
+      .select('invoice_id')
+      .where('generation_key', '=', options.generationKey)
+      .executeTakeFirst();
+    if (run) {
+      if (run.invoice_id === null) throw nothingToInvoice();
+      return { invoice: await readInvoice(trx, run.invoice_id, now) };
+    }
+  }
+  const pricing = await trx
+    .selectFrom('partner_pricing')
+    .selectAll()
+    .where('partner_id', '=', partnerId)
+    .executeTakeFirst();
+  if (!pricing) throw nothingToInvoice();
+  const pooled = drawsFromPool(partner.billing_mode);
+  const separateOverage = partner.billing_mode === 'usage_based';
+  const prices: Prices = {
+    pool: pooled ? pricing.pool_unit_price : null,
+    usage: pooled ? null : pricing.usage_unit_price,
+    overage: separateOverage ? (pricing.overage_unit_price ?? pricing.usage_unit_price) : null,
+  };
+  const currency = pricing.currency as Currency;
+
+  const issuer = await nextNumber(trx, 'operator');
+  const invoiceId = newId();
+  const dueAt = new Date(now.getTime() + pricing.payment_terms_days * 86_400_000);
+  const issuerParty: InvoiceParty = {
+    type: 'operator',
+    id: null,
+    legalName: issuer.legal_name,
+    billingEmail: null,
+    address: null,
+    taxId: null,
+  };
+  await trx
+    .insertInto('invoices')
+    .values({
+      id: invoiceId,
+      issuer: 'operator',
+      number: issuer.number,
+      partner_id: partnerId,
+      organization_id: null,
+      status: 'issued',
+      currency,
+      period_start: options.period.start,
+      period_end: options.period.end,
+      issued_at: now,
+      due_at: dueAt,
+      issuer_snapshot: JSON.stringify(issuerParty),
+      customer_snapshot: JSON.stringify(await customerOf(trx, partnerId, partner.name)),
+      subtotal: '0',
+      tax_rate: pricing.tax_rate,
+      tax: '0',
+      credits_applied: '0',
+      total: '0',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+
+  const lines = await billEntries(
+    trx,
+    invoiceId,
+    partnerId,
+    pricing.billed_from,
+    prices,
+    options,
+    now,
+  );
+  const amounts = lines.map((line) => ({
+    id: line.id,
+    amount: roundToMinor(decimal(line.quantity).mul(decimal(line.unit_price)), currency),
+  }));
+  const subtotal = amounts.reduce((sum, line) => sum.plus(line.amount), decimal(0));
+  if (lines.length === 0 || subtotal.isNegative()) throw nothingToInvoice();
+  const tax = roundToMinor(subtotal.mul(decimal(pricing.tax_rate)), currency);
+  const creditsApplied = decimal(0);
+  const net = subtotal.plus(tax).minus(creditsApplied);
+  const total = net.isNegative() ? decimal(0) : net;
+
+  await sql`
+    UPDATE invoice_lines l SET amount = v.amount
+    FROM unnest(${amounts.map((a) => a.id)}::uuid[], ${amounts.map((a) => a.amount.toFixed())}::numeric[])
+      AS v(id, amount)
+    WHERE l.id = v.id`.execute(trx);
+  await trx
+    .updateTable('invoices')
+    .set({
+      subtotal: formatAmount(subtotal, currency),
+      tax: formatAmount(tax, currency),
+      credits_applied: formatAmount(creditsApplied, currency),
+      total: formatAmount(total, currency),
+      // Nothing to pay (a free price) is paid as issued.
+      status: total.isZero() ? 'paid' : 'issued',
+    })
+    .where('id', '=', invoiceId)
+    .execute();
+  if (options.generationKey)
+    await trx
+      .insertInto('invoice_runs')
+      .values({ generation_key: options.generationKey, invoice_id: invoiceId, created_at: now })
+      .execute();
+  return { invoice: await readInvoice(trx, invoiceId, now) };
+}
+
+/** `POST /operator/partners/{id}/invoices`: everything not yet billed, up to now. */
+export async function issueInvoiceNow(trx: Tx, partnerId: string, now: Date) {
+  if (!(await partnerExists(trx, partnerId))) throw notFound('Partner');
+  return issuePartnerInvoice(
+    trx,
+    partnerId,
+    // Up to and including now: `until` is exclusive, and the clock counts milliseconds.
+    (partner) => ({
+      until: new Date(now.getTime() + 1),
+      period: { start: partner.pool_period_start, end: now },
+    }),
+    now,
+  );
+}
+
+const runKey = (partnerId: string, periodStart: Date) =>
+  `partner:${partnerId}:${periodStart.toISOString()}`;
+
+/**
+ * The scheduled invoice of a partner whose period has ended: the period just closed (its
+ * consumption, in arrears) and the new one's pool (in advance). Runs once per partner and new
+ * period, whatever the number of workers, retries and restarts: a run with nothing to bill is
+ * recorded too. Returns the invoice, or null when there was nothing.
+ */
+export async function issueClosedPeriodInvoice(db: Db, partnerId: string, now: Date) {
+  let key = '';
+  try {
+    return await inTransaction(db, (trx) =>
+      issuePartnerInvoice(
+        trx,
+        partnerId,
+        (partner) => {
+          const start = partner.pool_period_start;
+          key = runKey(partnerId, start);
+          return {
+            until: start,
+            period: periodContaining(new Date(start.getTime() - 1), cycleOf(partner)),
+            generationKey: key,
+          };
+        },
+        now,
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === 'nothing_to_invoice')) throw error;
+    await db
+      .insertInto('invoice_runs')
+      .values({ generation_key: key, invoice_id: null, created_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    return null;
+  }
+}
+
+/**
+ * Partners due a scheduled invoice: priced, and either past their period's end or not yet run
+ * for the period they are in, when that period began after they were first priced.
+ */
+export async function partnersDueInvoices(db: Db | Tx, now: Date): Promise<string[]> {
+  const rows = await db
+    .selectFrom('partners as p')
+    .innerJoin('partner_pricing as pp', 'pp.partner_id', 'p.id')
+    .select('p.id')
+    .where((eb) =>
+      eb.or([
+        eb('p.pool_period_end', '<=', now),
+        eb.and([
+          eb('p.pool_period_start', '>', eb.ref('pp.billed_from')),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('invoice_runs as r')
+                .select(sql`1`.as('one'))
+                .whereRef(
+                  'r.generation_key',
+                  '=',
+                  sql<string>`'partner:' || p.id || ':' || to_char(p.pool_period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+                ),
+            ),
+          ),
+        ]),
+      ]),
+    )
+    .orderBy('p.id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Issues every scheduled invoice that is due, one partner per transaction; returns how many. */
+export async function issueDueInvoices(db: Db, now: Date): Promise<number> {
+  let issued = 0;
+  for (const partnerId of await partnersDueInvoices(db, now))
+    if (await issueClosedPeriodInvoice(db, partnerId, now)) issued += 1;
+  return issued;
+}

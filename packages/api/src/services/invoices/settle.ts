@@ -1,0 +1,98 @@
+import type { Tx } from '@allot/db';
+import {
+  CURRENCY_DIGITS,
+  type Currency,
+  type RecordPaymentInput,
+  type VoidInvoiceInput,
+} from '@allot/domain';
+import { badRequest, notFound, refused } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { decimal, formatAmount } from '../money.ts';
+import { readInvoice } from './read.ts';
+
+/** The operator's invoice, locked, while its payments or status change. */
+async function lockInvoice(trx: Tx, invoiceId: string) {
+  const row = await trx
+    .selectFrom('invoices')
+    .selectAll()
+    .where('id', '=', invoiceId)
+    .where('issuer', '=', 'operator')
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound('Invoice');
+  return row;
+}
+
+function refuseUnlessOpen(status: string) {
+  if (status === 'void') throw refused({ code: 'invoice_void', message: 'This invoice is void.' });
+  if (status === 'paid')
+    throw refused({ code: 'invoice_paid', message: 'This invoice is already paid.' });
+}
+
+/**
+ * Records money received against an invoice: partial payments add up, and the one that reaches
+ * the total marks it paid. More than is due is a 422, an amount finer than the currency's
+ * minor unit a 400.
+ */
+export async function recordPayment(trx: Tx, input: RecordPaymentInput, now: Date) {
+  const invoice = await lockInvoice(trx, input.invoiceId);
+  refuseUnlessOpen(invoice.status);
+  const currency = invoice.currency as Currency;
+  const amount = decimal(input.amount);
+  if (amount.decimalPlaces() > CURRENCY_DIGITS[currency])
+    throw badRequest(
+      'invalid_amount',
+      `${currency} amounts have at most ${CURRENCY_DIGITS[currency]} decimal places.`,
+    );
+  if (amount.isZero()) throw badRequest('invalid_amount', 'A payment is more than zero.');
+  const paid = decimal(invoice.amount_paid).plus(amount);
+  const total = decimal(invoice.total);
+  if (paid.greaterThan(total))
+    throw refused({
+      code: 'overpayment',
+      message: `Only ${formatAmount(total.minus(decimal(invoice.amount_paid)), currency)} ${currency} is due.`,
+    });
+  await trx
+    .insertInto('invoice_payments')
+    .values({
+      id: newId(),
+      invoice_id: invoice.id,
+      amount: amount.toFixed(),
+      method: input.method,
+      reference: input.reference ?? null,
+      paid_at: input.paidAt ?? now,
+      created_at: now,
+    })
+    .execute();
+  await trx
+    .updateTable('invoices')
+    .set({
+      amount_paid: formatAmount(paid, currency),
+      status: paid.equals(total) ? 'paid' : 'issued',
+      updated_at: now,
+    })
+    .where('id', '=', invoice.id)
+    .execute();
+  return { invoice: await readInvoice(trx, invoice.id, now) };
+}
+
+/**
+ * Voids an unpaid invoice, with a reason. Its number stays taken (numbers are never reused),
+ * and the ledger entries it billed are released: the next invoice bills them again.
+ */
+export async function voidInvoice(trx: Tx, input: VoidInvoiceInput, now: Date) {
+  const invoice = await lockInvoice(trx, input.invoiceId);
+  refuseUnlessOpen(invoice.status);
+  if (!decimal(invoice.amount_paid).isZero())
+    throw refused({
+      code: 'invoice_partly_paid',
+      message: 'Payments were recorded against this invoice; it cannot be voided.',
+    });
+  await trx.deleteFrom('invoice_line_entries').where('invoice_id', '=', invoice.id).execute();
+  await trx
+    .updateTable('invoices')
+    .set({ status: 'void', void_reason: input.reason, updated_at: now })
+    .where('id', '=', invoice.id)
+    .execute();
+  return { invoice: await readInvoice(trx, invoice.id, now) };
+}
