@@ -22,7 +22,33 @@ beforeAll(async () => {
     body: { url: 'https://93.184.215.10/hooks' },
   });
   expect([org.status, endpoint.status]).toEqual([201, 201]);
-  ids = { organizationId: org.body.organization.id, endpointId: endpoint.body.endpoint.id };
+  // An invoice of the partner's, for the invoice routes.
+  const partnerId = partner.partner.id;
+  const operator = { operator: true };
+  await server.request('PUT', `/operator/partners/${partnerId}/pricing`, {
+    ...operator,
+    body: { currency: 'USD', usageUnitPrice: '0.10' },
+  });
+  await server.request(
+    'POST',
+    `/partner/organizations/${org.body.organization.id}/credits/consumptions`,
+    {
+      apiKey,
+      body: { amount: 1 },
+    },
+  );
+  const invoice = await server.request(
+    'POST',
+    `/operator/partners/${partnerId}/invoices`,
+    operator,
+  );
+  expect(invoice.status).toBe(201);
+  ids = {
+    organizationId: org.body.organization.id,
+    endpointId: endpoint.body.endpoint.id,
+    partnerId,
+    invoiceId: invoice.body.invoice.id,
+  };
 });
 afterAll(async () => {
   await server.close();
@@ -78,7 +104,9 @@ describe('an unknown query parameter', () => {
   it('is a 400 for limit on the lists that page with pageSize', async () => {
     const paged = gets.filter((route) => 'pageSize' in (route.input?.shape ?? {}));
     expect(paged.map((route) => route.operationId).sort()).toEqual([
+      'billing.invoices.list',
       'credits.grants.list',
+      'operator.invoices.list',
       'operator.partners.list',
       'organizations.list',
       'webhooks.list',
