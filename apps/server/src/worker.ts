@@ -31,6 +31,10 @@ export function taskList(db: Db, clock: Clock): TaskList {
     issue_invoices: async () => {
       await services.issueDueInvoices(db, clock());
     },
+    /** Tells partners of unpaid invoices past their due date (`invoice.overdue`, once each). */
+    flag_overdue_invoices: async () => {
+      await services.flagOverdueInvoices(db, clock());
+    },
     /** Forgets the charge guards' counters of windows that have ended. */
     forget_charge_windows: async () => {
       await services.forgetChargeWindows(db, clock());
@@ -62,6 +66,7 @@ export const CRONTAB = [
   '* * * * * record_usage ?max=1',
   // After renew_periods has had its minute: renewal is also done by the run itself if due.
   '* * * * * issue_invoices ?max=1',
+  '*/5 * * * * flag_overdue_invoices ?max=1',
   WEBHOOKS_CRONTAB,
 ].join('\n');
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { ORGS } from './paths.ts';
 import { companyPerAddress, tripChargeGuards } from './guard-events.ts';
+import { tripInvoiceEvents } from './invoice-events.ts';
 
 let server: TestServer;
 let now = new Date('2030-03-10T12:00:00.000Z');
@@ -440,6 +441,28 @@ describe('charge guards', () => {
         windowEnd: '2030-03-11T00:00:00.000Z',
       },
     ]);
+  });
+});
+
+describe('invoice events', () => {
+  it('tell the partner of its invoices: issued, paid, voided, and once overdue', async () => {
+    const { partnerId } = await partnerWithOrg();
+    await tripInvoiceEvents(server, partnerId, now);
+    await services.flagOverdueInvoices(server.db, new Date(now.getTime() + 86_400_000));
+    const types = (await eventsOf(partnerId))
+      .map((e) => e.type)
+      .filter((t) => t.startsWith('invoice.'));
+    expect(types).toEqual([
+      'invoice.issued',
+      'invoice.paid',
+      'invoice.issued',
+      'invoice.voided',
+      'invoice.issued',
+      'invoice.overdue',
+    ]);
+    const [issued] = await eventsOf(partnerId, 'invoice.issued');
+    expect(issued?.data).toMatchObject({ currency: 'USD', total: '10.00', amountDue: '10.00' });
+    expect(issued?.organization_id).toBeNull();
   });
 });
 

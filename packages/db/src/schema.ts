@@ -267,6 +267,8 @@ export interface InvoicesTable {
   total: string;
   amount_paid: ColumnType<string, string | undefined, string>;
   void_reason: string | null;
+  /** When `invoice.overdue` was written (once); null until then. */
+  overdue_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -25,6 +25,10 @@ export const EVENT_TYPES = [
   'auto_top_up.failed',
   'credit_usage.cap_reached',
   'pixel.anomaly',
+  'invoice.issued',
+  'invoice.paid',
+  'invoice.voided',
+  'invoice.overdue',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const eventTypeSchema = z.enum(EVENT_TYPES);
@@ -36,6 +40,13 @@ export const EVENT_VERSION = 1;
 
 const organizationRef = {
   organizationId: idSchema,
+};
+
+/** An invoice the operator issued to the partner receiving the event. */
+const invoiceRef = {
+  invoiceId: idSchema,
+  number: text(),
+  currency: text().describe('ISO 4217; amounts are decimal strings with its minor digits'),
 };
 
 const balance = {
@@ -150,6 +161,17 @@ export const eventDataSchemas = {
     hourStart: isoDateTimeSchema,
     hourEnd: isoDateTimeSchema,
   }),
+  'invoice.issued': z.object({
+    ...invoiceRef,
+    total: text(),
+    amountDue: text(),
+    periodStart: isoDateTimeSchema,
+    periodEnd: isoDateTimeSchema,
+    dueAt: isoDateTimeSchema,
+  }),
+  'invoice.paid': z.object({ ...invoiceRef, total: text(), paidAt: isoDateTimeSchema }),
+  'invoice.voided': z.object({ ...invoiceRef, reason: text() }),
+  'invoice.overdue': z.object({ ...invoiceRef, amountDue: text(), dueAt: isoDateTimeSchema }),
 } satisfies Record<EventType, z.ZodType>;
 
 /** The `data` of the `webhook.test` event a partner sends itself to try an endpoint. */

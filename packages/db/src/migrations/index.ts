@@ -6,6 +6,7 @@ import * as emailSource from './2026-12-02-0004-email-source.ts';
 import * as chargeGuards from './2026-12-02-0005-charge-guards.ts';
 import * as money from './2026-12-02-0006-money.ts';
 import * as invoices from './2026-12-02-0007-invoices.ts';
+import * as invoiceOverdue from './2026-12-02-0008-invoice-overdue.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-0005-charge-guards': chargeGuards,
   '2026-12-02-0006-money': money,
   '2026-12-02-0007-invoices': invoices,
+  '2026-12-02-0008-invoice-overdue': invoiceOverdue,
 };

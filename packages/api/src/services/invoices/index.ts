@@ -1,4 +1,4 @@
 // The invoice engine: issuing (issue.ts), reading (read.ts), payments and voids (settle.ts).
 export { issueClosedPeriodInvoice, issueDueInvoices, issueInvoiceNow } from './issue.ts';
 export { listInvoices, listPartnerInvoices, readInvoice } from './read.ts';
-export { recordPayment, voidInvoice } from './settle.ts';
+export { flagOverdueInvoices, recordPayment, voidInvoice } from './settle.ts';

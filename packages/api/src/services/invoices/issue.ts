@@ -13,6 +13,7 @@ import { newId } from '../../ids.ts';
 import { cycleOf, renewAndLockPartner } from '../ledger/renewal.ts';
 import { decimal, formatAmount, roundToMinor } from '../money.ts';
 import { partnerExists } from '../partners.ts';
+import { invoiceIssued, invoicePaid } from './events.ts';
 import { readInvoice } from './read.ts';
 
 /**
@@ -272,7 +273,10 @@ async function issuePartnerInvoice(
       .insertInto('invoice_runs')
       .values({ generation_key: options.generationKey, invoice_id: invoiceId, created_at: now })
       .execute();
-  return { invoice: await readInvoice(trx, invoiceId, now) };
+  const invoice = await readInvoice(trx, invoiceId, now);
+  await invoiceIssued(trx, partnerId, invoice);
+  if (invoice.status === 'paid') await invoicePaid(trx, partnerId, invoice, now);
+  return { invoice };
 }
 
 /** `POST /operator/partners/{id}/invoices`: everything not yet billed, up to now. */

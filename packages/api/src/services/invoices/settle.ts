@@ -1,4 +1,4 @@
-import type { Tx } from '@allot/db';
+import { inTransaction, type Db, type Tx } from '@allot/db';
 import {
   CURRENCY_DIGITS,
   type Currency,
@@ -8,6 +8,7 @@ import {
 import { badRequest, notFound, refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decimal, formatAmount } from '../money.ts';
+import { invoiceOverdue, invoicePaid, invoiceVoided } from './events.ts';
 import { readInvoice } from './read.ts';
 
 /** The operator's invoice, locked, while its payments or status change. */
@@ -73,7 +74,10 @@ export async function recordPayment(trx: Tx, input: RecordPaymentInput, now: Dat
     })
     .where('id', '=', invoice.id)
     .execute();
-  return { invoice: await readInvoice(trx, invoice.id, now) };
+  const read = await readInvoice(trx, invoice.id, now);
+  if (read.status === 'paid')
+    await invoicePaid(trx, invoice.partner_id, read, new Date(input.paidAt ?? now));
+  return { invoice: read };
 }
 
 /**
@@ -94,5 +98,37 @@ export async function voidInvoice(trx: Tx, input: VoidInvoiceInput, now: Date) {
     .set({ status: 'void', void_reason: input.reason, updated_at: now })
     .where('id', '=', invoice.id)
     .execute();
-  return { invoice: await readInvoice(trx, invoice.id, now) };
+  const read = await readInvoice(trx, invoice.id, now);
+  await invoiceVoided(trx, invoice.partner_id, read, input.reason);
+  return { invoice: read };
+}
+
+/**
+ * Writes `invoice.overdue` once for each unpaid invoice past its due date (at most `limit` per
+ * call; the next takes the rest). Returns how many it flagged.
+ */
+export async function flagOverdueInvoices(db: Db, now: Date, limit = 1_000): Promise<number> {
+  const due = await db
+    .selectFrom('invoices')
+    .select(['id', 'partner_id'])
+    .where('status', '=', 'issued')
+    .where('overdue_at', 'is', null)
+    .where('due_at', '<', now)
+    .orderBy('due_at')
+    .limit(limit)
+    .execute();
+  for (const { id, partner_id } of due)
+    await inTransaction(db, async (trx) => {
+      // Still unpaid and unflagged under the row lock: a payment or another sweep may have won.
+      const flagged = await trx
+        .updateTable('invoices')
+        .set({ overdue_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'issued')
+        .where('overdue_at', 'is', null)
+        .executeTakeFirst();
+      if (flagged.numUpdatedRows === 0n) return;
+      await invoiceOverdue(trx, partner_id, await readInvoice(trx, id, now));
+    });
+  return due.length;
 }
