@@ -32,7 +32,11 @@ export interface RequestOptions {
 
 type OpenApiResponse = {
   $ref?: string;
-  content?: { 'application/json'?: { schema: object }; 'text/csv'?: object };
+  content?: {
+    'application/json'?: { schema: object };
+    'text/csv'?: object;
+    'application/pdf'?: object;
+  };
 };
 
 type OpenApi = {
@@ -68,7 +72,8 @@ function responseValidator(document: OpenApi) {
     path: string,
     status: number,
     body: unknown,
-    csv = false,
+    /** A file's media type (`text/csv`, `application/pdf`); null for a JSON body. */
+    file: 'text/csv' | 'application/pdf' | null = null,
     allow: string | null = null,
   ) => {
     const match = templates.find(({ pattern }) => pattern.test(path));
@@ -97,8 +102,8 @@ function responseValidator(document: OpenApi) {
     if (!response)
       throw new Error(`OpenAPI documents no ${status} for ${method} ${match.template}`);
     const key = `${method} ${match.template} ${status}`;
-    if (csv) {
-      if (!response.content?.['text/csv']) throw new Error(`${key} documents no CSV body`);
+    if (file) {
+      if (!response.content?.[file]) throw new Error(`${key} documents no ${file} body`);
       return;
     }
     if (!cache.has(key)) {
@@ -188,10 +193,23 @@ export async function startTestServer(options: TestServerOptions = {}) {
     if (body !== undefined) headers['content-type'] ??= 'application/json';
     const address = new URL(`${url}/api/v1${path}`);
     const response = await fetch(address, { method, headers, body });
-    const text = await response.text();
-    // A CSV export arrives as text; everything else is JSON.
-    const csv = response.headers.get('content-type')?.startsWith('text/csv') ?? false;
-    const parsed = csv ? text : text === '' ? undefined : (JSON.parse(text) as T);
+    const type = response.headers.get('content-type') ?? '';
+    // A PDF arrives as bytes, a CSV export as text; everything else is JSON.
+    const file = type.startsWith('application/pdf')
+      ? 'application/pdf'
+      : type.startsWith('text/csv')
+        ? 'text/csv'
+        : null;
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const text = bytes.toString('utf8');
+    const parsed =
+      file === 'application/pdf'
+        ? bytes
+        : file
+          ? text
+          : text === ''
+            ? undefined
+            : (JSON.parse(text) as T);
     // Every response names its request (X-Request-Id); the document describes the header.
     if (!response.headers.get('x-request-id'))
       throw new Error(`${method} ${path} answered ${response.status} without X-Request-Id`);
@@ -199,7 +217,14 @@ export async function startTestServer(options: TestServerOptions = {}) {
     const served = address.pathname.startsWith('/api/v1/')
       ? address.pathname.slice('/api/v1'.length)
       : path.split('?')[0];
-    validate(method, served as string, response.status, parsed, csv, response.headers.get('allow'));
+    validate(
+      method,
+      served as string,
+      response.status,
+      parsed,
+      file,
+      response.headers.get('allow'),
+    );
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 

@@ -2,9 +2,16 @@
 // mode bills, exact amounts, gap-free numbers, runs at a period boundary once, payments, voids.
 import { services } from '@allot/api';
 import fc from 'fast-check';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness.ts';
+import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
 import { ORGS } from './paths.ts';
+
+const run = promisify(execFile);
 
 let server: TestServer;
 let now = new Date('2030-03-10T12:00:00.000Z');
@@ -378,4 +385,106 @@ describe('every consumed credit is billed exactly once', () => {
       { numRuns: Number(process.env.INVOICE_MODEL_RUNS ?? 15) },
     );
   }, 120_000);
+});
+
+/** The text of a PDF, as poppler's pdftotext reads it (layout kept, so a row stays one line). */
+async function pdfText(pdf: Buffer): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'allot-pdf-'));
+  try {
+    const file = join(dir, 'invoice.pdf');
+    await writeFile(file, pdf);
+    const { stdout } = await run('pdftotext', ['-layout', file, '-']);
+    return stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the PDF', () => {
+  it('shows the number, the parties, the lines and the totals, to the partner and the operator', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'usage_based', poolCredits: 0 },
+      { currency: 'EUR', usageUnitPrice: '0.15', taxRate: '0.19', paymentTermsDays: 30 },
+    );
+    await operator('PUT', `/operator/partners/${partner.id}/billing-profile`, {
+      legalName: 'Agentur Müller GmbH',
+      billingEmail: 'buchhaltung@mueller.example',
+      address: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+      taxId: 'DE123456789',
+    });
+    const shop = await organization(partner.apiKey, 'Bäckerei Schmidt', 100);
+    await consume(partner.apiKey, shop, 40);
+    const invoice = (await issueNow(partner.id)).body.invoice;
+
+    const response = await fetch(
+      `${server.url}/api/v1/partner/billing/invoices/${invoice.id}/pdf`,
+      {
+        headers: { 'x-partner-api-key': partner.apiKey },
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    const pdf = Buffer.from(await response.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    const text = await pdfText(pdf);
+    for (const expected of [
+      `Invoice ${invoice.number}`,
+      'Agentur Müller GmbH',
+      'Hauptstraße 1',
+      'Tax id: DE123456789',
+      'Due 2030-04-09 (30 days)',
+      'Allot',
+    ])
+      expect(text).toContain(expected);
+    expect(text).toMatch(/Identifications: Bäckerei Schmidt\s+40\s+0\.15\s+6\.00/);
+    expect(text).toMatch(/Subtotal\s+6\.00/);
+    expect(text).toMatch(/Tax \(0\.19\)\s+1\.14/);
+    expect(text).toMatch(/Amount due\s+7\.14 EUR/);
+
+    const operatorPdf = await fetch(`${server.url}/api/v1/operator/invoices/${invoice.id}/pdf`, {
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+    });
+    expect(operatorPdf.status).toBe(200);
+    expect(await pdfText(Buffer.from(await operatorPdf.arrayBuffer()))).toContain(invoice.number);
+    const foreign = await server.createPartner();
+    const refused = await server.request('GET', `/partner/billing/invoices/${invoice.id}/pdf`, {
+      apiKey: foreign.apiKey,
+    });
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.code).toBe('not_found');
+  });
+
+  it('lays out 10,000 lines over as many pages as they need, every one of them', async () => {
+    const lines = Array.from({ length: 10_000 }, (_, i) => ({
+      id: '01953f2a-6c4e-7d10-8a3b-2f9c1d7e4a10',
+      description: `Identifications: Client ${i + 1}`,
+      organizationId: null,
+      quantity: i + 1,
+      unitPrice: '0.10',
+      amount: ((i + 1) / 10).toFixed(2),
+      source: { kind: 'usage' as const, periodStart: '', periodEnd: '', entries: 1 },
+    }));
+    const party = {
+      type: 'operator' as const,
+      id: null,
+      legalName: 'Allot',
+      billingEmail: null,
+      address: null,
+      taxId: null,
+    };
+    const chunks: Buffer[] = [];
+    for await (const chunk of services.invoicePdf({
+      ...(await operator('GET', '/operator/invoices?pageSize=1')).body.invoices[0],
+      issuer: party,
+      customer: party,
+      lines,
+    }))
+      chunks.push(chunk);
+    const text = await pdfText(Buffer.concat(chunks));
+    expect(text).toMatch(/Identifications: Client 10000\s+10000\s+0\.10\s+1000\.00/);
+    expect(text).toMatch(/Identifications: Client 1\s+1\s+0\.10\s+0\.10/);
+    // Pages leave as they are laid out: the file arrives in many chunks, not one at the end.
+    expect(chunks.length).toBeGreaterThan(100);
+  }, 60_000);
 });

@@ -37,8 +37,12 @@ export interface RestMeta {
   tag: RestTag;
   /** The success status; 200 when left out. A 204 answers no body. */
   status?: 200 | 201 | 204;
-  /** `csv`: the procedure yields CSV text in chunks, streamed as `text/csv`. */
-  format?: 'json' | 'csv';
+  /**
+   * A file, streamed from the chunks the procedure yields: `csv` (text, `text/csv`) or `pdf`
+   * (bytes, `application/pdf`), with `filename` as its download name.
+   */
+  format?: 'json' | 'csv' | 'pdf';
+  filename?: string;
   summary: string;
   /** What the operation does and refuses, for the reference docs and generated clients. */
   description: string;

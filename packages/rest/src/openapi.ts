@@ -173,20 +173,26 @@ function operation(
           headers: successHeaders,
           content: { 'text/csv': { schema: { type: 'string' } } },
         }
-      : route.output
+      : route.format === 'pdf'
         ? {
-            description: 'OK',
+            description: 'A PDF document, streamed',
             headers: successHeaders,
-            content: {
-              'application/json': {
-                schema: outputRef(route.operationId, route.output),
-                ...(route.examples?.response !== undefined
-                  ? seedExample(route.examples.response)
-                  : {}),
-              },
-            },
+            content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
           }
-        : { description: 'No content', headers: successHeaders };
+        : route.output
+          ? {
+              description: 'OK',
+              headers: successHeaders,
+              content: {
+                'application/json': {
+                  schema: outputRef(route.operationId, route.output),
+                  ...(route.examples?.response !== undefined
+                    ? seedExample(route.examples.response)
+                    : {}),
+                },
+              },
+            }
+          : { description: 'No content', headers: successHeaders };
   return {
     operationId: route.operationId,
     summary: route.summary,

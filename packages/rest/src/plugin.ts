@@ -87,11 +87,19 @@ function assembleInput(route: RestRoute, request: FastifyRequest) {
   return { ...body, ...params };
 }
 
+const FILE_TYPES = { csv: 'text/csv; charset=utf-8', pdf: 'application/pdf' } as const;
+
 /**
- * Streams CSV chunks. The first chunk is awaited before the headers go out, so a refusal (an
- * unknown organization) is still a JSON error; after that the stream is pulled as the client reads.
+ * Streams a file's chunks. The first chunk is awaited before the headers go out, so a refusal
+ * (an unknown organization) is still a JSON error; after that the stream is pulled as the
+ * client reads.
  */
-async function sendCsv(reply: FastifyReply, chunks: AsyncIterable<string>) {
+async function sendFile(
+  reply: FastifyReply,
+  format: keyof typeof FILE_TYPES,
+  filename: string,
+  chunks: AsyncIterable<string | Uint8Array>,
+) {
   const iterator = chunks[Symbol.asyncIterator]();
   const first = await iterator.next();
   async function* rest() {
@@ -100,8 +108,8 @@ async function sendCsv(reply: FastifyReply, chunks: AsyncIterable<string>) {
       yield next.value;
   }
   return reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', 'attachment; filename="ledger.csv"')
+    .type(FILE_TYPES[format])
+    .header('content-disposition', `attachment; filename="${filename}"`)
     .send(Readable.from(rest()));
 }
 
@@ -139,7 +147,13 @@ export function registerRest(app: FastifyInstance, options: RestOptions) {
         try {
           const output = await callRoute(caller, route, input);
           if (response.replayed) reply.header(REPLAYED_HEADER, 'true');
-          if (route.format === 'csv') return await sendCsv(reply, output as AsyncIterable<string>);
+          if (route.format === 'csv' || route.format === 'pdf')
+            return await sendFile(
+              reply,
+              route.format,
+              route.filename ?? `download.${route.format}`,
+              output as AsyncIterable<string | Uint8Array>,
+            );
           return route.status === 204
             ? reply.code(204).send()
             : reply.code(route.status).send(output);

@@ -56,7 +56,8 @@ function routeOf(operationId: string, def: ProcedureDef, rest: RestMeta): RestRo
   if (!def.meta?.auth) throw new Error(`${operationId} is served over REST without auth`);
   const status = rest.status ?? 200;
   const input = inputOf(operationId, def.inputs);
-  const output = status === 204 || rest.format === 'csv' ? undefined : def.output;
+  const file = rest.format === 'csv' || rest.format === 'pdf';
+  const output = status === 204 || file ? undefined : def.output;
   return {
     ...rest,
     operationId,

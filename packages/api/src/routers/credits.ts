@@ -189,6 +189,7 @@ export const creditsRouter = router({
         path: '/partner/organizations/:organizationId/credits/ledger.csv',
         tag: 'Credits',
         format: 'csv',
+        filename: 'ledger.csv',
         summary: "The organization's ledger as a streamed CSV file",
         description:
           'The same entries as the ledger endpoint, as a CSV file streamed row by row, so any history size downloads in constant memory.',
@@ -220,6 +221,7 @@ export const creditsRouter = router({
         path: '/partner/credits/ledger.csv',
         tag: 'Credits',
         format: 'csv',
+        filename: 'ledger.csv',
         summary: "The partner's whole ledger as a streamed CSV file",
         description: "The partner's whole ledger (pool and organizations) as a streamed CSV file.",
       },

@@ -17,6 +17,7 @@ import {
   recordPayment,
   voidInvoice,
 } from '../services/invoices/index.ts';
+import { invoicePdf } from '../services/invoices/pdf.ts';
 import { operatorProcedure, partnerProcedure, router } from '../trpc.ts';
 
 /** The operator's invoices to partners: issue now, read, record payments, void. */
@@ -69,6 +70,23 @@ export const operatorInvoicesRouter = router({
       invoice: await readInvoice(ctx.db, input.invoiceId, ctx.clock()),
     })),
 
+  pdf: operatorProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/operator/invoices/:invoiceId/pdf',
+        tag: 'Invoices',
+        format: 'pdf',
+        filename: 'invoice.pdf',
+        summary: 'One invoice as a PDF document',
+        description: 'The invoice as a PDF document, streamed page by page.',
+      },
+    })
+    .input(invoiceIdInput)
+    .query(async ({ ctx, input }) =>
+      invoicePdf(await readInvoice(ctx.db, input.invoiceId, ctx.clock())),
+    ),
+
   pay: operatorProcedure
     .meta({
       rest: {
@@ -102,6 +120,24 @@ export const operatorInvoicesRouter = router({
 
 /** A partner's bills from the operator. Another partner's invoice is a 404. */
 export const partnerInvoicesRouter = router({
+  pdf: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/billing/invoices/:invoiceId/pdf',
+        tag: 'Invoices',
+        format: 'pdf',
+        filename: 'invoice.pdf',
+        summary: 'One of your invoices as a PDF document',
+        description:
+          'The invoice as a PDF document (issuer, customer, number, dates, lines, totals, amount due and payment terms), streamed page by page.',
+      },
+    })
+    .input(invoiceIdInput)
+    .query(async ({ ctx, input }) =>
+      invoicePdf(await readInvoice(ctx.db, input.invoiceId, ctx.clock(), ctx.partnerId)),
+    ),
+
   list: partnerProcedure
     .meta({
       rest: {

@@ -1,4 +1,6 @@
-// The invoice engine: issuing (issue.ts), reading (read.ts), payments and voids (settle.ts).
+// The invoice engine: issuing (issue.ts), reading (read.ts), payments and voids (settle.ts),
+// events (events.ts), the PDF (pdf.ts).
 export { issueClosedPeriodInvoice, issueDueInvoices, issueInvoiceNow } from './issue.ts';
 export { listInvoices, listPartnerInvoices, readInvoice } from './read.ts';
 export { flagOverdueInvoices, recordPayment, voidInvoice } from './settle.ts';
+export { invoicePdf } from './pdf.ts';
