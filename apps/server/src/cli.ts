@@ -8,6 +8,11 @@ import {
   passwordSchema,
   revokeApiKeyInput,
   setPartnerPricingInput,
+  issueInvoiceInput,
+  listInvoicesInput,
+  recordPaymentInput,
+  voidInvoiceInput,
+  type Invoice,
   userRoleSchema,
   type PartnerPricing,
 } from '@allot/domain';
@@ -31,6 +36,11 @@ const usage = `Usage: pnpm allot <command> [options]
                   [--overage-price 0.20] [--terms 0|15|30|45|60|90] [--tax-rate 0.2] [--json]
                   (sets the pricing whole: a price left out is not billed)
   pricing get --partner PARTNER_ID [--json]
+  invoices list [--partner PARTNER_ID] [--status issued|paid|void] [--json]
+  invoices issue --partner PARTNER_ID [--json]   (everything not yet invoiced, up to now)
+  invoices pay --invoice INVOICE_ID --amount 100.00 --method bank_transfer|card|direct_debit|check|cash|other
+                  [--reference REF] [--json]
+  invoices void --invoice INVOICE_ID --reason REASON [--json]
 
 Works against DATABASE_URL, or the embedded PostgreSQL in ALLOT_DATA_DIR (joining a running server's).`;
 
@@ -53,6 +63,12 @@ const { positionals, values } = parseArgs({
     'overage-price': { type: 'string' },
     terms: { type: 'string' },
     'tax-rate': { type: 'string' },
+    invoice: { type: 'string' },
+    status: { type: 'string' },
+    amount: { type: 'string' },
+    method: { type: 'string' },
+    reference: { type: 'string' },
+    reason: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -94,6 +110,16 @@ const noPartner = (partnerId: string) => (error: unknown) => {
     throw new UsageError(`No partner ${partnerId}`);
   throw error;
 };
+
+/** What the service refused (an unknown invoice, nothing to invoice): the operator's to fix. */
+const refusal = (error: unknown): never => {
+  if (error instanceof AppError && error.kind !== 'unavailable')
+    throw new UsageError(`${error.code}: ${error.message}`);
+  throw error;
+};
+
+const describeInvoice = (i: Invoice) =>
+  `${i.number}  ${i.id}  ${i.status}${i.overdue ? ' (overdue)' : ''}  ${i.total} ${i.currency}, due ${i.amountDue} by ${i.dueAt.slice(0, 10)}  ${i.customer.legalName}`;
 
 const describePricing = (p: PartnerPricing | null) =>
   p === null
@@ -163,6 +189,44 @@ async function run(database: OpenDatabase, command: string) {
       const { partnerId } = parse(partnerIdInput, { partnerId: values.partner });
       const got = await services.getPartnerPricing(db, partnerId).catch(noPartner(partnerId));
       return print(got, describePricing(got.pricing));
+    }
+    case 'invoices list': {
+      const input = parse(listInvoicesInput, {
+        partnerId: values.partner,
+        status: values.status,
+        pageSize: 100,
+      });
+      const list = await services.listInvoices(db, input, now);
+      return print(list, list.invoices.map(describeInvoice).join('\n') || 'No invoices.');
+    }
+    case 'invoices issue': {
+      const { partnerId } = parse(issueInvoiceInput, { partnerId: values.partner });
+      const issued = await db
+        .transaction()
+        .execute((trx) => services.issueInvoiceNow(trx, partnerId, now))
+        .catch(refusal);
+      return print(issued, describeInvoice(issued.invoice));
+    }
+    case 'invoices pay': {
+      const input = parse(recordPaymentInput, {
+        invoiceId: values.invoice,
+        amount: values.amount,
+        method: values.method,
+        reference: values.reference,
+      });
+      const paid = await db
+        .transaction()
+        .execute((trx) => services.recordPayment(trx, input, now))
+        .catch(refusal);
+      return print(paid, describeInvoice(paid.invoice));
+    }
+    case 'invoices void': {
+      const input = parse(voidInvoiceInput, { invoiceId: values.invoice, reason: values.reason });
+      const voided = await db
+        .transaction()
+        .execute((trx) => services.voidInvoice(trx, input, now))
+        .catch(refusal);
+      return print(voided, describeInvoice(voided.invoice));
     }
     case 'keys create': {
       const { partnerId } = parse(partnerIdInput, { partnerId: values.partner });

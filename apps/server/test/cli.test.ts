@@ -172,6 +172,60 @@ describe('pnpm allot', () => {
     expect(unknown?.stderr).toContain('No partner');
   });
 
+  it('issues, lists, pays and voids invoices, saying what it refused', async () => {
+    const { partner } = await server.createPartner({ poolCredits: 300 });
+    await cli(
+      'pricing',
+      'set',
+      '--partner',
+      partner.id,
+      '--currency',
+      'USD',
+      '--pool-price',
+      '0.50',
+    );
+    const issued = JSON.parse(
+      (await cli('invoices', 'issue', '--partner', partner.id, '--json')).stdout,
+    ) as { invoice: { id: string; number: string; total: string } };
+    expect(issued.invoice.total).toBe('150.00');
+    const nothing = await failureOf(cli('invoices', 'issue', '--partner', partner.id));
+    expect(nothing?.code).toBe(2);
+    expect(nothing?.stderr).toContain('nothing_to_invoice');
+
+    const { stdout: listed } = await cli('invoices', 'list', '--partner', partner.id);
+    expect(listed).toContain(`${issued.invoice.number}  ${issued.invoice.id}  issued`);
+    const over = await failureOf(
+      cli(
+        'invoices',
+        'pay',
+        '--invoice',
+        issued.invoice.id,
+        '--amount',
+        '150.01',
+        '--method',
+        'card',
+      ),
+    );
+    expect(over?.stderr).toContain('overpayment');
+    const { stdout: paid } = await cli(
+      'invoices',
+      'pay',
+      '--invoice',
+      issued.invoice.id,
+      '--amount',
+      '150.00',
+      '--method',
+      'bank_transfer',
+      '--reference',
+      'WIRE-1',
+    );
+    expect(paid).toContain('paid');
+    const voided = await failureOf(
+      cli('invoices', 'void', '--invoice', issued.invoice.id, '--reason', 'late'),
+    );
+    expect(voided?.stderr).toContain('invoice_paid');
+  });
+
   it('says which API key does not exist', async () => {
     const { partner } = await server.createPartner();
     const missing = '00000000-0000-7000-8000-000000000000';

@@ -219,7 +219,7 @@ export interface PartnerPricingTable {
   overage_unit_price: string | null;
   payment_terms_days: number;
   tax_rate: string;
-  /** When the partner was first priced: the ledger before it is never billed. */
+  /** The start of the period the partner was first priced in: the ledger before it is never billed. */
   billed_from: Timestamp;
   updated_at: Timestamp;
 }

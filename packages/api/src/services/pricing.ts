@@ -30,6 +30,17 @@ async function requirePartner(db: Db | Tx, partnerId: string) {
   if (!(await partnerExists(db, partnerId))) throw notFound('Partner');
 }
 
+/** Where billing starts for a partner priced now: its current period, pool included. */
+async function currentPeriodStart(trx: Tx, partnerId: string) {
+  const partner = await trx
+    .selectFrom('partners')
+    .select('pool_period_start')
+    .where('id', '=', partnerId)
+    .executeTakeFirst();
+  if (!partner) throw notFound('Partner');
+  return partner.pool_period_start;
+}
+
 /** A partner's pricing; null when it has none (it is billed nothing). */
 export async function getPartnerPricing(db: Db | Tx, partnerId: string) {
   await requirePartner(db, partnerId);
@@ -43,10 +54,12 @@ export async function getPartnerPricing(db: Db | Tx, partnerId: string) {
 
 /**
  * Sets a partner's pricing whole (a price left out is not billed). Invoices copy the prices
- * they bill at issue, so a change applies to what is billed after it.
+ * they bill at issue, so a change applies to what is billed after it. A partner priced for the
+ * first time is billed from the start of its current period: its pool and consumption of this
+ * period, nothing older.
  */
 export async function setPartnerPricing(trx: Tx, input: SetPartnerPricingInput, now: Date) {
-  await requirePartner(trx, input.partnerId);
+  const billedFrom = await currentPeriodStart(trx, input.partnerId);
   const values = {
     currency: input.currency,
     pool_unit_price: input.poolUnitPrice ?? null,
@@ -58,7 +71,7 @@ export async function setPartnerPricing(trx: Tx, input: SetPartnerPricingInput, 
   };
   const row = await trx
     .insertInto('partner_pricing')
-    .values({ partner_id: input.partnerId, billed_from: now, ...values })
+    .values({ partner_id: input.partnerId, billed_from: billedFrom, ...values })
     .onConflict((oc) => oc.column('partner_id').doUpdateSet(values))
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 // - `credit_types.currency`: a monetary credit type's ISO 4217 currency (one credit is one
 //   minor unit, so the ledger stays integer); null for a unit credit type.
 // - `partner_pricing`: what the operator charges a partner, prices as `numeric` (never a float);
-//   `billed_from`, when it was first priced: nothing from before it is ever billed.
+//   `billed_from`, the start of the period it was first priced in: nothing older is billed.
 // - `billing_profiles`: who a customer's invoices are addressed to; a partner's own for now
 //   (`organization_id` null), an organization's when partners invoice their clients.
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -30,7 +30,7 @@ import { readInvoice } from './read.ts';
  * What is billed, per billing mode: `credit_pool`, the credits issued into the pool (in advance:
  * a new period's pool, a mid-period raise); `usage_based`, what organizations consumed (net of
  * amendments), within allowance and overage apart; `external`, what they consumed. A kind
- * without a price is not billed; nothing before the partner was first priced is ever billed.
+ * without a price is not billed; nothing before the period the partner was first priced in is.
  */
 
 export interface IssueOptions {
@@ -335,7 +335,7 @@ export async function issueClosedPeriodInvoice(db: Db, partnerId: string, now: D
 
 /**
  * Partners due a scheduled invoice: priced, and either past their period's end or not yet run
- * for the period they are in, when that period began after they were first priced.
+ * for the period they are in, when that period began after the one they were first priced in.
  */
 export async function partnersDueInvoices(db: Db | Tx, now: Date): Promise<string[]> {
   const rows = await db
