@@ -133,6 +133,38 @@ describe('credit_pool: the pool in advance', () => {
   });
 });
 
+describe('at a boundary, workers and an issue-now request at once', () => {
+  it('bill the new period’s pool once between them, with no number skipped', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'credit_pool', poolCredits: 700 },
+      { currency: 'USD', poolUnitPrice: '0.10' },
+    );
+    expect((await issueNow(partner.id)).status).toBe(201);
+    now = new Date('2030-04-01T00:00:30.000Z');
+    const outcomes = await Promise.all([
+      services.issueDueInvoices(server.db, now),
+      issueNow(partner.id).then((r) => r.status),
+      services.issueDueInvoices(server.db, now),
+      issueNow(partner.id).then((r) => r.status),
+      services.issueDueInvoices(server.db, now),
+    ]);
+    expect(outcomes.filter((o) => o === 500)).toEqual([]);
+    const { invoices } = (await operator('GET', `/operator/invoices?partnerId=${partner.id}`)).body;
+    const pooled = invoices
+      .flatMap((invoice: { lines: { quantity: number; description: string }[] }) => invoice.lines)
+      .filter((line: { description: string }) => line.description.includes('2030-04-01 to'));
+    expect(pooled.reduce((sum: number, line: { quantity: number }) => sum + line.quantity, 0)).toBe(
+      700,
+    );
+    // Running again later finds the period's run done.
+    await services.issueDueInvoices(server.db, new Date('2030-04-01T00:05:00.000Z'));
+    expect((await operator('GET', `/operator/invoices?partnerId=${partner.id}`)).body.total).toBe(
+      invoices.length,
+    );
+  });
+});
+
 describe('usage_based: consumption in arrears, overage apart', () => {
   it('bills each organization within allowance and past it, and the next run only what came after', async () => {
     now = new Date('2030-03-10T12:00:00.000Z');

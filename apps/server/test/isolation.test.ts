@@ -315,3 +315,49 @@ describe('listing never crosses partners', () => {
     ).not.toContain(created.body.organization.id);
   });
 });
+
+describe("partner B addressing partner A's invoice", () => {
+  const invoiceRoutes = routes.filter(
+    (route) => route.auth === 'partner' && route.path.includes(':invoiceId'),
+  );
+  let invoiceId: string;
+  beforeAll(async () => {
+    const operator = { operator: true };
+    await server.request('PUT', `/operator/partners/${a.partner.id}/pricing`, {
+      ...operator,
+      body: { currency: 'USD', poolUnitPrice: '0.01' },
+    });
+    const issued = await server.request(
+      'POST',
+      `/operator/partners/${a.partner.id}/invoices`,
+      operator,
+    );
+    expect(issued.status).toBe(201);
+    invoiceId = issued.body.invoice.id as string;
+  });
+
+  it('covers every partner route that takes an invoice id', () => {
+    expect(invoiceRoutes.map((route) => route.operationId).sort()).toEqual([
+      'billing.invoices.get',
+      'billing.invoices.pdf',
+    ]);
+  });
+
+  it.each(invoiceRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s is a 404 for B and answers A',
+    async (_name, route) => {
+      const path = route.path.replace(':invoiceId', invoiceId);
+      const foreign = await server.request(route.method, path, { apiKey: b.apiKey });
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.error.code).toBe('not_found');
+      expect((await server.request(route.method, path, { apiKey: a.apiKey })).status).toBe(200);
+    },
+  );
+
+  it("leaves A's invoices out of B's list", async () => {
+    const list = await server.request('GET', '/partner/billing/invoices', { apiKey: b.apiKey });
+    expect(list.body.invoices.map((i: { id: string }) => i.id)).not.toContain(invoiceId);
+    const own = await server.request('GET', '/partner/billing/invoices', { apiKey: a.apiKey });
+    expect(own.body.invoices.map((i: { id: string }) => i.id)).toContain(invoiceId);
+  });
+});
