@@ -29,17 +29,20 @@ export const setPartnerBillingProfileInput = z.strictObject({
 });
 export type SetPartnerBillingProfileInput = z.infer<typeof setPartnerBillingProfileInput>;
 
+/** An address as answered: every field present, the optional ones null. */
+export const postalAddressOutput = z.object({
+  line1: text(),
+  line2: text().nullable(),
+  city: text(),
+  region: text().nullable(),
+  postalCode: text().nullable(),
+  country: text(),
+});
+
 export const billingProfileSchema = z.object({
   legalName: text(),
   billingEmail: text(),
-  address: z.object({
-    line1: text(),
-    line2: text().nullable(),
-    city: text(),
-    region: text().nullable(),
-    postalCode: text().nullable(),
-    country: text(),
-  }),
+  address: postalAddressOutput,
   taxId: text().nullable(),
   updatedAt: isoDateTimeSchema,
 });

@@ -4,6 +4,7 @@ import { pagedListSchema, pageQueryFields } from './paging.ts';
 import { amountSchema, currencySchema, unitPriceSchema } from './money.ts';
 import { text } from './text.ts';
 import { reasonSchema } from './credits.ts';
+import { postalAddressOutput } from './billing-profiles.ts';
 
 /**
  * Invoices: an issuer (the platform operator; later a partner) bills a customer (a partner;
@@ -54,16 +55,7 @@ const partySchema = z.object({
   id: idSchema.nullable().describe('The partner; null for the operator'),
   legalName: text(),
   billingEmail: text().nullable(),
-  address: z
-    .object({
-      line1: text(),
-      line2: text().nullable(),
-      city: text(),
-      region: text().nullable(),
-      postalCode: text().nullable(),
-      country: text(),
-    })
-    .nullable(),
+  address: postalAddressOutput.nullable(),
   taxId: text().nullable(),
 });
 

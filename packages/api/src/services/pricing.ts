@@ -1,17 +1,10 @@
-import type { Db, Tx } from '@allot/db';
+import type { Db, PartnerPricingTable, Tx } from '@allot/db';
+import type { Selectable } from 'kysely';
 import type { Currency, PartnerPricing, SetPartnerPricingInput } from '@allot/domain';
 import { notFound } from '../errors.ts';
 import { partnerExists } from './partners.ts';
 
-type PricingRow = {
-  currency: string;
-  pool_unit_price: string | null;
-  usage_unit_price: string | null;
-  overage_unit_price: string | null;
-  payment_terms_days: number;
-  tax_rate: string;
-  updated_at: Date;
-};
+type PricingRow = Selectable<PartnerPricingTable>;
 
 /** Prices are answered as they were set: `numeric` keeps their digits ("0.10" stays "0.10"). */
 function toPricing(row: PricingRow): PartnerPricing {
