@@ -1,8 +1,7 @@
 import type { Db, Tx } from '@allot/db';
 import type { BillingProfile, SetPartnerBillingProfileInput } from '@allot/domain';
-import { notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { partnerExists } from './partners.ts';
+import { requirePartner } from './partners.ts';
 
 type ProfileRow = {
   legal_name: string;
@@ -24,7 +23,7 @@ function toBillingProfile(row: ProfileRow): BillingProfile {
 
 /** The profile a partner is invoiced as; null until the operator sets one. */
 export async function getPartnerBillingProfile(db: Db | Tx, partnerId: string) {
-  if (!(await partnerExists(db, partnerId))) throw notFound('Partner');
+  await requirePartner(db, partnerId);
   const row = await db
     .selectFrom('billing_profiles')
     .selectAll()
@@ -40,7 +39,7 @@ export async function setPartnerBillingProfile(
   input: SetPartnerBillingProfileInput,
   now: Date,
 ) {
-  if (!(await partnerExists(trx, input.partnerId))) throw notFound('Partner');
+  await requirePartner(trx, input.partnerId);
   const { address } = input;
   const values = {
     legal_name: input.legalName,

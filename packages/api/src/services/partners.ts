@@ -12,7 +12,7 @@ import {
   type Partner,
   type SetPartnerBillingInput,
 } from '@allot/domain';
-import { orRefuse } from '../errors.ts';
+import { notFound, orRefuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { createApiKey } from './api-keys.ts';
 import { lockPartnerBooks } from './ledger/locks.ts';
@@ -142,6 +142,11 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
 }
 
 /** Whether a partner exists: the operator's routes answer 404 for unknown ids. */
+/** A 404 unless the partner exists: what an operator write about a partner checks first. */
+export async function requirePartner(db: Db | Tx, partnerId: string): Promise<void> {
+  if (!(await partnerExists(db, partnerId))) throw notFound('Partner');
+}
+
 export async function partnerExists(db: Db | Tx, partnerId: string): Promise<boolean> {
   const row = await db
     .selectFrom('partners')

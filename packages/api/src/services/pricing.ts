@@ -2,7 +2,7 @@ import type { Db, PartnerPricingTable, Tx } from '@allot/db';
 import type { Selectable } from 'kysely';
 import type { Currency, PartnerPricing, SetPartnerPricingInput } from '@allot/domain';
 import { notFound } from '../errors.ts';
-import { partnerExists } from './partners.ts';
+import { requirePartner } from './partners.ts';
 
 type PricingRow = Selectable<PartnerPricingTable>;
 
@@ -17,10 +17,6 @@ function toPricing(row: PricingRow): PartnerPricing {
     taxRate: row.tax_rate,
     updatedAt: row.updated_at.toISOString(),
   };
-}
-
-async function requirePartner(db: Db | Tx, partnerId: string) {
-  if (!(await partnerExists(db, partnerId))) throw notFound('Partner');
 }
 
 /** Where billing starts for a partner priced now: its current period, pool included. */

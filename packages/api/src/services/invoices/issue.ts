@@ -8,11 +8,10 @@ import {
   type Currency,
   type Period,
 } from '@allot/domain';
-import { notFound, refused } from '../../errors.ts';
+import { refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { cycleOf, renewAndLockPartner } from '../ledger/renewal.ts';
 import { decimal, formatAmount, roundToMinor } from '../money.ts';
-import { partnerExists } from '../partners.ts';
 import { invoiceIssued, invoicePaid } from './events.ts';
 import { readInvoice } from './read.ts';
 
@@ -280,8 +279,8 @@ async function issuePartnerInvoice(
 }
 
 /** `POST /operator/partners/{id}/invoices`: everything not yet billed, up to now. */
-export async function issueInvoiceNow(trx: Tx, partnerId: string, now: Date) {
-  if (!(await partnerExists(trx, partnerId))) throw notFound('Partner');
+export function issueInvoiceNow(trx: Tx, partnerId: string, now: Date) {
+  // An unknown partner is a 404 from its lock.
   return issuePartnerInvoice(
     trx,
     partnerId,
@@ -338,33 +337,31 @@ export async function issueClosedPeriodInvoice(db: Db, partnerId: string, now: D
  * for the period they are in, when that period began after the one they were first priced in.
  */
 export async function partnersDueInvoices(db: Db | Tx, now: Date): Promise<string[]> {
-  const rows = await db
+  const priced = await db
     .selectFrom('partners as p')
     .innerJoin('partner_pricing as pp', 'pp.partner_id', 'p.id')
-    .select('p.id')
-    .where((eb) =>
-      eb.or([
-        eb('p.pool_period_end', '<=', now),
-        eb.and([
-          eb('p.pool_period_start', '>', eb.ref('pp.billed_from')),
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('invoice_runs as r')
-                .select(sql`1`.as('one'))
-                .whereRef(
-                  'r.generation_key',
-                  '=',
-                  sql<string>`'partner:' || p.id || ':' || to_char(p.pool_period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
-                ),
-            ),
-          ),
-        ]),
-      ]),
-    )
+    .select(['p.id', 'p.pool_period_start', 'p.pool_period_end', 'pp.billed_from'])
     .orderBy('p.id')
     .execute();
-  return rows.map((row) => row.id);
+  const candidates = priced.filter(
+    (p) => p.pool_period_end <= now || p.pool_period_start > p.billed_from,
+  );
+  const keys = candidates.map((p) => runKey(p.id, p.pool_period_start));
+  const ran =
+    keys.length === 0
+      ? new Set<string>()
+      : new Set(
+          (
+            await db
+              .selectFrom('invoice_runs')
+              .select('generation_key')
+              .where('generation_key', 'in', keys)
+              .execute()
+          ).map((run) => run.generation_key),
+        );
+  return candidates
+    .filter((p) => p.pool_period_end <= now || !ran.has(runKey(p.id, p.pool_period_start)))
+    .map((p) => p.id);
 }
 
 /** Issues every scheduled invoice that is due, one partner per transaction; returns how many. */
