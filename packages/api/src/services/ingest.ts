@@ -182,7 +182,8 @@ async function identityOf(db: Db, org: PixelOrganization, key: string, now: Date
 /**
  * Charges one credit for an identity in a period, at most once (the natural key), and within the
  * organization's charge guards: a charge a guard refuses is undone with its counts (a savepoint
- * around the two), and the partner is told once per window. Returns whether it is identified.
+ * around the two), and the partner is told once per window. Returns the charge, or null when a
+ * guard refused it.
  */
 async function charge(
   trx: Tx,
