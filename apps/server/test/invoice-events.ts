@@ -4,7 +4,9 @@ import type { TestServer } from './harness.ts';
 /**
  * Causes every invoice event for a credit_pool partner, as the operator would: an invoice paid
  * in full (`invoice.issued`, `invoice.paid`), one voided (`invoice.voided`), and one left unpaid
- * past its due date (`invoice.overdue`, payment terms of 0 days). `now` is the server's clock.
+ * past its due date (`invoice.overdue`, payment terms of 0 days) after a monetary credit of
+ * $1.00 was applied to it (`credits.applied`; the `usd` credit type is added when missing). `now`
+ * is the server's clock.
  */
 export async function tripInvoiceEvents(server: TestServer, partnerId: string, now: Date) {
   const operator = async (method: string, path: string, body?: unknown) => {
@@ -28,6 +30,16 @@ export async function tripInvoiceEvents(server: TestServer, partnerId: string, n
   const voided = await operator('POST', `${partner}/invoices`);
   await operator('POST', `/operator/invoices/${voided.invoice.id}/void`, { reason: 'Reissued' });
   await operator('PUT', `${partner}/billing`, { poolCredits: 6000 });
+  const usd = await server.request('POST', '/operator/credit-types', {
+    operator: true,
+    body: { key: 'usd', name: 'US dollar credit', unit: 'cent', currency: 'USD' },
+  });
+  if (usd.status !== 201 && usd.status !== 409) throw new Error(`credit type: ${usd.status}`);
+  await operator('POST', `${partner}/credits/grants`, {
+    amount: 100,
+    creditType: 'usd',
+    reason: 'Service credit',
+  });
   await operator('POST', `${partner}/invoices`);
   await services.flagOverdueInvoices(server.db, new Date(now.getTime() + 1));
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
-import { ORGS } from './paths.ts';
+import { invoicing, linesOf } from './invoicing.ts';
 
 const run = promisify(execFile);
 
@@ -20,40 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const operator = (method: string, path: string, body?: unknown) =>
-  server.request(method, path, { operator: true, body });
-
-async function pricedPartner(partner: Record<string, unknown>, pricing: Record<string, unknown>) {
-  const created = await server.createPartner(partner);
-  const id = created.partner.id;
-  const priced = await operator('PUT', `/operator/partners/${id}/pricing`, pricing);
-  expect(priced.status).toBe(200);
-  return { id, apiKey: created.apiKey };
-}
-
-async function organization(apiKey: string, name: string, credits: number) {
-  const created = await server.request('POST', ORGS, {
-    apiKey,
-    body: { name, tier: 'paid', initialCredits: credits },
-  });
-  expect(created.status).toBe(201);
-  return created.body.organization.id as string;
-}
-
-async function consume(apiKey: string, organizationId: string, amount: number) {
-  const response = await server.request('POST', `${ORGS}/${organizationId}/credits/consumptions`, {
-    apiKey,
-    body: { amount },
-  });
-  expect(response.status).toBe(201);
-}
-
-const issueNow = (partnerId: string) =>
-  operator('POST', `/operator/partners/${partnerId}/invoices`);
-
-/** The lines as (description, quantity, unit price, amount). */
-const linesOf = (invoice: { lines: Record<string, unknown>[] }) =>
-  invoice.lines.map((line) => [line.description, line.quantity, line.unitPrice, line.amount]);
+const { operator, pricedPartner, organization, consume, issueNow } = invoicing(() => server);
 
 /** The prefix of every operator invoice, then the invoice's own number. */
 const numberOf = (invoice: { number: string }) => Number(invoice.number.replace('INV-', ''));

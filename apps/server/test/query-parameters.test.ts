@@ -104,10 +104,12 @@ describe('an unknown query parameter', () => {
   it('is a 400 for limit on the lists that page with pageSize', async () => {
     const paged = gets.filter((route) => 'pageSize' in (route.input?.shape ?? {}));
     expect(paged.map((route) => route.operationId).sort()).toEqual([
+      'billing.credits.grants',
       'billing.invoices.list',
       'credits.grants.list',
       'operator.invoices.list',
       'operator.partners.list',
+      'operator.wallets.grants',
       'organizations.list',
       'webhooks.list',
     ]);

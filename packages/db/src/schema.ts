@@ -310,6 +310,14 @@ export interface InvoiceLineEntriesTable {
   invoice_id: string;
 }
 
+/** What an invoice took from a block of monetary credits; a void gives exactly this back. */
+export interface InvoiceCreditApplicationsTable {
+  invoice_id: string;
+  block_id: string;
+  credit_type: string;
+  credits: number;
+}
+
 export interface InvoicePaymentsTable {
   id: string;
   invoice_id: string;
@@ -536,6 +544,7 @@ export interface Database {
   invoice_lines: InvoiceLinesTable;
   invoice_line_entries: InvoiceLineEntriesTable;
   invoice_payments: InvoicePaymentsTable;
+  invoice_credit_applications: InvoiceCreditApplicationsTable;
   events: EventsTable;
   balance_alerts: BalanceAlertsTable;
   auto_top_up_rules: AutoTopUpRulesTable;

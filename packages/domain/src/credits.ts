@@ -59,11 +59,18 @@ export const ENTRY_TYPES = [
   'amendment',
   'renewal',
   'overage',
+  'application',
+  'reinstatement',
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
 /** The partner's own accounts: issuance (the only one that may go negative), pool and sinks. */
 export const PARTNER_ACCOUNT_KINDS = ['issuance', 'pool', 'expiry', 'void'] as const;
+/**
+ * A customer partner's monetary credits (the operator's grants, in a monetary credit type): its
+ * wallet, the sink of what invoices applied, and the issuance and sinks every partner has.
+ */
+export const WALLET_ACCOUNT_KINDS = ['issuance', 'wallet', 'applied', 'expiry', 'void'] as const;
 /** Each organization's accounts: its credits and its sinks. */
 export const ORGANIZATION_ACCOUNT_KINDS = [
   'organization',
@@ -78,10 +85,13 @@ export const ACCOUNT_KINDS = [
   'consumption',
   'expiry',
   'void',
+  'wallet',
+  'applied',
 ] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 export type PartnerAccountKind = (typeof PARTNER_ACCOUNT_KINDS)[number];
 export type OrganizationAccountKind = (typeof ORGANIZATION_ACCOUNT_KINDS)[number];
+export type WalletAccountKind = (typeof WALLET_ACCOUNT_KINDS)[number];
 
 export const DEFAULT_PRIORITY = 50;
 export const MAX_PRIORITY = 1000;

@@ -34,6 +34,7 @@ export const RULE_CODES = [
   'invoice_paid',
   'invoice_partly_paid',
   'overpayment',
+  'not_monetary',
   // The reference model answers a missing row as a rule result, as the API answers it as a 404.
   'not_found',
 ] as const;
@@ -53,6 +54,7 @@ export const REQUEST_CODES = [
   'email_taken',
   'external_id_taken',
   'credit_type_exists',
+  'currency_taken',
   'invalid_amount',
   'database_unavailable',
 ] as const;

@@ -29,6 +29,7 @@ export const EVENT_TYPES = [
   'invoice.paid',
   'invoice.voided',
   'invoice.overdue',
+  'credits.applied',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const eventTypeSchema = z.enum(EVENT_TYPES);
@@ -172,6 +173,12 @@ export const eventDataSchemas = {
   'invoice.paid': z.object({ ...invoiceRef, total: text(), paidAt: isoDateTimeSchema }),
   'invoice.voided': z.object({ ...invoiceRef, reason: text() }),
   'invoice.overdue': z.object({ ...invoiceRef, amountDue: text(), dueAt: isoDateTimeSchema }),
+  'credits.applied': z.object({
+    ...invoiceRef,
+    creditType: text().describe('The monetary credit type applied'),
+    credits: z.int().describe('Credits applied: minor units of the currency'),
+    amount: text().describe('The same, in the currency: the invoice’s creditsApplied'),
+  }),
 } satisfies Record<EventType, z.ZodType>;
 
 /** The `data` of the `webhook.test` event a partner sends itself to try an endpoint. */

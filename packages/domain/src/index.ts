@@ -27,5 +27,6 @@ export * from './text.ts';
 export * from './tiers.ts';
 export * from './users.ts';
 export * from './visitors.ts';
+export * from './wallets.ts';
 export * from './webhooks.ts';
 export * from './schema-names.ts';

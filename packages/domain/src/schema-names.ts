@@ -74,6 +74,7 @@ import {
 } from './invoices.ts';
 import { partnerPricingEnvelope, partnerPricingSchema } from './pricing.ts';
 import { billingProfileEnvelope, billingProfileSchema } from './billing-profiles.ts';
+import { walletBalanceSchema, walletSchema } from './wallets.ts';
 
 /**
  * The stable names of the API's entities and envelopes. Each is recorded on the schema instance in
@@ -149,6 +150,8 @@ const NAMES: [z.ZodType, string][] = [
   [paymentSchema, 'Payment'],
   [invoiceEnvelope, 'InvoiceResponse'],
   [invoiceListSchema, 'InvoiceList'],
+  [walletBalanceSchema, 'WalletBalance'],
+  [walletSchema, 'Wallet'],
 ];
 
 /** `credit_balance.dropped` -> `CreditBalanceDroppedEvent`. */

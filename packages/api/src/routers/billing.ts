@@ -17,9 +17,11 @@ import {
 } from '../services/billing.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 import { partnerInvoicesRouter } from './invoices.ts';
+import { partnerWalletRouter } from './wallets.ts';
 
 export const billingRouter = router({
   invoices: partnerInvoicesRouter,
+  credits: partnerWalletRouter,
   get: partnerProcedure
     .meta({
       rest: {

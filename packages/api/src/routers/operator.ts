@@ -34,9 +34,11 @@ import { idempotent } from '../idempotent.ts';
 import { examples } from '../rest-examples.ts';
 import { operatorProcedure, router } from '../trpc.ts';
 import { operatorInvoicesRouter } from './invoices.ts';
+import { operatorWalletRouter } from './wallets.ts';
 
 export const operatorRouter = router({
   invoices: operatorInvoicesRouter,
+  wallets: operatorWalletRouter,
   partners: router({
     create: operatorProcedure
       .meta({

@@ -42,9 +42,22 @@ export async function createCreditType(trx: Tx, input: CreateCreditTypeInput, no
       currency: input.currency ?? null,
       created_at: now,
     })
-    .onConflict((oc) => oc.column('key').doNothing())
+    // The key, or a monetary type's currency (one credit type per currency: its credits are that
+    // money), is taken.
+    .onConflict((oc) => oc.doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (!row) throw conflict('credit_type_exists', `A credit type "${input.key}" already exists`);
+  if (!row) {
+    const taken = await trx
+      .selectFrom('credit_types')
+      .select('key')
+      .where('key', '=', input.key)
+      .executeTakeFirst();
+    if (taken) throw conflict('credit_type_exists', `A credit type "${input.key}" already exists`);
+    throw conflict(
+      'currency_taken',
+      `A monetary credit type in ${input.currency ?? ''} already exists: its credits are that money.`,
+    );
+  }
   return { creditType: toCreditType(row) };
 }

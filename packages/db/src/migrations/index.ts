@@ -7,6 +7,7 @@ import * as chargeGuards from './2026-12-02-0005-charge-guards.ts';
 import * as money from './2026-12-02-0006-money.ts';
 import * as invoices from './2026-12-02-0007-invoices.ts';
 import * as invoiceOverdue from './2026-12-02-0008-invoice-overdue.ts';
+import * as wallets from './2026-12-02-0009-wallets.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-0006-money': money,
   '2026-12-02-0007-invoices': invoices,
   '2026-12-02-0008-invoice-overdue': invoiceOverdue,
+  '2026-12-02-0009-wallets': wallets,
 };

@@ -12,6 +12,7 @@ import { refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { cycleOf, renewAndLockPartner } from '../ledger/renewal.ts';
 import { decimal, formatAmount, roundToMinor } from '../money.ts';
+import { applyCredits } from './credits.ts';
 import { invoiceIssued, invoicePaid } from './events.ts';
 import { readInvoice } from './read.ts';
 
@@ -24,7 +25,9 @@ import { readInvoice } from './read.ts';
  *    records each entry against its line (`invoice_line_entries`, keyed by the entry): every
  *    entry is billed once, and one statement sees one snapshot, so the lines count exactly the
  *    entries they record, whatever commits meanwhile;
- * 3. each line's amount, rounded half-even, then the totals.
+ * 3. each line's amount, rounded half-even, then the totals;
+ * 4. the partner's monetary credits in the invoice's currency, applied up to the total
+ *    (`credits.ts`).
  *
  * What is billed, per billing mode: `credit_pool`, the credits issued into the pool (in advance:
  * a new period's pool, a mid-period raise); `usage_based`, what organizations consumed (net of
@@ -165,7 +168,8 @@ async function issuePartnerInvoice(
   optionsFor: (partner: PartnerRow) => IssueOptions,
   now: Date,
 ) {
-  const { partner } = await renewAndLockPartner(trx, partnerId, now);
+  const lock = await renewAndLockPartner(trx, partnerId, now);
+  const { partner } = lock;
   const options = optionsFor(partner);
   if (options.generationKey) {
     const run = await trx
@@ -246,9 +250,14 @@ async function issuePartnerInvoice(
   const subtotal = amounts.reduce((sum, line) => sum.plus(line.amount), decimal(0));
   if (lines.length === 0 || subtotal.isNegative()) throw nothingToInvoice();
   const tax = roundToMinor(subtotal.mul(decimal(pricing.tax_rate)), currency);
-  const creditsApplied = decimal(0);
-  const net = subtotal.plus(tax).minus(creditsApplied);
-  const total = net.isNegative() ? decimal(0) : net;
+  const creditsApplied = await applyCredits(
+    lock,
+    { id: invoiceId, number: issuer.number },
+    currency,
+    subtotal.plus(tax),
+    now,
+  );
+  const total = subtotal.plus(tax).minus(creditsApplied);
 
   await sql`
     UPDATE invoice_lines l SET amount = v.amount

@@ -9,6 +9,8 @@ import { badRequest, notFound, refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decimal, formatAmount } from '../money.ts';
 import { invoiceOverdue, invoicePaid, invoiceVoided } from './events.ts';
+import { renewAndLockPartner } from '../ledger/renewal.ts';
+import { reinstateCredits } from './credits.ts';
 import { readInvoice } from './read.ts';
 
 /** The operator's invoice, locked, while its payments or status change. */
@@ -82,9 +84,19 @@ export async function recordPayment(trx: Tx, input: RecordPaymentInput, now: Dat
 
 /**
  * Voids an unpaid invoice, with a reason. Its number stays taken (numbers are never reused),
- * and the ledger entries it billed are released: the next invoice bills them again.
+ * the ledger entries it billed are released (the next invoice bills them again), and the credits
+ * it applied go back to the partner's wallet.
  */
 export async function voidInvoice(trx: Tx, input: VoidInvoiceInput, now: Date) {
+  // The partner first, as every ledger write: the credits it applied go back to its wallet.
+  const customer = await trx
+    .selectFrom('invoices')
+    .select('partner_id')
+    .where('id', '=', input.invoiceId)
+    .where('issuer', '=', 'operator')
+    .executeTakeFirst();
+  if (!customer) throw notFound('Invoice');
+  const partner = await renewAndLockPartner(trx, customer.partner_id, now);
   const invoice = await lockInvoice(trx, input.invoiceId);
   refuseUnlessOpen(invoice.status);
   if (!decimal(invoice.amount_paid).isZero())
@@ -93,6 +105,7 @@ export async function voidInvoice(trx: Tx, input: VoidInvoiceInput, now: Date) {
       message: 'Payments were recorded against this invoice; it cannot be voided.',
     });
   await trx.deleteFrom('invoice_line_entries').where('invoice_id', '=', invoice.id).execute();
+  await reinstateCredits(partner, invoice, now);
   await trx
     .updateTable('invoices')
     .set({ status: 'void', void_reason: input.reason, updated_at: now })

@@ -5,12 +5,14 @@ import {
   type AccountKind,
   type OrganizationAccountKind,
   type PartnerAccountKind,
+  type WalletAccountKind,
 } from '@allot/domain';
 import { refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 
 export type PartnerAccounts = Record<PartnerAccountKind, AccountRow>;
 export type OrganizationAccounts = Record<OrganizationAccountKind, AccountRow>;
+export type WalletAccounts = Record<WalletAccountKind, AccountRow>;
 
 /** An operator-added credit type must exist before anything is granted or consumed in it. */
 export async function requireCreditType(trx: Tx, creditType: string): Promise<void> {
@@ -28,17 +30,19 @@ export async function requireCreditType(trx: Tx, creditType: string): Promise<vo
 }
 
 /**
- * Opens, where missing, the accounts of a partner and of the given organizations in one credit
- * type. Accounts are opened on first use, so a new credit type needs no migration of rows.
+ * Opens, where missing, the accounts of a partner (its usual kinds, or those named) and of the
+ * given organizations in one credit type. Accounts are opened on first use, so a new credit type
+ * needs no migration of rows.
  */
 export async function openAccounts(
   trx: Tx,
   partnerId: string,
   organizationIds: readonly string[],
   creditType: string,
+  partnerKinds: readonly AccountKind[] = PARTNER_ACCOUNT_KINDS,
 ): Promise<void> {
   const rows = [
-    ...PARTNER_ACCOUNT_KINDS.map((kind) => ({ organization_id: null as string | null, kind })),
+    ...partnerKinds.map((kind) => ({ organization_id: null as string | null, kind })),
     ...organizationIds.flatMap((organizationId) =>
       ORGANIZATION_ACCOUNT_KINDS.map((kind) => ({ organization_id: organizationId, kind })),
     ),

@@ -5,14 +5,17 @@ import {
   drawsFromPool,
   ORGANIZATION_ACCOUNT_KINDS,
   PARTNER_ACCOUNT_KINDS,
+  WALLET_ACCOUNT_KINDS,
+  type Currency,
 } from '@allot/domain';
-import { notFound } from '../../errors.ts';
+import { notFound, refused } from '../../errors.ts';
 import {
   accountsByKind,
   openAccounts,
   requireCreditType,
   type OrganizationAccounts,
   type PartnerAccounts,
+  type WalletAccounts,
 } from './accounts.ts';
 
 /**
@@ -148,6 +151,41 @@ export async function lockPartnerBooks(
   });
 }
 
+/** A customer partner's monetary credits in one monetary credit type, locked. */
+export interface WalletBooks extends AccountsLock {
+  readonly partner: PartnerRow;
+  readonly creditType: string;
+  readonly currency: Currency;
+  readonly accounts: WalletAccounts;
+}
+
+/**
+ * Opens (where missing) and locks a partner's wallet in a monetary credit type; 422 for a unit
+ * credit type (identification credits are the pool's), 422 unknown_credit_type for none.
+ */
+export async function lockWalletBooks(lock: PartnerLock, creditType: string): Promise<WalletBooks> {
+  await requireCreditType(lock.trx, creditType);
+  const { currency } = await lock.trx
+    .selectFrom('credit_types')
+    .select('currency')
+    .where('key', '=', creditType)
+    .executeTakeFirstOrThrow();
+  if (currency === null)
+    throw refused({
+      code: 'not_monetary',
+      message: `"${creditType}" is not a monetary credit type; a partner's identification credits are its pool.`,
+    });
+  await openAccounts(lock.trx, lock.partner.id, [], creditType, WALLET_ACCOUNT_KINDS);
+  const { accounts } = await lockAccounts(lock, [], creditType);
+  return handle<WalletBooks>({
+    trx: lock.trx,
+    partner: lock.partner,
+    creditType,
+    currency: currency as Currency,
+    accounts: accountsByKind(accounts, WALLET_ACCOUNT_KINDS),
+  });
+}
+
 /** Opens (where missing) and locks the books of the locked organization in one credit type. */
 export async function lockBooks(lock: OrganizationLock, creditType: string): Promise<Books> {
   const { trx, partner, organization } = lock;
@@ -173,9 +211,9 @@ export async function lockBooks(lock: OrganizationLock, creditType: string): Pro
   });
 }
 
-/** A block of the locked books, locked last; the caller found it on one of their accounts. */
-export async function lockBlock(books: Books, blockId: string) {
-  return books.trx
+/** A block of the locked accounts, locked last; the caller found it on one of them. */
+export async function lockBlock(lock: AccountsLock, blockId: string) {
+  return lock.trx
     .selectFrom('blocks')
     .selectAll()
     .where('id', '=', blockId)

@@ -1,0 +1,160 @@
+import type { Tx } from '@allot/db';
+import type { Currency, Invoice } from '@allot/domain';
+import { emitEvent } from '../events.ts';
+import { drawFrom, setRemaining, spendableBlocks } from '../ledger/blocks.ts';
+import { expireBlocks } from '../ledger/expiry.ts';
+import { lockWalletBooks, type PartnerLock } from '../ledger/locks.ts';
+import { postTransfers, type Transfer } from '../ledger/post.ts';
+import { fromMinorUnits, formatAmount, toMinorUnits, type Amount } from '../money.ts';
+
+/**
+ * Monetary credits on invoices, as the credit-billing guides do it: invoice generated, credits
+ * applied, remainder charged. At issue the customer's credits in the invoice's currency are
+ * applied, in the ledger's burn order (priority, soonest expiry), up to the total; each portion
+ * moves from its wallet block to the `applied` sink and is recorded against the invoice
+ * (`invoice_credit_applications`). They are pending until the invoice is paid; a void gives
+ * exactly them back.
+ */
+
+const reference = (invoice: { number: string }) => `invoice:${invoice.number}`;
+
+/** The monetary credit type of a currency (at most one), or none. */
+async function creditTypeOf(trx: Tx, currency: Currency) {
+  const row = await trx
+    .selectFrom('credit_types')
+    .select('key')
+    .where('currency', '=', currency)
+    .executeTakeFirst();
+  return row?.key ?? null;
+}
+
+/** Does the partner hold a wallet in this credit type? (Opening one just to find it empty is not.) */
+async function hasWallet(trx: Tx, partnerId: string, creditType: string) {
+  const row = await trx
+    .selectFrom('accounts')
+    .select('id')
+    .where('partner_id', '=', partnerId)
+    .where('kind', '=', 'wallet')
+    .where('credit_type', '=', creditType)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Applies the partner's available credits to an invoice being issued, up to `due` (its subtotal
+ * plus tax). Returns the amount applied (zero when there are none). Runs under the partner's lock,
+ * in the issuing transaction; an expired or voided credit is never applied.
+ */
+export async function applyCredits(
+  lock: PartnerLock,
+  invoice: { id: string; number: string },
+  currency: Currency,
+  due: Amount,
+  now: Date,
+): Promise<Amount> {
+  const { trx } = lock;
+  const creditType = await creditTypeOf(trx, currency);
+  if (creditType === null || !(await hasWallet(trx, lock.partner.id, creditType)))
+    return fromMinorUnits(0, currency);
+  const books = await lockWalletBooks(lock, creditType);
+  const { wallet, applied } = books.accounts;
+  const blocks = await spendableBlocks(books, wallet.id, now);
+  const available = blocks.reduce((sum, block) => sum + block.remaining, 0);
+  const take = Math.min(toMinorUnits(due, currency), available);
+  if (take === 0) return fromMinorUnits(0, currency);
+  const [portions = []] = await drawFrom(books, blocks, [take]);
+  await trx
+    .insertInto('invoice_credit_applications')
+    .values(
+      portions.map((portion) => ({
+        invoice_id: invoice.id,
+        block_id: portion.blockId,
+        credit_type: creditType,
+        credits: portion.amount,
+      })),
+    )
+    .execute();
+  await postTransfers(
+    books,
+    portions.map((portion) => ({
+      from: wallet.id,
+      to: applied.id,
+      amount: portion.amount,
+      type: 'application' as const,
+      fromBlock: portion.blockId,
+      reference: reference(invoice),
+    })),
+    now,
+  );
+  const amount = fromMinorUnits(take, currency);
+  await emitEvent(trx, {
+    partnerId: lock.partner.id,
+    organizationId: null,
+    type: 'credits.applied',
+    data: {
+      invoiceId: invoice.id,
+      number: invoice.number,
+      currency,
+      creditType,
+      credits: take,
+      amount: formatAmount(amount, currency),
+    },
+  });
+  return amount;
+}
+
+/**
+ * Gives a voided invoice's credits back to the blocks they came from. Credits whose block has
+ * expired or been voided meanwhile come back only to leave at once, to the expiry or void sink:
+ * the books show both movements, and nothing unspendable stays on the balance.
+ */
+export async function reinstateCredits(
+  lock: PartnerLock,
+  invoice: Pick<Invoice, 'id' | 'number'>,
+  now: Date,
+): Promise<void> {
+  const { trx } = lock;
+  const applications = await trx
+    .selectFrom('invoice_credit_applications as c')
+    .innerJoin('blocks as b', 'b.id', 'c.block_id')
+    .select(['c.block_id', 'c.credit_type', 'c.credits', 'b.remaining', 'b.voided_at'])
+    .where('c.invoice_id', '=', invoice.id)
+    .orderBy('c.credit_type')
+    .orderBy('c.block_id')
+    .execute();
+  for (const creditType of new Set(applications.map((a) => a.credit_type))) {
+    const books = await lockWalletBooks(lock, creditType);
+    const { wallet, applied } = books.accounts;
+    const mine = applications.filter((a) => a.credit_type === creditType);
+    // A voided block keeps nothing: what comes back to it is voided with it.
+    await setRemaining(
+      books,
+      mine.flatMap((a) =>
+        a.voided_at === null ? [{ id: a.block_id, remaining: a.remaining + a.credits }] : [],
+      ),
+    );
+    const transfers: Transfer[] = mine.flatMap((a) => {
+      const back: Transfer = {
+        from: applied.id,
+        to: wallet.id,
+        amount: a.credits,
+        type: 'reinstatement',
+        toBlock: a.block_id,
+        reference: reference(invoice),
+      };
+      if (a.voided_at === null) return [back];
+      const voided: Transfer = {
+        from: wallet.id,
+        to: books.accounts.void.id,
+        amount: a.credits,
+        type: 'void',
+        fromBlock: a.block_id,
+        reason: `Returned by void invoice ${invoice.number} after its grant was voided`,
+      };
+      return [back, voided];
+    });
+    await postTransfers(books, transfers, now);
+    // Back on a block that has expired: written down at once, like any lapsed credit.
+    await postTransfers(books, await expireBlocks(books, [wallet.id], now), now);
+  }
+}
