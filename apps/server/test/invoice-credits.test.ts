@@ -59,6 +59,13 @@ describe('credits applied to an invoice', () => {
       },
     ]);
 
+    // The upcoming invoice shows the credits it would apply, and applies none.
+    const draft = (
+      await server.request('GET', '/partner/billing/invoices/upcoming', { apiKey: partner.apiKey })
+    ).body.invoice;
+    expect(draft).toMatchObject({ subtotal: '150.00', creditsApplied: '50.00', total: '100.00' });
+    expect((await wallet(partner.apiKey)).balances[0]).toMatchObject({ available: 5000 });
+
     const invoice = (await issueNow(partner.id)).body.invoice;
     expect(invoice).toMatchObject({
       subtotal: '150.00',

@@ -100,6 +100,76 @@ describe('credit_pool: the pool in advance', () => {
   });
 });
 
+describe('the upcoming invoice', () => {
+  const upcoming = async (apiKey: string) =>
+    (await server.request('GET', '/partner/billing/invoices/upcoming', { apiKey })).body.invoice;
+
+  it('is the draft of what the boundary then issues: the raise so far, the next pool in advance', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'credit_pool', poolCredits: 1000 },
+      { currency: 'USD', poolUnitPrice: '0.10', taxRate: '0.2' },
+    );
+    expect((await issueNow(partner.id)).status).toBe(201);
+    now = new Date('2030-03-20T12:00:00.000Z');
+    await operator('PUT', `/operator/partners/${partner.id}/billing`, { poolCredits: 1500 });
+    const draft = await upcoming(partner.apiKey);
+    expect(draft).toMatchObject({
+      status: 'draft',
+      periodStart: '2030-03-01T00:00:00.000Z',
+      issuesAt: '2030-04-01T00:00:00.000Z',
+      subtotal: '200.00',
+      tax: '40.00',
+      total: '240.00',
+      amountDue: '240.00',
+      customer: { type: 'partner', id: partner.id },
+    });
+    expect(linesOf(draft)).toEqual([
+      ['Credit pool, 2030-03-01 to 2030-04-01', 500, '0.10', '50.00'],
+      ['Credit pool, 2030-04-01 to 2030-05-01', 1500, '0.10', '150.00'],
+    ]);
+    // The operator reads the same draft; reading it issued nothing.
+    const operatorDraft = await operator(
+      'GET',
+      `/operator/partners/${partner.id}/invoices/upcoming`,
+    );
+    expect(operatorDraft.body.invoice).toEqual(draft);
+    const issued = await operator('GET', `/operator/invoices?partnerId=${partner.id}`);
+    expect(issued.body.total).toBe(1);
+
+    now = new Date('2030-04-01T00:01:00.000Z');
+    await services.issueDueInvoices(server.db, now);
+    const [scheduled] = (await operator('GET', `/operator/invoices?partnerId=${partner.id}`)).body
+      .invoices;
+    expect(linesOf(scheduled)).toEqual(linesOf(draft));
+    expect(scheduled.total).toBe(draft.total);
+  });
+
+  it('shows consumption so far per organization, in arrears', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'usage_based', poolCredits: 0 },
+      { currency: 'USD', usageUnitPrice: '0.15', overageUnitPrice: '0.20' },
+    );
+    const shop = await organization(partner.apiKey, 'Shop', 10);
+    await consume(partner.apiKey, shop, 12);
+    expect(linesOf(await upcoming(partner.apiKey))).toEqual([
+      ['Identifications: Shop', 10, '0.15', '1.50'],
+      ['Overage identifications: Shop', 2, '0.20', '0.40'],
+    ]);
+  });
+
+  it('is null for a partner that is not priced; 404 for the operator’s unknown partner', async () => {
+    const created = await server.createPartner({ billingMode: 'external', poolCredits: 0 });
+    expect(await upcoming(created.apiKey)).toBeNull();
+    const unknown = await operator(
+      'GET',
+      '/operator/partners/00000000-0000-4000-8000-000000000000/invoices/upcoming',
+    );
+    expect(unknown.status).toBe(404);
+  });
+});
+
 describe('at a boundary, workers and an issue-now request at once', () => {
   it('bill the new period’s pool once between them, with no number skipped', async () => {
     now = new Date('2030-03-10T12:00:00.000Z');

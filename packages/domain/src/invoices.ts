@@ -97,6 +97,31 @@ export type Invoice = z.infer<typeof invoiceSchema>;
 
 export const invoiceEnvelope = z.object({ invoice: invoiceSchema });
 
+/**
+ * The invoice the next period boundary will issue, as it stands now: what is not yet billed, and
+ * in credit_pool the next period's pool in advance, with the credits that would be applied. A
+ * draft is never stored: it has no number and changes until the boundary issues it.
+ */
+export const upcomingInvoiceSchema = z.object({
+  status: z.literal('draft'),
+  customer: partySchema,
+  currency: currencySchema,
+  periodStart: isoDateTimeSchema,
+  periodEnd: isoDateTimeSchema,
+  issuesAt: isoDateTimeSchema.describe('When the period boundary issues it'),
+  lines: z.array(invoiceLineSchema.omit({ id: true })),
+  subtotal: amountSchema,
+  taxRate: text(),
+  tax: amountSchema,
+  creditsApplied: amountSchema.describe('The monetary credits available now that it would apply'),
+  total: amountSchema,
+  amountDue: amountSchema,
+});
+export type UpcomingInvoice = z.infer<typeof upcomingInvoiceSchema>;
+export const upcomingInvoiceEnvelope = z.object({
+  invoice: upcomingInvoiceSchema.nullable().describe('null: the partner is not priced'),
+});
+
 export const invoiceListSchema = pagedListSchema('invoices', invoiceSchema, 'Invoices');
 
 export const issueInvoiceInput = z.strictObject({ partnerId: idSchema });

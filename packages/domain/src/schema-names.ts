@@ -71,6 +71,8 @@ import {
   invoiceListSchema,
   invoiceSchema,
   paymentSchema,
+  upcomingInvoiceEnvelope,
+  upcomingInvoiceSchema,
 } from './invoices.ts';
 import { partnerPricingEnvelope, partnerPricingSchema } from './pricing.ts';
 import { billingProfileEnvelope, billingProfileSchema } from './billing-profiles.ts';
@@ -150,6 +152,8 @@ const NAMES: [z.ZodType, string][] = [
   [paymentSchema, 'Payment'],
   [invoiceEnvelope, 'InvoiceResponse'],
   [invoiceListSchema, 'InvoiceList'],
+  [upcomingInvoiceSchema, 'UpcomingInvoice'],
+  [upcomingInvoiceEnvelope, 'UpcomingInvoiceResponse'],
   [walletBalanceSchema, 'WalletBalance'],
   [walletSchema, 'Wallet'],
 ];

@@ -5,7 +5,9 @@ import {
   issueInvoiceInput,
   listInvoicesInput,
   listPartnerInvoicesInput,
+  partnerIdInput,
   recordPaymentInput,
+  upcomingInvoiceEnvelope,
   voidInvoiceInput,
 } from '@allot/domain';
 import { idempotent } from '../idempotent.ts';
@@ -15,8 +17,10 @@ import {
   listPartnerInvoices,
   readInvoice,
   recordPayment,
+  upcomingInvoice,
   voidInvoice,
 } from '../services/invoices/index.ts';
+import { requirePartner } from '../services/partners.ts';
 import { invoicePdf } from '../services/invoices/pdf.ts';
 import { operatorProcedure, partnerProcedure, router } from '../trpc.ts';
 
@@ -39,6 +43,24 @@ export const operatorInvoicesRouter = router({
     .mutation(
       idempotent(({ ctx, input }) => issueInvoiceNow(ctx.db, input.partnerId, ctx.clock())),
     ),
+
+  upcoming: operatorProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/operator/partners/:partnerId/invoices/upcoming',
+        tag: 'Invoices',
+        summary: "A partner's upcoming invoice, as a draft",
+        description:
+          "What the partner's next period boundary will invoice, as it stands now: everything not yet billed and, in credit_pool, the next period's pool in advance, with the monetary credits available now that it would apply. A draft: no number, nothing recorded. null when the partner is not priced.",
+      },
+    })
+    .input(partnerIdInput)
+    .output(upcomingInvoiceEnvelope)
+    .query(async ({ ctx, input }) => {
+      await requirePartner(ctx.db, input.partnerId);
+      return upcomingInvoice(ctx.db, input.partnerId, ctx.clock());
+    }),
 
   list: operatorProcedure
     .meta({
@@ -137,6 +159,20 @@ export const partnerInvoicesRouter = router({
     .query(async ({ ctx, input }) =>
       invoicePdf(await readInvoice(ctx.db, input.invoiceId, ctx.clock(), ctx.partnerId)),
     ),
+
+  upcoming: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/billing/invoices/upcoming',
+        tag: 'Invoices',
+        summary: 'Your upcoming invoice, as a draft',
+        description:
+          "What your next period boundary will invoice, as it stands now: everything not yet billed and, in credit_pool, the next period's pool in advance, with the monetary credits available now that it would apply. A draft: no number, and it changes until it is issued. null when the platform has not priced your account.",
+      },
+    })
+    .output(upcomingInvoiceEnvelope)
+    .query(({ ctx }) => upcomingInvoice(ctx.db, ctx.partnerId, ctx.clock())),
 
   list: partnerProcedure
     .meta({

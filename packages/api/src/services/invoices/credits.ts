@@ -1,7 +1,8 @@
-import type { Tx } from '@allot/db';
+import { sql } from 'kysely';
+import type { Db, Tx } from '@allot/db';
 import type { Currency, Invoice } from '@allot/domain';
 import { emitEvent } from '../events.ts';
-import { drawFrom, setRemaining, spendableBlocks } from '../ledger/blocks.ts';
+import { drawFrom, setRemaining, spendableBlocks, spendableRemaining } from '../ledger/blocks.ts';
 import { expireBlocks } from '../ledger/expiry.ts';
 import { lockWalletBooks, type PartnerLock } from '../ledger/locks.ts';
 import { postTransfers, type Transfer } from '../ledger/post.ts';
@@ -18,26 +19,35 @@ import { fromMinorUnits, formatAmount, toMinorUnits, type Amount } from '../mone
 
 const reference = (invoice: { number: string }) => `invoice:${invoice.number}`;
 
-/** The monetary credit type of a currency (at most one), or none. */
-async function creditTypeOf(trx: Tx, currency: Currency) {
-  const row = await trx
-    .selectFrom('credit_types')
-    .select('key')
-    .where('currency', '=', currency)
+/**
+ * The partner's wallet in the currency's monetary credit type (one per currency), if it has one:
+ * opening a wallet only to find it empty is not needed.
+ */
+async function walletIn(db: Db | Tx, partnerId: string, currency: Currency) {
+  return db
+    .selectFrom('accounts as a')
+    .innerJoin('credit_types as t', 't.key', 'a.credit_type')
+    .select(['a.id', 'a.credit_type'])
+    .where('a.partner_id', '=', partnerId)
+    .where('a.kind', '=', 'wallet')
+    .where('t.currency', '=', currency)
     .executeTakeFirst();
-  return row?.key ?? null;
 }
 
-/** Does the partner hold a wallet in this credit type? (Opening one just to find it empty is not.) */
-async function hasWallet(trx: Tx, partnerId: string, creditType: string) {
-  const row = await trx
-    .selectFrom('accounts')
-    .select('id')
-    .where('partner_id', '=', partnerId)
-    .where('kind', '=', 'wallet')
-    .where('credit_type', '=', creditType)
-    .executeTakeFirst();
-  return row !== undefined;
+/** The credits an invoice issued now would apply, up to `due`; nothing is locked or moved. */
+export async function creditsAvailable(
+  db: Db | Tx,
+  partnerId: string,
+  currency: Currency,
+  due: Amount,
+  now: Date,
+): Promise<Amount> {
+  const wallet = await walletIn(db, partnerId, currency);
+  if (!wallet) return fromMinorUnits(0, currency);
+  const row = await db
+    .selectNoFrom(spendableRemaining(sql.val(wallet.id), now).as('available'))
+    .executeTakeFirstOrThrow();
+  return fromMinorUnits(Math.min(toMinorUnits(due, currency), row.available), currency);
 }
 
 /**
@@ -53,9 +63,9 @@ export async function applyCredits(
   now: Date,
 ): Promise<Amount> {
   const { trx } = lock;
-  const creditType = await creditTypeOf(trx, currency);
-  if (creditType === null || !(await hasWallet(trx, lock.partner.id, creditType)))
-    return fromMinorUnits(0, currency);
+  const held = await walletIn(trx, lock.partner.id, currency);
+  if (!held) return fromMinorUnits(0, currency);
+  const creditType = held.credit_type;
   const books = await lockWalletBooks(lock, creditType);
   const { wallet, applied } = books.accounts;
   const blocks = await spendableBlocks(books, wallet.id, now);

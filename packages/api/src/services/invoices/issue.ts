@@ -1,18 +1,12 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db, type InvoiceParty, type PartnerRow, type Tx } from '@allot/db';
-import {
-  AppError,
-  DEFAULT_CREDIT_TYPE,
-  drawsFromPool,
-  periodContaining,
-  type Currency,
-  type Period,
-} from '@allot/domain';
+import { AppError, periodContaining, type Currency, type Period } from '@allot/domain';
 import { refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { cycleOf, renewAndLockPartner } from '../ledger/renewal.ts';
-import { decimal, formatAmount, roundToMinor } from '../money.ts';
+import { formatAmount } from '../money.ts';
 import { applyCredits } from './credits.ts';
+import { priceLines, pricesFor, pricingOf, unbilledLines, type Prices } from './lines.ts';
 import { invoiceIssued, invoicePaid } from './events.ts';
 import { readInvoice } from './read.ts';
 
@@ -57,8 +51,13 @@ async function nextNumber(trx: Tx, issuer: string) {
   return { ...row, number: `${row.prefix}${String(row.last_number).padStart(6, '0')}` };
 }
 
-async function customerOf(trx: Tx, partnerId: string, name: string): Promise<InvoiceParty> {
-  const profile = await trx
+/** The customer partner as its invoices print it: its billing profile, or its name. */
+export async function customerOf(
+  db: Db | Tx,
+  partnerId: string,
+  name: string,
+): Promise<InvoiceParty> {
+  const profile = await db
     .selectFrom('billing_profiles')
     .selectAll()
     .where('partner_id', '=', partnerId)
@@ -74,15 +73,9 @@ async function customerOf(trx: Tx, partnerId: string, name: string): Promise<Inv
   };
 }
 
-interface Prices {
-  pool: string | null;
-  usage: string | null;
-  overage: string | null;
-}
-
 /**
- * Picks the unbilled entries, makes the lines and records their entries, in one statement.
- * Returns the lines (amounts not yet set).
+ * Bills the unbilled entries: inserts the lines and records each entry against its line, in one
+ * statement. Returns the lines (amounts not yet set).
  */
 async function billEntries(
   trx: Tx,
@@ -94,55 +87,11 @@ async function billEntries(
   now: Date,
 ) {
   const { rows } = await sql<{ id: string; quantity: number; unit_price: string }>`
-    WITH candidates AS (
-      SELECT e.id, e.amount, e.organization_id,
-        CASE WHEN e.account_kind = 'pool' THEN 'pool'
-             -- The overage leg of ledger_consume: consumed from no block (issued as overage).
-             WHEN e.type = 'decrement' AND e.block_id IS NULL
-               AND ${prices.overage}::numeric IS NOT NULL THEN 'overage'
-             ELSE 'usage' END AS kind,
-        CASE WHEN e.account_kind = 'pool' THEN b.effective_at ELSE ${options.period.start}::timestamptz END
-          AS period_start,
-        CASE WHEN e.account_kind = 'pool' THEN b.expires_at ELSE ${options.until}::timestamptz END
-          AS period_end
-      FROM entries e
-      LEFT JOIN blocks b ON b.id = e.block_id
-      WHERE e.partner_id = ${partnerId} AND e.credit_type = ${DEFAULT_CREDIT_TYPE}
-        AND e.created_at >= ${billedFrom}
-        AND (
-          -- Credits issued into the pool (renewal, a raise): positive on the pool account.
-          (${prices.pool}::numeric IS NOT NULL AND e.account_kind = 'pool'
-            AND e.type IN ('renewal', 'amendment') AND e.amount > 0 AND e.created_at <= ${now})
-          -- Consumption, net of amendments, as the consumption sink received it.
-          OR (${prices.usage}::numeric IS NOT NULL AND e.account_kind = 'consumption'
-            AND e.type IN ('decrement', 'amendment') AND e.created_at < ${options.until})
-        )
-        AND NOT EXISTS (SELECT 1 FROM invoice_line_entries x WHERE x.entry_id = e.id)
-    ), groups AS (
-      SELECT kind, organization_id, period_start, period_end,
-        sum(amount)::bigint AS quantity, count(*)::int AS entries
-      FROM candidates
-      GROUP BY kind, organization_id, period_start, period_end
-      HAVING sum(amount) <> 0
-    ), numbered AS MATERIALIZED (
-      SELECT g.*, uuidv7() AS id, o.name AS organization_name,
-        row_number() OVER (ORDER BY g.kind <> 'pool', g.period_start, o.name, g.organization_id,
-          g.kind DESC) AS position
-      FROM groups g LEFT JOIN organizations o ON o.id = g.organization_id
-    ), lines AS (
+    WITH ${unbilledLines(partnerId, billedFrom, prices, options, now)}, lines AS (
       INSERT INTO invoice_lines (id, invoice_id, position, kind, description, organization_id,
         quantity, unit_price, amount, period_start, period_end, entries)
-      SELECT id, ${invoiceId}, position, kind,
-        CASE kind
-          WHEN 'pool' THEN format('Credit pool, %s to %s',
-            to_char(period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
-            to_char(period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
-          WHEN 'overage' THEN format('Overage identifications: %s', organization_name)
-          ELSE format('Identifications: %s', organization_name) END,
-        organization_id, quantity,
-        CASE kind WHEN 'pool' THEN ${prices.pool}::numeric
-          WHEN 'overage' THEN ${prices.overage}::numeric ELSE ${prices.usage}::numeric END,
-        0, period_start, period_end, entries
+      SELECT id, ${invoiceId}, position, kind, description, organization_id, quantity,
+        unit_price, 0, period_start, period_end, entries
       FROM numbered
       RETURNING id, quantity, unit_price
     ), billed AS (
@@ -182,19 +131,9 @@ async function issuePartnerInvoice(
       return { invoice: await readInvoice(trx, run.invoice_id, now) };
     }
   }
-  const pricing = await trx
-    .selectFrom('partner_pricing')
-    .selectAll()
-    .where('partner_id', '=', partnerId)
-    .executeTakeFirst();
+  const pricing = await pricingOf(trx, partnerId);
   if (!pricing) throw nothingToInvoice();
-  const pooled = drawsFromPool(partner.billing_mode);
-  const separateOverage = partner.billing_mode === 'usage_based';
-  const prices: Prices = {
-    pool: pooled ? pricing.pool_unit_price : null,
-    usage: pooled ? null : pricing.usage_unit_price,
-    overage: separateOverage ? (pricing.overage_unit_price ?? pricing.usage_unit_price) : null,
-  };
+  const prices = pricesFor(partner, pricing);
   const currency = pricing.currency as Currency;
 
   const issuer = await nextNumber(trx, 'operator');
@@ -243,13 +182,8 @@ async function issuePartnerInvoice(
     options,
     now,
   );
-  const amounts = lines.map((line) => ({
-    id: line.id,
-    amount: roundToMinor(decimal(line.quantity).mul(decimal(line.unit_price)), currency),
-  }));
-  const subtotal = amounts.reduce((sum, line) => sum.plus(line.amount), decimal(0));
+  const { amounts, subtotal, tax } = priceLines(lines, currency, pricing.tax_rate);
   if (lines.length === 0 || subtotal.isNegative()) throw nothingToInvoice();
-  const tax = roundToMinor(subtotal.mul(decimal(pricing.tax_rate)), currency);
   const creditsApplied = await applyCredits(
     lock,
     { id: invoiceId, number: issuer.number },
@@ -261,7 +195,7 @@ async function issuePartnerInvoice(
 
   await sql`
     UPDATE invoice_lines l SET amount = v.amount
-    FROM unnest(${amounts.map((a) => a.id)}::uuid[], ${amounts.map((a) => a.amount.toFixed())}::numeric[])
+    FROM unnest(${lines.map((line) => line.id)}::uuid[], ${amounts.map((a) => a.toFixed())}::numeric[])
       AS v(id, amount)
     WHERE l.id = v.id`.execute(trx);
   await trx
