@@ -344,6 +344,73 @@ describe("a partner's own bills", () => {
   });
 });
 
+describe('CSV exports', () => {
+  const csv = async (path: string, headers: Record<string, string>) => {
+    const response = await fetch(`${server.url}/api/v1${path}`, { headers });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+    return (await response.text()).trim().split('\n');
+  };
+
+  it('list invoices and their lines, the partner’s own only', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const partner = await pricedPartner(
+      { billingMode: 'usage_based', poolCredits: 0 },
+      { currency: 'USD', usageUnitPrice: '0.15', overageUnitPrice: '0.20' },
+    );
+    const shop = await organization(partner.apiKey, 'Shop, "Main"', 10);
+    await consume(partner.apiKey, shop, 12);
+    const invoice = (await issueNow(partner.id)).body.invoice;
+    const other = await pricedPartner(
+      { billingMode: 'credit_pool', poolCredits: 10 },
+      { currency: 'USD', poolUnitPrice: '1' },
+    );
+    expect((await issueNow(other.id)).status).toBe(201);
+
+    const mine = { 'x-partner-api-key': partner.apiKey };
+    const invoices = await csv('/partner/billing/invoices.csv', mine);
+    expect(invoices[0]).toBe(
+      'number,invoiceId,partnerId,customer,status,overdue,currency,periodStart,periodEnd,issuedAt,dueAt,subtotal,taxRate,tax,creditsApplied,total,amountPaid,amountDue',
+    );
+    expect(invoices.slice(1)).toEqual([
+      [
+        invoice.number,
+        invoice.id,
+        partner.id,
+        invoice.customer.legalName,
+        'issued',
+        'false',
+        'USD',
+        invoice.periodStart,
+        invoice.periodEnd,
+        invoice.issuedAt,
+        invoice.dueAt,
+        '1.90',
+        '0',
+        '0.00',
+        '0.00',
+        '1.90',
+        '0.00',
+        '1.90',
+      ].join(','),
+    ]);
+    const lines = await csv('/partner/billing/invoice-lines.csv', mine);
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 3).join(','))).toEqual([
+      `${invoice.number},${invoice.id},1`,
+      `${invoice.number},${invoice.id},2`,
+    ]);
+    // A name with a comma and quotes stays one field.
+    expect(lines[1]).toContain('"Identifications: Shop, ""Main"""');
+    expect(lines[2]).toContain(',overage,');
+
+    const operatorCsv = await csv(`/operator/invoices.csv?partnerId=${other.id}`, {
+      authorization: `Bearer ${OPERATOR_TOKEN}`,
+    });
+    expect(operatorCsv).toHaveLength(2);
+    expect(operatorCsv[1]).toContain(other.id);
+  });
+});
+
 describe('invoice numbers', () => {
   it('are gap-free and unique across every invoice the operator issued', async () => {
     const rows = await server.db

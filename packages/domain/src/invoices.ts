@@ -141,6 +141,13 @@ export const listPartnerInvoicesInput = z.strictObject({
 });
 export type ListPartnerInvoicesInput = z.infer<typeof listPartnerInvoicesInput>;
 
+/** A CSV export's filters: the list's, without paging (the file holds every match). */
+export const exportInvoicesInput = listInvoicesInput.omit({ page: true, pageSize: true });
+export const exportPartnerInvoicesInput = listPartnerInvoicesInput.omit({
+  page: true,
+  pageSize: true,
+});
+
 export const recordPaymentInput = z.strictObject({
   invoiceId: idSchema,
   amount: text()

@@ -1,4 +1,6 @@
 import {
+  exportInvoicesInput,
+  exportPartnerInvoicesInput,
   invoiceEnvelope,
   invoiceIdInput,
   invoiceListSchema,
@@ -12,6 +14,8 @@ import {
 } from '@allot/domain';
 import { idempotent } from '../idempotent.ts';
 import {
+  invoiceLinesCsv,
+  invoicesCsv,
   issueInvoiceNow,
   listInvoices,
   listPartnerInvoices,
@@ -75,6 +79,38 @@ export const operatorInvoicesRouter = router({
     .input(listInvoicesInput.prefault({}))
     .output(invoiceListSchema)
     .query(({ ctx, input }) => listInvoices(ctx.db, input, ctx.clock())),
+
+  exportInvoices: operatorProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/operator/invoices.csv',
+        tag: 'Invoices',
+        format: 'csv',
+        filename: 'invoices.csv',
+        summary: 'Invoices as a streamed CSV file, one row per invoice',
+        description:
+          'Every invoice matching the filters, in issue order, with its totals, amount paid and amount due, streamed in constant memory.',
+      },
+    })
+    .input(exportInvoicesInput.prefault({}))
+    .query(({ ctx, input }) => invoicesCsv(ctx.db, input, ctx.clock())),
+
+  exportLines: operatorProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/operator/invoice-lines.csv',
+        tag: 'Invoices',
+        format: 'csv',
+        filename: 'invoice-lines.csv',
+        summary: 'Invoice lines as a streamed CSV file, one row per line',
+        description:
+          "Every line of the invoices matching the filters, with its invoice's number, in issue order then line order.",
+      },
+    })
+    .input(exportInvoicesInput.prefault({}))
+    .query(({ ctx, input }) => invoiceLinesCsv(ctx.db, input, ctx.clock())),
 
   get: operatorProcedure
     .meta({
@@ -187,6 +223,42 @@ export const partnerInvoicesRouter = router({
     .input(listPartnerInvoicesInput.prefault({}))
     .output(invoiceListSchema)
     .query(({ ctx, input }) => listPartnerInvoices(ctx.db, ctx.partnerId, input, ctx.clock())),
+
+  exportInvoices: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/billing/invoices.csv',
+        tag: 'Invoices',
+        format: 'csv',
+        filename: 'invoices.csv',
+        summary: 'Your invoices as a streamed CSV file, one row per invoice',
+        description:
+          'Every invoice the platform issued you (or those of one status), in issue order, with totals, amount paid and amount due.',
+      },
+    })
+    .input(exportPartnerInvoicesInput.prefault({}))
+    .query(({ ctx, input }) =>
+      invoicesCsv(ctx.db, { ...input, partnerId: ctx.partnerId }, ctx.clock()),
+    ),
+
+  exportLines: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/billing/invoice-lines.csv',
+        tag: 'Invoices',
+        format: 'csv',
+        filename: 'invoice-lines.csv',
+        summary: 'Your invoice lines as a streamed CSV file, one row per line',
+        description:
+          "Every line of your invoices, with its invoice's number, in issue order then line order.",
+      },
+    })
+    .input(exportPartnerInvoicesInput.prefault({}))
+    .query(({ ctx, input }) =>
+      invoiceLinesCsv(ctx.db, { ...input, partnerId: ctx.partnerId }, ctx.clock()),
+    ),
 
   get: partnerProcedure
     .meta({

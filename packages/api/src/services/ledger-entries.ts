@@ -1,6 +1,7 @@
 import type { Db, EntryRow, Tx } from '@allot/db';
 import { defined, type Entry, type LedgerQuery } from '@allot/domain';
 import { requireOrganization } from './organization-access.ts';
+import { csvRow } from './csv.ts';
 import { renewsFirst } from './renew-on-read.ts';
 
 /**
@@ -86,17 +87,6 @@ const CSV_COLUMNS = [
   'reference',
 ] as const satisfies readonly (keyof Entry)[];
 
-/**
- * One CSV field. Quoted when it holds a separator, a quote or a line break; text that a
- * spreadsheet would run as a formula is prefixed with a quote mark.
- */
-export function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 const EXPORT_BATCH = 5_000;
 
 /**
@@ -126,12 +116,7 @@ async function* entriesCsv(
   for (;;) {
     const rows = (await page(db, scope, filters, after, EXPORT_BATCH)).filter((r) => r.id <= until);
     if (rows.length === 0) return;
-    yield rows
-      .map((row) => {
-        const entry = toEntry(row);
-        return `${CSV_COLUMNS.map((column) => csvField(entry[column])).join(',')}\n`;
-      })
-      .join('');
+    yield rows.map((row) => csvRow(CSV_COLUMNS, toEntry(row))).join('');
     after = defined(rows.at(-1), "the batch's last entry").id;
     if (rows.length < EXPORT_BATCH) return;
   }
