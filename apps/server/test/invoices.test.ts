@@ -411,6 +411,98 @@ describe('CSV exports', () => {
   });
 });
 
+describe('revenue recognition', () => {
+  const revenue = async (query: string) => {
+    const response = await operator('GET', `/operator/reports/revenue?${query}`);
+    expect(response.status).toBe(200);
+    return response.body.rows as Record<string, string>[];
+  };
+  const reconciles = (row: Record<string, string>) =>
+    expect(cents(row.openingDeferred ?? '') + cents(row.billed ?? '')).toBe(
+      cents(row.recognized ?? '') + cents(row.breakage ?? '') + cents(row.deferred ?? ''),
+    );
+
+  it('earns a prepaid pool as it is consumed, the rest lapsing at its end; usage as billed', async () => {
+    now = new Date('2030-03-10T12:00:00.000Z');
+    const pool = await pricedPartner(
+      { billingMode: 'credit_pool', poolCredits: 1000 },
+      { currency: 'USD', poolUnitPrice: '0.10', taxRate: '0.2' },
+    );
+    const shop = await organization(pool.apiKey, 'Shop', 600);
+    expect((await issueNow(pool.id)).body.invoice.subtotal).toBe('100.00');
+    await consume(pool.apiKey, shop, 250);
+    const usage = await pricedPartner(
+      { billingMode: 'external', poolCredits: 0 },
+      { currency: 'EUR', usageUnitPrice: '0.50' },
+    );
+    const store = await organization(usage.apiKey, 'Store', 10);
+    await consume(usage.apiKey, store, 10);
+    expect((await issueNow(usage.id)).status).toBe(201);
+
+    now = new Date('2030-03-20T00:00:00.000Z');
+    const march = await revenue(`startDate=2030-03-01&endDate=2030-03-31&partnerId=${pool.id}`);
+    expect(march).toEqual([
+      {
+        partnerId: pool.id,
+        partnerName: expect.any(String),
+        currency: 'USD',
+        openingDeferred: '0.00',
+        billed: '100.00',
+        recognized: '25.00',
+        breakage: '0.00',
+        deferred: '75.00',
+        creditsApplied: '0.00',
+      },
+    ]);
+    const [billedUsage] = await revenue(
+      `startDate=2030-03-01&endDate=2030-03-31&partnerId=${usage.id}`,
+    );
+    expect(billedUsage).toMatchObject({ billed: '5.00', recognized: '5.00', deferred: '0.00' });
+
+    // The period ends: its unused 750 credits are breakage; April's pool is billed in advance.
+    now = new Date('2030-04-01T00:01:00.000Z');
+    await services.issueDueInvoices(server.db, now);
+    now = new Date('2030-04-10T00:00:00.000Z');
+    const [closed] = await revenue(`startDate=2030-03-01&endDate=2030-03-31&partnerId=${pool.id}`);
+    expect(closed).toMatchObject({ recognized: '25.00', breakage: '75.00', deferred: '0.00' });
+    const [april] = await revenue(`startDate=2030-04-01&endDate=2030-04-30&partnerId=${pool.id}`);
+    expect(april).toMatchObject({
+      openingDeferred: '0.00',
+      billed: '100.00',
+      recognized: '0.00',
+      breakage: '0.00',
+      deferred: '100.00',
+    });
+    const [both] = await revenue(`startDate=2030-03-01&endDate=2030-04-30&partnerId=${pool.id}`);
+    expect(both).toMatchObject({ billed: '200.00', recognized: '25.00', breakage: '75.00' });
+    for (const row of [...march, closed, april, both]) if (row) reconciles(row);
+
+    const file = await fetch(
+      `${server.url}/api/v1/operator/reports/revenue.csv?startDate=2030-03-01&endDate=2030-04-30&partnerId=${pool.id}`,
+      { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } },
+    );
+    expect((await file.text()).trim().split('\n')).toEqual([
+      'partnerId,partnerName,currency,openingDeferred,billed,recognized,breakage,deferred,creditsApplied',
+      [
+        pool.id,
+        both?.partnerName,
+        'USD',
+        '0.00',
+        '200.00',
+        '25.00',
+        '75.00',
+        '100.00',
+        '0.00',
+      ].join(','),
+    ]);
+    const backwards = await operator(
+      'GET',
+      '/operator/reports/revenue?startDate=2030-04-01&endDate=2030-03-01',
+    );
+    expect(backwards.body.error.code).toBe('invalid_date_range');
+  });
+});
+
 describe('invoice numbers', () => {
   it('are gap-free and unique across every invoice the operator issued', async () => {
     const rows = await server.db

@@ -23,6 +23,7 @@ export * from './pixel.ts';
 export * from './pricing.ts';
 export * from './referrers.ts';
 export * from './reports.ts';
+export * from './revenue.ts';
 export * from './text.ts';
 export * from './tiers.ts';
 export * from './users.ts';

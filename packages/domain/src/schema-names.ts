@@ -77,6 +77,7 @@ import {
 import { partnerPricingEnvelope, partnerPricingSchema } from './pricing.ts';
 import { billingProfileEnvelope, billingProfileSchema } from './billing-profiles.ts';
 import { walletBalanceSchema, walletSchema } from './wallets.ts';
+import { revenueReportSchema, revenueRowSchema } from './revenue.ts';
 
 /**
  * The stable names of the API's entities and envelopes. Each is recorded on the schema instance in
@@ -156,6 +157,8 @@ const NAMES: [z.ZodType, string][] = [
   [upcomingInvoiceEnvelope, 'UpcomingInvoiceResponse'],
   [walletBalanceSchema, 'WalletBalance'],
   [walletSchema, 'Wallet'],
+  [revenueRowSchema, 'RevenueRow'],
+  [revenueReportSchema, 'RevenueReport'],
 ];
 
 /** `credit_balance.dropped` -> `CreditBalanceDroppedEvent`. */

@@ -35,10 +35,12 @@ import { examples } from '../rest-examples.ts';
 import { operatorProcedure, router } from '../trpc.ts';
 import { operatorInvoicesRouter } from './invoices.ts';
 import { operatorWalletRouter } from './wallets.ts';
+import { operatorReportsRouter } from './revenue.ts';
 
 export const operatorRouter = router({
   invoices: operatorInvoicesRouter,
   wallets: operatorWalletRouter,
+  reports: operatorReportsRouter,
   partners: router({
     create: operatorProcedure
       .meta({
