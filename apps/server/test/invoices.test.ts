@@ -170,6 +170,50 @@ describe('the upcoming invoice', () => {
   });
 });
 
+describe('golden invoices per period kind, across a boundary', () => {
+  const day = (date: string) => `${date}T00:00:00.000Z`;
+  it.each([
+    ['credit_pool', 'quarterly', 1, '2030-02-01', '2030-05-01', '2030-08-01'],
+    ['credit_pool', 'annually', 1, '2030-02-01', '2031-02-01', '2032-02-01'],
+    ['credit_pool', 'monthly', 28, '2030-01-28', '2030-02-28', '2030-03-28'],
+    ['usage_based', 'quarterly', 28, '2029-11-28', '2030-02-28', '2030-05-28'],
+    ['external', 'annually', 15, '2029-02-15', '2030-02-15', '2031-02-15'],
+  ] as const)(
+    '%s, %s on day %i: the period %s to %s, then the next from %s',
+    async (billingMode, billingPeriod, billingDayOfMonth, start, end, next) => {
+      now = new Date('2030-02-10T12:00:00.000Z');
+      const pooled = billingMode === 'credit_pool';
+      const partner = await pricedPartner(
+        { billingMode, billingPeriod, billingDayOfMonth, poolCredits: pooled ? 300 : 0 },
+        { currency: 'USD', poolUnitPrice: '0.10', usageUnitPrice: '0.15' },
+      );
+      const org = await organization(partner.apiKey, 'Org', 10);
+      await consume(partner.apiKey, org, 4);
+      if (pooled) {
+        const first = (await issueNow(partner.id)).body.invoice;
+        expect(linesOf(first)).toEqual([[`Credit pool, ${start} to ${end}`, 300, '0.10', '30.00']]);
+      }
+      // A minute past the boundary, the scheduled run: the closed period in arrears, the new
+      // one's pool in advance.
+      now = new Date(new Date(day(end)).getTime() + 60_000);
+      await services.issueDueInvoices(server.db, now);
+      const list = (await operator('GET', `/operator/invoices?partnerId=${partner.id}`)).body;
+      expect(list.total).toBe(pooled ? 2 : 1);
+      const [scheduled] = list.invoices;
+      expect(scheduled).toMatchObject({ periodStart: day(start), periodEnd: day(end) });
+      expect(linesOf(scheduled)).toEqual(
+        pooled
+          ? [[`Credit pool, ${end} to ${next}`, 300, '0.10', '30.00']]
+          : [['Identifications: Org', 4, '0.15', '0.60']],
+      );
+      // Run again: the run happened once.
+      await services.issueDueInvoices(server.db, now);
+      const again = (await operator('GET', `/operator/invoices?partnerId=${partner.id}`)).body;
+      expect(again.total).toBe(list.total);
+    },
+  );
+});
+
 describe('at a boundary, workers and an issue-now request at once', () => {
   it('bill the new period’s pool once between them, with no number skipped', async () => {
     now = new Date('2030-03-10T12:00:00.000Z');
