@@ -42,3 +42,8 @@ export function invoicing(server: () => TestServer) {
 /** The lines as (description, quantity, unit price, amount). */
 export const linesOf = (invoice: { lines: Record<string, unknown>[] }) =>
   invoice.lines.map((line) => [line.description, line.quantity, line.unitPrice, line.amount]);
+
+/** "12.34" as 1234 cents, and back: integers, never a float. */
+export const cents = (amount: string) => Number(amount.replace('.', ''));
+export const dollars = (total: number) =>
+  `${total < 0 ? '-' : ''}${Math.trunc(Math.abs(total) / 100)}.${String(Math.abs(total % 100)).padStart(2, '0')}`;
