@@ -353,6 +353,53 @@ describe('payments and voids', () => {
     expect(numberOf(again)).toBeGreaterThan(numberOf(invoice));
   });
 
+  it('records a payment provider’s notification once, however often and at once it arrives', async () => {
+    const { invoice } = await invoicedPartner();
+    // The adapter an integration writes: here one that trusts a fixed signature header.
+    const provider: services.PaymentProvider = {
+      name: 'testpay',
+      collect: () => Promise.resolve({ collectionId: 'col_1', url: null }),
+      parseNotification: (headers, body) => {
+        if (headers['x-signature'] !== 'valid') throw new Error('bad signature');
+        const event = JSON.parse(body) as { type: string; invoice: string; amount: string };
+        if (event.type !== 'payment.succeeded') return Promise.resolve(null);
+        return Promise.resolve({
+          invoiceId: event.invoice,
+          amount: event.amount,
+          paymentId: 'pay_1',
+          method: 'card',
+          paidAt: now,
+        });
+      },
+    };
+    const body = JSON.stringify({
+      type: 'payment.succeeded',
+      invoice: invoice.id,
+      amount: '120.00',
+    });
+    const deliver = () =>
+      services.settleNotification(server.db, provider, { 'x-signature': 'valid' }, body, now);
+    await Promise.all([deliver(), deliver(), deliver()]);
+    const paid = await deliver();
+    expect(paid).toMatchObject({ status: 'paid', amountPaid: '120.00', amountDue: '0.00' });
+    expect(paid?.payments.map((p) => [p.amount, p.method, p.reference])).toEqual([
+      ['120.00', 'card', 'testpay:pay_1'],
+    ]);
+    const other = JSON.stringify({ type: 'customer.updated', invoice: invoice.id, amount: '1' });
+    expect(
+      await services.settleNotification(
+        server.db,
+        provider,
+        { 'x-signature': 'valid' },
+        other,
+        now,
+      ),
+    ).toBeNull();
+    await expect(services.settleNotification(server.db, provider, {}, body, now)).rejects.toThrow(
+      'bad signature',
+    );
+  });
+
   it('reads as overdue once past due and unpaid', async () => {
     const { invoice } = await invoicedPartner();
     now = new Date('2030-04-10T12:00:01.000Z');

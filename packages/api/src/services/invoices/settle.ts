@@ -34,11 +34,22 @@ function refuseUnlessOpen(status: string) {
 
 /**
  * Records money received against an invoice: partial payments add up, and the one that reaches
- * the total marks it paid. More than is due is a 422, an amount finer than the currency's
+ * the total marks it paid; a reference already recorded on the invoice is not added again. More than is due is a 422, an amount finer than the currency's
  * minor unit a 400.
  */
 export async function recordPayment(trx: Tx, input: RecordPaymentInput, now: Date) {
   const invoice = await lockInvoice(trx, input.invoiceId);
+  // A reference names one transfer: recorded again (a retried notification, a second click), it
+  // is answered, not added. Checked under the invoice's lock, so two at once add it once.
+  if (input.reference) {
+    const known = await trx
+      .selectFrom('invoice_payments')
+      .select('id')
+      .where('invoice_id', '=', invoice.id)
+      .where('reference', '=', input.reference)
+      .executeTakeFirst();
+    if (known) return { invoice: await readInvoice(trx, invoice.id, now) };
+  }
   refuseUnlessOpen(invoice.status);
   const currency = invoice.currency as Currency;
   const amount = decimal(input.amount);
