@@ -232,8 +232,9 @@ describe('pnpm allot', () => {
     const failure = await failureOf(
       cli('keys', 'revoke', '--partner', partner.id, '--key', missing),
     );
-    expect(failure?.code).toBe(2);
+    // The message first: a failure then shows what the command said.
     expect(failure?.stderr.trim()).toBe(`No API key ${missing} for partner ${partner.id}`);
+    expect(failure?.code).toBe(2);
   });
 
   it('reports a database it cannot reach in one line with exit code 1', async () => {

@@ -1,13 +1,6 @@
 import { z } from 'zod';
-import { idSchema, isoDateTimeSchema } from './common.ts';
-import {
-  creditTypeKeySchema,
-  DEFAULT_PRIORITY,
-  GRANT_KINDS,
-  MAX_PRIORITY,
-  positiveCreditsSchema,
-  reasonSchema,
-} from './credits.ts';
+import { idSchema } from './common.ts';
+import { createGrantInput, creditTypeKeySchema, reasonSchema } from './credits.ts';
 import { GRANT_STATUSES } from './blocks.ts';
 import { amountSchema, currencySchema } from './money.ts';
 import { pageQueryFields } from './paging.ts';
@@ -19,26 +12,12 @@ import { text } from './text.ts';
  * are $50.00). An invoice applies them at issue, soonest expiring first, up to its total; they
  * are `pending` until it is paid and come back if it is voided.
  */
-export const createWalletGrantInput = z.strictObject({
-  partnerId: idSchema,
-  amount: positiveCreditsSchema.describe('Credits to grant: minor units of the currency'),
-  creditType: creditTypeKeySchema.describe('A monetary credit type, e.g. usd'),
-  kind: z.enum(GRANT_KINDS).optional().describe('Why the credits are given (default promotional)'),
-  effectiveAt: isoDateTimeSchema
-    .optional()
-    .describe('When the credits become spendable (default now); later means pending'),
-  expiresAt: isoDateTimeSchema
-    .nullable()
-    .optional()
-    .describe('When the unapplied credits expire (default never)'),
-  priority: z
-    .int()
-    .min(0)
-    .max(MAX_PRIORITY)
-    .optional()
-    .describe(`Lower is applied first (default ${DEFAULT_PRIORITY})`),
-  reason: reasonSchema.describe('Why, for the audit trail, e.g. "Service credit INC-7"'),
-});
+export const createWalletGrantInput = createGrantInput
+  .omit({ organizationId: true, costBasis: true, creditType: true })
+  .extend({
+    partnerId: idSchema,
+    creditType: creditTypeKeySchema.describe('A monetary credit type, e.g. usd'),
+  });
 export type CreateWalletGrantInput = z.infer<typeof createWalletGrantInput>;
 
 export const listWalletGrantsInput = z.strictObject({

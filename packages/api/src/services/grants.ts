@@ -8,6 +8,7 @@ import {
   pageFields,
   pageOffset,
   type CreateGrantInput,
+  type GrantStatus,
   type ListGrantsInput,
   type SetGrantExpiryInput,
   type VoidGrantInput,
@@ -195,11 +196,33 @@ export const listGrants = renewsFirst(async function listGrants(
   now: Date,
 ) {
   await requireOrganization(trx, partnerId, input.organizationId);
-  let query = trx
-    .selectFrom('blocks')
-    .innerJoin('accounts', 'accounts.id', 'blocks.account_id')
-    .where('accounts.organization_id', '=', input.organizationId)
-    .where('accounts.kind', '=', 'organization');
+  return pageOfGrants(trx, { organizationId: input.organizationId }, input, now);
+});
+
+/**
+ * A page of the grants on one owner's credit account (an organization's, or a partner's wallet),
+ * newest first, by status and credit type.
+ */
+export async function pageOfGrants(
+  db: Db | Tx,
+  owner: { organizationId: string } | { walletOf: string },
+  input: {
+    page: number;
+    pageSize: number;
+    status?: GrantStatus | undefined;
+    creditType?: string | undefined;
+  },
+  now: Date,
+) {
+  let query = db.selectFrom('blocks').innerJoin('accounts', 'accounts.id', 'blocks.account_id');
+  query =
+    'organizationId' in owner
+      ? query
+          .where('accounts.organization_id', '=', owner.organizationId)
+          .where('accounts.kind', '=', 'organization')
+      : query
+          .where('accounts.partner_id', '=', owner.walletOf)
+          .where('accounts.kind', '=', 'wallet');
   if (input.creditType) query = query.where('accounts.credit_type', '=', input.creditType);
   if (input.status) query = query.where(grantStatusSql(now), '=', input.status);
   const [rows, count] = await Promise.all([
@@ -217,4 +240,4 @@ export const listGrants = renewsFirst(async function listGrants(
     grants: rows.map((row) => toGrant(row, row.credit_type, now)),
     ...pageFields(input, count.total),
   };
-});
+}

@@ -4,8 +4,6 @@ import {
   checkExpiry,
   DEFAULT_PRIORITY,
   EXPIRING_SOON_DAYS,
-  pageFields,
-  pageOffset,
   type CreateWalletGrantInput,
   type Currency,
   type ListWalletGrantsInput,
@@ -13,7 +11,8 @@ import {
   type WalletBalance,
 } from '@allot/domain';
 import { notFound, orRefuse, refused } from '../errors.ts';
-import { grantStatusSql, insertBlocks, setRemaining, spendable, toGrant } from './ledger/blocks.ts';
+import { pageOfGrants } from './grants.ts';
+import { insertBlocks, setRemaining, spendable, toGrant } from './ledger/blocks.ts';
 import { lockBlock, lockWalletBooks } from './ledger/locks.ts';
 import { postTransfers } from './ledger/post.ts';
 import { renewAndLockPartner } from './ledger/renewal.ts';
@@ -118,29 +117,8 @@ export async function voidWalletGrant(trx: Tx, input: VoidWalletGrantInput, now:
 }
 
 /** The partner's wallet grants, newest first. */
-export async function listWalletGrants(db: Db | Tx, input: ListWalletGrantsInput, now: Date) {
-  let query = db
-    .selectFrom('blocks')
-    .innerJoin('accounts', 'accounts.id', 'blocks.account_id')
-    .where('accounts.partner_id', '=', input.partnerId)
-    .where('accounts.kind', '=', 'wallet');
-  if (input.creditType) query = query.where('accounts.credit_type', '=', input.creditType);
-  if (input.status) query = query.where(grantStatusSql(now), '=', input.status);
-  const [rows, count] = await Promise.all([
-    query
-      .selectAll('blocks')
-      .select('accounts.credit_type')
-      .orderBy('blocks.created_at', 'desc')
-      .orderBy('blocks.id', 'desc')
-      .limit(input.pageSize)
-      .offset(pageOffset(input))
-      .execute(),
-    query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return {
-    grants: rows.map((row) => toGrant(row, row.credit_type, now)),
-    ...pageFields(input, count.total),
-  };
+export function listWalletGrants(db: Db | Tx, input: ListWalletGrantsInput, now: Date) {
+  return pageOfGrants(db, { walletOf: input.partnerId }, input, now);
 }
 
 /**
