@@ -9,21 +9,12 @@ import {
   type DateRangeInput,
 } from '@allot/domain';
 import { sql } from 'kysely';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { spendable, spendableRemaining } from './ledger/blocks.ts';
 import { poolState } from './ledger/pool.ts';
 import { expireDueCredits } from './upkeep.ts';
+import { readPartner } from './partners.ts';
 import { renewsFirst } from './renew-on-read.ts';
-
-async function currentPartner(db: Db | Tx, partnerId: string) {
-  const partner = await db
-    .selectFrom('partners')
-    .selectAll()
-    .where('id', '=', partnerId)
-    .executeTakeFirst();
-  if (!partner) throw notFound('Partner');
-  return partner;
-}
 
 /**
  * What moved through a partner's organizations in `[from, until)`, read from the ledger and
@@ -122,7 +113,7 @@ export const getBilling = renewsFirst(async function getBilling(
   partnerId: string,
   now: Date,
 ) {
-  const partner = await currentPartner(db, partnerId);
+  const partner = await readPartner(db, partnerId);
   const [used, drawn] = await Promise.all([
     consumption(db, partnerId, partner.pool_period_start, partner.pool_period_end),
     pool(db, partnerId, now),
@@ -154,7 +145,7 @@ export const getBillingUsage = renewsFirst(async function getBillingUsage(
   partnerId: string,
   now: Date,
 ) {
-  const partner = await currentPartner(db, partnerId);
+  const partner = await readPartner(db, partnerId);
   await expireDueCredits(db, now, { partnerId });
   const from = partner.pool_period_start;
   const until = partner.pool_period_end;

@@ -141,12 +141,23 @@ export async function setPartnerBilling(trx: Tx, input: SetPartnerBillingInput, 
   return { partner: toPartner(row) };
 }
 
-/** Whether a partner exists: the operator's routes answer 404 for unknown ids. */
 /** A 404 unless the partner exists: what an operator write about a partner checks first. */
 export async function requirePartner(db: Db | Tx, partnerId: string): Promise<void> {
   if (!(await partnerExists(db, partnerId))) throw notFound('Partner');
 }
 
+/** The partner's row as it stands (unlocked); a 404 for an unknown id. */
+export async function readPartner(db: Db | Tx, partnerId: string) {
+  const partner = await db
+    .selectFrom('partners')
+    .selectAll()
+    .where('id', '=', partnerId)
+    .executeTakeFirst();
+  if (!partner) throw notFound('Partner');
+  return partner;
+}
+
+/** Whether a partner exists: the operator's routes answer 404 for unknown ids. */
 export async function partnerExists(db: Db | Tx, partnerId: string): Promise<boolean> {
   const row = await db
     .selectFrom('partners')

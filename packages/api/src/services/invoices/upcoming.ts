@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '@allot/db';
 import { drawsFromPool, nextPeriod, type Currency, type UpcomingInvoice } from '@allot/domain';
-import { notFound } from '../../errors.ts';
 import { cycleOf } from '../ledger/renewal.ts';
 import { decimal, formatAmount, type Amount } from '../money.ts';
+import { readPartner } from '../partners.ts';
 import { renewsFirst } from '../renew-on-read.ts';
 import { creditsAvailable } from './credits.ts';
 import { customerOf } from './issue.ts';
@@ -20,12 +20,7 @@ export const upcomingInvoice = renewsFirst(async function upcomingInvoice(
   partnerId: string,
   now: Date,
 ): Promise<{ invoice: UpcomingInvoice | null }> {
-  const partner = await db
-    .selectFrom('partners')
-    .selectAll()
-    .where('id', '=', partnerId)
-    .executeTakeFirst();
-  if (!partner) throw notFound('Partner');
+  const partner = await readPartner(db, partnerId);
   const pricing = await pricingOf(db, partnerId);
   if (!pricing) return { invoice: null };
   const currency = pricing.currency as Currency;
