@@ -175,5 +175,17 @@ describe('the invoice engine against its models', () => {
       }),
       { numRuns: Number(process.env.INVOICE_MODEL_RUNS ?? 15) },
     );
+    // Across every run's issues, voids and empty runs: the operator's numbers are 1..n, once each.
+    const numbers = (
+      await server.db
+        .selectFrom('invoices')
+        .select('number')
+        .where('issuer', '=', 'operator')
+        .execute()
+    )
+      .map((row) => Number(row.number.replace('INV-', '')))
+      .sort((a, b) => a - b);
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
   }, 180_000);
 });
