@@ -95,11 +95,9 @@ async function billEntries(
       FROM numbered
       RETURNING id, quantity, unit_price
     ), billed AS (
+      -- Each line carries its entries out of the grouping: no join back to find them.
       INSERT INTO invoice_line_entries (entry_id, line_id, invoice_id)
-      SELECT c.id, n.id, ${invoiceId}
-      FROM candidates c JOIN numbered n ON n.kind = c.kind
-        AND n.organization_id IS NOT DISTINCT FROM c.organization_id
-        AND n.period_start = c.period_start AND n.period_end = c.period_end
+      SELECT unnest(n.entry_ids), n.id, ${invoiceId} FROM numbered n
     )
     SELECT id, quantity, unit_price FROM lines`.execute(trx);
   return rows;

@@ -55,8 +55,8 @@ export const pricingOf = (db: Db | Tx, partnerId: string) =>
 
 /**
  * The unbilled entries grouped into numbered lines, as common table expressions (`candidates`,
- * the entries; `numbered`, the lines with their description and unit price): the one definition
- * of what an invoice bills, issued or previewed.
+ * the entries; `numbered`, the lines with their description, unit price and `entry_ids`): the
+ * one definition of what an invoice bills, issued or previewed.
  */
 export function unbilledLines(
   partnerId: string,
@@ -70,7 +70,8 @@ export function unbilledLines(
   const projected =
     projectedPool && prices.pool !== null && projectedPool.credits > 0
       ? sql`UNION ALL SELECT 'pool', NULL::uuid, ${projectedPool.period.start}::timestamptz,
-          ${projectedPool.period.end}::timestamptz, ${projectedPool.credits}::bigint, 0`
+          ${projectedPool.period.end}::timestamptz, ${projectedPool.credits}::bigint, 0,
+          '{}'::bigint[]`
       : sql``;
   return sql`
     candidates AS (
@@ -99,7 +100,7 @@ export function unbilledLines(
         AND NOT EXISTS (SELECT 1 FROM invoice_line_entries x WHERE x.entry_id = e.id)
     ), groups AS (
       SELECT kind, organization_id, period_start, period_end,
-        sum(amount)::bigint AS quantity, count(*)::int AS entries
+        sum(amount)::bigint AS quantity, count(*)::int AS entries, array_agg(id) AS entry_ids
       FROM candidates
       GROUP BY kind, organization_id, period_start, period_end
       HAVING sum(amount) <> 0
