@@ -32,7 +32,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const { pricedPartner, organization, consume } = invoicing(() => server);
+const { operator, pricedPartner, organization, consume } = invoicing(() => server);
 
 /** A worker process on the test database, stopped when the file ends. */
 async function startWorkerProcess() {
@@ -389,7 +389,15 @@ describe('at a period boundary, two server processes with their job workers', ()
 
 describe('a job worker killed (SIGKILL) while issuing', () => {
   it('leaves no duplicate, no gap and no credit billed twice or missed: a fresh worker issues the rest', async () => {
-    // Forty partners due their invoice at once, in arrears, some past their allowance.
+    // Forty partners due their invoice at once, in arrears, some past their allowance, each with
+    // a monetary credit for part of it.
+    const usd = await operator('POST', '/operator/credit-types', {
+      key: 'usd',
+      name: 'US dollar credit',
+      unit: 'cent',
+      currency: 'USD',
+    });
+    expect([201, 409]).toContain(usd.status);
     const consumed = new Map<string, number>();
     for (let i = 0; i < 40; i += 1) {
       const metered = i % 2 === 0;
@@ -411,6 +419,12 @@ describe('a job worker killed (SIGKILL) while issuing', () => {
         }
       }
       consumed.set(partner.id, total);
+      const granted = await operator('POST', `/operator/partners/${partner.id}/credits/grants`, {
+        amount: 50,
+        creditType: 'usd',
+        reason: 'Service credit',
+      });
+      expect(granted.status).toBe(201);
     }
     const ids = (
       await server.db
@@ -501,6 +515,31 @@ describe('a job worker killed (SIGKILL) while issuing', () => {
         .filter((line) => line.partner_id === id)
         .reduce((sum, line) => sum + Number(line.quantity), 0);
       expect(billed, id).toBe(consumed.get(id));
+    }
+    // The credits were applied once, by the invoice that committed: its 50 cents on the invoice,
+    // in the applied account, and out of the wallet.
+    const wallets = await server.db
+      .selectFrom('accounts')
+      .select(['partner_id', 'kind', 'balance'])
+      .where('partner_id', 'in', ids)
+      .where('credit_type', '=', 'usd')
+      .where('kind', 'in', ['wallet', 'applied'])
+      .execute();
+    const applications = await server.db
+      .selectFrom('invoice_credit_applications as c')
+      .innerJoin('invoices as i', 'i.id', 'c.invoice_id')
+      .select(['i.partner_id', 'c.credits', 'i.credits_applied'])
+      .where('i.partner_id', 'in', ids)
+      .execute();
+    for (const id of ids) {
+      const balance = (kind: string) =>
+        wallets.find((a) => a.partner_id === id && a.kind === kind)?.balance;
+      expect([balance('wallet'), balance('applied')], id).toEqual([0, 50]);
+      expect(
+        applications
+          .filter((a) => a.partner_id === id)
+          .map((a) => [Number(a.credits), a.credits_applied]),
+      ).toEqual([[50, '0.50']]);
     }
     await expectGapFreeNumbers();
     await expectEveryEntryBilledOnce(ids);
