@@ -17,6 +17,7 @@ export const routes: Route[] = [
     screen: lazy(() => import('./screens/organization/page.tsx')),
   },
   { pattern: '/usage', screen: lazy(() => import('./screens/usage.tsx')) },
+  { pattern: '/billing', screen: lazy(() => import('./screens/billing.tsx')) },
   { pattern: '/api-keys', screen: lazy(() => import('./screens/api-keys.tsx')) },
   { pattern: '/webhooks', screen: lazy(() => import('./screens/webhooks.tsx')) },
   { pattern: '/team', screen: lazy(() => import('./screens/team.tsx')) },

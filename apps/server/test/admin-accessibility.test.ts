@@ -117,6 +117,7 @@ describe('every screen of the admin app', () => {
     await page.getByRole('heading', { name: 'Identifications per day' }).waitFor();
     await page.getByRole('meter', { name: 'Pool allocated' }).waitFor();
     await page.locator('figure.chart svg').waitFor();
+    await page.getByText('1 bill is overdue').waitFor();
     await check('dashboard');
   });
 
@@ -163,6 +164,22 @@ describe('every screen of the admin app', () => {
     await page.goto(`/usage?from=${from}`);
     await page.getByRole('heading', { name: 'Per organization' }).waitFor();
     await check('usage');
+  });
+
+  it('billing, and a bill opened', async () => {
+    await page.goto('/billing');
+    await page.getByRole('region', { name: 'usd credits (USD)' }).waitFor();
+    await page
+      .getByRole('region', { name: 'Upcoming invoice' })
+      .locator('tbody tr')
+      .first()
+      .waitFor();
+    await page.locator('table.bills > tbody > tr').nth(1).waitFor();
+    await check('billing');
+    // The newest bill: the pool's raise, paid.
+    await page.locator('table.bills button.disclosure').first().click();
+    await page.getByRole('heading', { name: 'Payments' }).waitFor();
+    await check('billing-bill');
   });
 
   it('API keys', async () => {

@@ -1,7 +1,9 @@
 import { defined } from '@allot/domain';
 // A partner with a few weeks of believable activity, for the accessibility checks and the
 // screenshots: organizations on both tiers, identified visitors over several days, ICP profiles,
-// grants, a teammate and API keys. Everything goes through the public APIs and the pixel endpoint.
+// grants, a teammate and API keys, and the platform's bills: priced by the operator, one bill now
+// overdue, one paid, monetary credits pending and available. Everything goes through the public
+// APIs and the pixel endpoint.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestServer } from './harness.ts';
@@ -56,6 +58,39 @@ export async function seedDemo(server: TestServer) {
     return response.body;
   };
 
+  const operator = async (method: string, path: string, body?: unknown) => {
+    const response = await server.request(method, path, { operator: true, body });
+    if (response.status >= 300)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+  // The operator prices the partner ($0.02 a pool credit, 20 % tax, 15 days to pay), grants a
+  // launch credit and bills the pool at once: $100.00 + $20.00 tax - $25.00 credit, unpaid, so
+  // overdue by now.
+  await operator('POST', '/operator/credit-types', {
+    key: 'usd',
+    name: 'US dollar credit',
+    unit: 'cent',
+    currency: 'USD',
+  });
+  await operator('PUT', `/operator/partners/${partner.id}/pricing`, {
+    currency: 'USD',
+    poolUnitPrice: '0.02',
+    taxRate: '0.2',
+    paymentTermsDays: 15,
+  });
+  await operator('PUT', `/operator/partners/${partner.id}/billing-profile`, {
+    legalName: 'Northwind Digital Ltd',
+    billingEmail: 'accounts@northwind.example',
+    address: { line1: '12 Harbour Street', city: 'Bristol', postalCode: 'BS1 4RN', country: 'GB' },
+  });
+  await operator('POST', `/operator/partners/${partner.id}/credits/grants`, {
+    amount: 2500,
+    creditType: 'usd',
+    reason: 'Launch discount',
+  });
+  await operator('POST', `/operator/partners/${partner.id}/invoices`);
+
   const specs = [
     { name: 'Acme Corp', externalId: 'crm-1001', tier: 'paid', initialCredits: 1200 },
     { name: 'Bluebird Travel', externalId: 'crm-1002', tier: 'paid', initialCredits: 800 },
@@ -102,9 +137,21 @@ export async function seedDemo(server: TestServer) {
   // Visits over the last weeks: more on weekdays, a few returning visitors.
   const paths = ['/', '/pricing', '/product', '/blog/attribution', '/contact', '/careers'];
   let visitor = 0;
+  let raise: { id: string; total: string } | undefined;
   for (let day = 17; day >= 0; day -= 1) {
     demoClock.offset = -day * DAY;
     const weekday = new Date(Date.now() - day * DAY).getUTCDay() % 6 !== 0;
+    // Mid-period the pool grows by 1,000 credits, billed at once ($24.00) and paid days later.
+    if (day === 10) {
+      await operator('PUT', `/operator/partners/${partner.id}/billing`, { poolCredits: 6000 });
+      raise = (await operator('POST', `/operator/partners/${partner.id}/invoices`)).invoice;
+    }
+    if (day === 6 && raise)
+      await operator('POST', `/operator/invoices/${raise.id}/payments`, {
+        amount: raise.total,
+        method: 'bank_transfer',
+        reference: 'NW-2291',
+      });
     for (const [index, organization] of organizations.entries()) {
       const visits = Math.max(0, (weekday ? 5 : 2) - index + ((day * 7 + index) % 4));
       for (let v = 0; v < visits; v += 1) {
@@ -136,5 +183,12 @@ export async function seedDemo(server: TestServer) {
     }
   }
   demoClock.offset = 0;
+  // A service credit for the next invoice, expiring within the month.
+  await operator('POST', `/operator/partners/${partner.id}/credits/grants`, {
+    amount: 5000,
+    creditType: 'usd',
+    reason: 'Service credit for the pixel outage',
+    expiresAt: new Date(Date.now() + 20 * DAY).toISOString(),
+  });
   return { apiKey, partnerId: partner.id, email, password, organizations };
 }

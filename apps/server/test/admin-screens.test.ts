@@ -1,11 +1,13 @@
 import { defined } from '@allot/domain';
 // The remaining screens in Chromium: Visitors and ICP profiles (with real identified visits),
-// an organization's Billing tab, Usage, and the Team.
+// an organization's Billing tab, Usage, the partner's Billing (the platform's bills, priced and
+// issued by the operator) with the dashboard's amount due, and the Team.
 import { createDatasetResolver, type IdentityResolver } from '@allot/api';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from '@allot/browser-testing';
 import {
   openApp,
   partnerWithAdmin,
@@ -261,6 +263,276 @@ describe('Usage', () => {
     await expect.poll(() => identifications.textContent()).toBe('0');
     expect(new URL(page.url()).searchParams.get('from')).toBe('2020-01-01');
     await page.getByText('No usage in this range.').waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('Billing', () => {
+  const operator = async (method: string, path: string, body?: unknown) => {
+    const response = await harness.server.request(method, path, { operator: true, body });
+    expect(response.status, `${method} ${path}: ${JSON.stringify(response.body)}`).toBeLessThan(
+      300,
+    );
+    return response.body;
+  };
+  const pricing = (partnerId: string, paymentTermsDays: number, taxRate = '0.2') =>
+    operator('PUT', `/operator/partners/${partnerId}/pricing`, {
+      currency: 'USD',
+      poolUnitPrice: '0.10',
+      taxRate,
+      paymentTermsDays,
+    });
+  const issue = async (partnerId: string) =>
+    (await operator('POST', `/operator/partners/${partnerId}/invoices`)).invoice;
+  const grant = (partnerId: string, body: Record<string, unknown>) =>
+    operator('POST', `/operator/partners/${partnerId}/credits/grants`, {
+      creditType: 'usd',
+      ...body,
+    });
+  const bills = (page: Page) => page.locator('table.bills > tbody > tr:not(.bill-detail)');
+  const bill = (page: Page, number: string) =>
+    page.locator('table.bills > tbody > tr', {
+      has: page.getByRole('button', { name: number, exact: true }),
+    });
+  const totals = (scope: ReturnType<Page['locator']>) =>
+    scope.locator('tfoot tr').allTextContents();
+  const termValue = (page: Page, term: string) =>
+    page.getByRole('term').filter({ hasText: term }).locator('+ dd').textContent();
+  const dateTime = new Intl.DateTimeFormat('en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  });
+
+  beforeAll(async () => {
+    await operator('POST', '/operator/credit-types', {
+      key: 'usd',
+      name: 'US dollar credit',
+      unit: 'cent',
+      currency: 'USD',
+    });
+  });
+
+  it('shows the upcoming invoice, the credits, the bills with the overdue one, a bill in full and its PDF; the dashboard shows what is due and warns of the overdue bill', async () => {
+    const admin = await partnerWithAdmin(harness.server, { poolCredits: 1000 });
+    const partnerId = admin.partner.id;
+    const { page, context, errors } = await openApp(harness, '/billing');
+    await signIn(page, admin.email, admin.password);
+    // Not priced, nothing granted, never billed: every part says so.
+    await page
+      .getByText('The platform has not priced your account yet', { exact: false })
+      .waitFor();
+    await page.getByText('No credits from the platform.').waitFor();
+    await page.getByText('No bills from the platform yet.').waitFor();
+    await expect.poll(() => termValue(page, 'Amount due')).toBe('Nothing dueNo unpaid bills');
+
+    // Priced at $0.10 a pool credit with 20 % tax, due on issue: the pool's $100.00 + $20.00 tax,
+    // less a $20.00 credit, is overdue a moment after it is issued.
+    await pricing(partnerId, 0);
+    await grant(partnerId, { amount: 2000, reason: 'Launch credit' });
+    const overdue = await issue(partnerId);
+    expect(overdue).toMatchObject({
+      subtotal: '100.00',
+      tax: '20.00',
+      creditsApplied: '20.00',
+      total: '100.00',
+      amountDue: '100.00',
+    });
+    await expect
+      .poll(
+        async () =>
+          (
+            await harness.server.request('GET', `/partner/billing/invoices/${overdue.id}`, {
+              apiKey: admin.apiKey,
+            })
+          ).body.invoice.overdue,
+      )
+      .toBe(true);
+    // Then 30 days to pay; the pool grows by 500 ($50.00 + $10.00 tax), $10.00 of it paid.
+    await pricing(partnerId, 30);
+    await operator('PUT', `/operator/partners/${partnerId}/billing`, { poolCredits: 1500 });
+    const current = await issue(partnerId);
+    expect(current).toMatchObject({ total: '60.00', overdue: false });
+    await operator('POST', `/operator/invoices/${current.id}/payments`, {
+      amount: '10.00',
+      method: 'bank_transfer',
+      reference: 'TR-1001',
+    });
+    // $50.00 of credit for the next invoice, expiring within 30 days.
+    await grant(partnerId, {
+      amount: 5000,
+      reason: 'Service credit',
+      expiresAt: new Date(Date.now() + 10 * 86_400_000).toISOString(),
+    });
+    const draft = (
+      await harness.server.request('GET', '/partner/billing/invoices/upcoming', {
+        apiKey: admin.apiKey,
+      })
+    ).body.invoice;
+    expect(draft).toMatchObject({ subtotal: '150.00', creditsApplied: '50.00', total: '130.00' });
+    expect(draft.lines).toHaveLength(1);
+
+    await page.reload();
+    // The upcoming invoice: the next period's pool, the credits it would apply, when it issues.
+    const upcoming = page.getByRole('region', { name: 'Upcoming invoice' });
+    await upcoming.locator('tbody tr').first().waitFor();
+    expect(await upcoming.locator('tbody tr').allTextContents()).toEqual([
+      `${draft.lines[0].description}1,500$0.10$150.00`,
+    ]);
+    expect(await totals(upcoming)).toEqual([
+      'Subtotal$150.00',
+      'Tax (20%)$30.00',
+      'Credits applied-$50.00',
+      'Total$130.00',
+      'Amount due$130.00',
+    ]);
+    expect(await upcoming.textContent()).toContain(
+      `Issues ${dateTime.format(new Date(draft.issuesAt))} UTC`,
+    );
+    expect(await upcoming.textContent()).toContain('would take $50.00 off it');
+
+    // The credits: $50.00 available (all of it expiring soon), $20.00 pending on the unpaid bill.
+    const credits = page.getByRole('region', { name: 'usd credits (USD)' });
+    expect(await credits.getByRole('definition').allTextContents()).toEqual([
+      '$50.00 (5,000 credits)',
+      '$20.00 on unpaid bills',
+      '$50.00',
+    ]);
+
+    // The bills, newest first: totals, amounts due, and the overdue badge on the first bill only.
+    await expect.poll(() => bills(page).count()).toBe(2);
+    expect(await page.locator('table.bills caption').textContent()).toBe('2 bills');
+    expect(await bills(page).locator('th').allTextContents()).toEqual([
+      `▸ ${current.number}`,
+      `▸ ${overdue.number}`,
+    ]);
+    const cells = (number: string) => bill(page, number).locator('td').allTextContents();
+    expect((await cells(overdue.number)).slice(3)).toEqual([
+      'issuedOverdue',
+      '$100.00',
+      '$100.00',
+      'PDF',
+    ]);
+    expect((await cells(current.number)).slice(3)).toEqual(['issued', '$60.00', '$50.00', 'PDF']);
+
+    // A bill opens in place: its lines, totals and payments; the address names it.
+    await page.getByRole('button', { name: overdue.number, exact: true }).click();
+    const detail = page.locator('tr.bill-detail');
+    await detail.getByRole('heading', { name: `Bill ${overdue.number}` }).waitFor();
+    expect(new URL(page.url()).searchParams.get('invoice')).toBe(overdue.id);
+    expect(
+      await page.getByRole('button', { name: overdue.number }).getAttribute('aria-expanded'),
+    ).toBe('true');
+    expect(await detail.locator('tbody tr').first().textContent()).toBe(
+      `${overdue.lines[0].description}1,000$0.10$100.00`,
+    );
+    expect(await totals(detail)).toEqual([
+      'Subtotal$100.00',
+      'Tax (20%)$20.00',
+      'Credits applied-$20.00',
+      'Total$100.00',
+      'Paid$0.00',
+      'Amount due$100.00',
+    ]);
+    await detail.getByText('No payment received yet.').waitFor();
+    await page.getByRole('button', { name: current.number, exact: true }).click();
+    await detail.getByRole('heading', { name: `Bill ${current.number}` }).waitFor();
+    expect(await detail.count()).toBe(1);
+    expect((await totals(detail)).slice(3)).toEqual([
+      'Total$60.00',
+      'Paid-$10.00',
+      'Amount due$50.00',
+    ]);
+    const payments = detail.getByRole('table', { name: `Payments of ${current.number}` });
+    expect((await payments.locator('tbody td').allTextContents()).slice(1)).toEqual([
+      'bank transfer',
+      'TR-1001',
+      '$10.00',
+    ]);
+
+    // The PDF is a plain link to the REST API, which takes the session cookie on reads.
+    const download = page.waitForEvent('download');
+    await bill(page, current.number)
+      .getByRole('link', { name: `${current.number} PDF` })
+      .click();
+    const pdf = readFileSync(await (await download).path());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+
+    // Filtered by status, in the address.
+    await page.getByLabel('Status', { exact: true }).selectOption('paid');
+    await page.getByText('No paid bills.').waitFor();
+    expect(new URL(page.url()).searchParams.get('status')).toBe('paid');
+
+    // The dashboard: what is due across the unpaid bills, and a warning that links to them.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Dashboard' })
+      .click();
+    await expect
+      .poll(() => termValue(page, 'Amount due'))
+      .toBe('$150.002 unpaid bills · View bills');
+    expect(await termValue(page, 'Overdue')).toBe('$100.001 bill past due');
+    const warning = page.locator('.notice-bad');
+    expect(await warning.textContent()).toBe(
+      `1 bill is overdue: $100.00 past its due date (${new Intl.DateTimeFormat('en-GB', {
+        dateStyle: 'medium',
+        timeZone: 'UTC',
+      }).format(new Date(overdue.dueAt))}). Review them in Billing`,
+    );
+    await warning.getByRole('link', { name: 'Review them in Billing' }).click();
+    await page.getByRole('heading', { name: 'Billing', level: 1 }).waitFor();
+    expect(new URL(page.url()).searchParams.get('status')).toBe('issued');
+    await expect.poll(() => bills(page).count()).toBe(2);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('pages the bills on the server, opens a bill from another page by its address, and sums what is due exactly', async () => {
+    const admin = await partnerWithAdmin(harness.server, { poolCredits: 1000 });
+    const partnerId = admin.partner.id;
+    await pricing(partnerId, 30, '0');
+    // 21 bills: the pool's $100.00, then 20 raises of one credit at $0.10 each.
+    const first = await issue(partnerId);
+    for (let credits = 1001; credits <= 1020; credits += 1) {
+      await operator('PUT', `/operator/partners/${partnerId}/billing`, { poolCredits: credits });
+      expect((await issue(partnerId)).total).toBe('0.10');
+    }
+    const { page, context, errors } = await openApp(harness, '/');
+    await signIn(page, admin.email, admin.password);
+    // 100.00 + 20 × 0.10, exactly: no float sum would land on it.
+    await expect
+      .poll(() => termValue(page, 'Amount due'))
+      .toBe('$102.0021 unpaid bills · View bills');
+    expect(await page.locator('.notice-bad').count()).toBe(0);
+
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Billing' })
+      .click();
+    await expect.poll(() => bills(page).count()).toBe(20);
+    const pages = page.getByRole('navigation', { name: 'Bill pages' });
+    expect(await pages.textContent()).toContain('Page 1 of 2 · 21 in all');
+    const second = page.waitForRequest(
+      (request) =>
+        request.url().includes('billing.invoices.list') &&
+        decodeURIComponent(request.url()).includes('"page":2'),
+    );
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await second;
+    await expect.poll(() => bills(page).count()).toBe(1);
+    expect(await bills(page).locator('th').textContent()).toBe(`▸ ${first.number}`);
+    expect(new URL(page.url()).searchParams.get('page')).toBe('2');
+
+    // A link to a bill that is not on the page shows it on its own.
+    await page.goto(`/billing?invoice=${first.id}`);
+    await page.getByRole('heading', { name: `Bill ${first.number}` }).waitFor();
+    await expect.poll(() => bills(page).count()).toBe(20);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await expect
+      .poll(() => page.getByRole('heading', { name: `Bill ${first.number}` }).count())
+      .toBe(0);
+    expect(new URL(page.url()).searchParams.get('invoice')).toBeNull();
     expect(errors).toEqual([]);
     await context.close();
   });

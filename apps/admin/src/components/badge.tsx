@@ -17,6 +17,9 @@ const statusTones: Record<string, Tone> = {
   succeeded: 'good',
   applied: 'good',
   failed: 'bad',
+  issued: 'info',
+  paid: 'good',
+  void: 'neutral',
 };
 
 export const StatusBadge = ({ status }: { status: string }) => (

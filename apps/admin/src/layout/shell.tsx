@@ -14,6 +14,7 @@ const items: NavItem[] = [
   { to: '/', label: 'Dashboard' },
   { to: '/organizations', label: 'Organizations' },
   { to: '/usage', label: 'Usage' },
+  { to: '/billing', label: 'Billing' },
   { to: '/api-keys', label: 'API keys', adminOnly: true },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/team', label: 'Team' },

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { AmountDueCards, OverdueWarning } from '../components/bills.tsx';
 import { BarChart } from '../components/chart.tsx';
 import { PoolGauge } from '../components/pool-gauge.tsx';
 import { Empty, ErrorMessage, Loading } from '../components/states.tsx';
@@ -43,7 +44,10 @@ function Identifications({ period }: { period: { start: string; end: string } })
   );
 }
 
-/** The partner's current period at a glance: the pool, identifications, who consumes, who runs low. */
+/**
+ * The partner's current period at a glance: the pool, what is due on the platform's bills (and a
+ * warning while any is overdue), identifications, who consumes, who runs low.
+ */
 export default function DashboardScreen() {
   const billing = useQuery(trpc.billing.get.queryOptions());
   const usage = useQuery(trpc.billing.usage.queryOptions());
@@ -65,6 +69,7 @@ export default function DashboardScreen() {
           {b.billingPeriod}, {b.billingMode.replace('_', ' ')}
         </p>
       </div>
+      <OverdueWarning linkLabel="Review them in Billing" />
       <section aria-labelledby="pool-title">
         <h2 id="pool-title">{pooled ? 'Credit pool' : 'Credits this period'}</h2>
         <div className="cards">
@@ -90,6 +95,10 @@ export default function DashboardScreen() {
             used={b.creditsUsed}
           />
         )}
+      </section>
+      <section aria-labelledby="bills-title">
+        <h2 id="bills-title">Bills from the platform</h2>
+        <AmountDueCards linked />
       </section>
       <section aria-labelledby="daily-title">
         <h2 id="daily-title">Identifications per day</h2>
