@@ -196,7 +196,12 @@ async function run(database: OpenDatabase, command: string) {
         status: values.status,
         pageSize: 100,
       });
-      const list = await services.listInvoices(db, input, now);
+      const list = await services.listInvoices(
+        db,
+        { issuer: 'operator', partnerId: input.partnerId },
+        input,
+        now,
+      );
       return print(list, list.invoices.map(describeInvoice).join('\n') || 'No invoices.');
     }
     case 'invoices issue': {
@@ -216,7 +221,7 @@ async function run(database: OpenDatabase, command: string) {
       });
       const paid = await db
         .transaction()
-        .execute((trx) => services.recordPayment(trx, input, now))
+        .execute((trx) => services.recordPayment(trx, input, now, services.OPERATOR_INVOICES))
         .catch(refusal);
       return print(paid, describeInvoice(paid.invoice));
     }
@@ -224,7 +229,7 @@ async function run(database: OpenDatabase, command: string) {
       const input = parse(voidInvoiceInput, { invoiceId: values.invoice, reason: values.reason });
       const voided = await db
         .transaction()
-        .execute((trx) => services.voidInvoice(trx, input, now))
+        .execute((trx) => services.voidInvoice(trx, input, now, services.OPERATOR_INVOICES))
         .catch(refusal);
       return print(voided, describeInvoice(voided.invoice));
     }

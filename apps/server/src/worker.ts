@@ -27,11 +27,18 @@ export function taskList(db: Db, clock: Clock): TaskList {
     forget_idempotency_keys: async () => {
       await services.forgetIdempotencyKeys(db, clock());
     },
-    /** Issues the invoices of partners whose period has ended (each run once, ever). */
+    /**
+     * Issues the invoices of partners whose period has ended, then the partners' invoices to
+     * organizations whose period has begun (each run once, ever).
+     */
     issue_invoices: async () => {
       await services.issueDueInvoices(db, clock());
+      await services.issueDueClientInvoices(db, clock());
     },
-    /** Tells partners of unpaid invoices past their due date (`invoice.overdue`, once each). */
+    /**
+     * Tells partners of unpaid invoices past their due date, theirs (`invoice.overdue`) and their
+     * clients' (`client_invoice.overdue`), once each.
+     */
     flag_overdue_invoices: async () => {
       await services.flagOverdueInvoices(db, clock());
     },

@@ -15,6 +15,10 @@ export const REST_TAGS = {
   Billing: "The partner's billing configuration, credit pool, usage and analytics.",
   Invoices:
     "Invoices the platform operator issues to partners: issued at each period boundary or on request, numbered without gaps, paid or voided. Amounts are decimal strings with the currency's minor digits.",
+  'Client billing':
+    "What a partner charges its organizations (default prices and per-organization overrides), who each is invoiced as, and the partner's brand on what its clients receive.",
+  'Client invoices':
+    "Invoices a partner issues to its organizations, in its brand and numbering: period fees in advance, credit purchases at their cost basis, priced top-ups, overage in arrears, with the organization's monetary credits applied. Amounts are decimal strings with the currency's minor digits.",
   Webhooks: 'Endpoints that receive events, their signing secrets and delivery logs.',
   Operator:
     'For the platform operator only (`Authorization: Bearer`): partners, credit types, API keys.',

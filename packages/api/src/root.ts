@@ -2,6 +2,8 @@ import { autoTopUpRouter, balanceAlertsRouter } from './routers/alerts.ts';
 import { apiKeysRouter } from './routers/api-keys.ts';
 import { authRouter } from './routers/auth.ts';
 import { billingRouter } from './routers/billing.ts';
+import { clientBillingRouter } from './routers/client-billing.ts';
+import { clientInvoicesRouter } from './routers/client-invoices.ts';
 import { creditsRouter } from './routers/credits.ts';
 import { icpRouter } from './routers/icp.ts';
 import { operatorRouter } from './routers/operator.ts';
@@ -19,6 +21,8 @@ export const appRouter = router({
   icp: icpRouter,
   billing: billingRouter,
   credits: creditsRouter,
+  clientBilling: clientBillingRouter,
+  clientInvoices: clientInvoicesRouter,
   balanceAlerts: balanceAlertsRouter,
   autoTopUp: autoTopUpRouter,
   webhooks: webhooksRouter,

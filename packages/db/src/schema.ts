@@ -224,6 +224,37 @@ export interface PartnerPricingTable {
   updated_at: Timestamp;
 }
 
+/**
+ * What a partner charges its organizations: its default (`organization_id` null) and overrides,
+ * whose null columns inherit the default. Prices are `numeric`, read as exact decimal strings.
+ */
+export interface ClientPricingTable {
+  id: string;
+  partner_id: string;
+  organization_id: string | null;
+  currency: string | null;
+  period_fee: string | null;
+  overage_unit_price: string | null;
+  credit_unit_price: string | null;
+  payment_terms_days: number | null;
+  tax_rate: string | null;
+  /** When it was first set: no period that started before it, and no usage before it, is billed. */
+  billed_from: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The partner's brand on what its clients receive. */
+export interface PartnerBrandingTable {
+  partner_id: string;
+  display_name: string;
+  logo_url: string | null;
+  primary_color: string | null;
+  invoice_prefix: string;
+  support_email: string | null;
+  footer: string | null;
+  updated_at: Timestamp;
+}
+
 export interface BillingProfilesTable {
   id: string;
   partner_id: string;
@@ -237,7 +268,7 @@ export interface BillingProfilesTable {
 }
 
 export interface InvoiceIssuersTable {
-  /** `operator`; later `partner:<id>`. */
+  /** `operator`, or `partner:<id>` for a partner invoicing its organizations. */
   issuer: string;
   legal_name: string;
   prefix: string;
@@ -274,12 +305,22 @@ export interface InvoicesTable {
 }
 
 export interface InvoiceParty {
-  type: 'operator' | 'partner';
+  type: 'operator' | 'partner' | 'organization';
   id: string | null;
   legalName: string;
   billingEmail: string | null;
   address: PostalAddress | null;
   taxId: string | null;
+  /** An issuing partner's brand, as it stood at issue. */
+  brand?: InvoiceBrand | null;
+}
+
+export interface InvoiceBrand {
+  displayName: string;
+  logoUrl: string | null;
+  primaryColor: string | null;
+  supportEmail: string | null;
+  footer: string | null;
 }
 
 /** A scheduled invoice run, done once per key: the invoice it issued, or null for nothing. */
@@ -293,7 +334,7 @@ export interface InvoiceLinesTable {
   id: string;
   invoice_id: string;
   position: number;
-  kind: 'pool' | 'usage' | 'overage';
+  kind: 'pool' | 'usage' | 'overage' | 'fee' | 'purchase' | 'top_up';
   description: string;
   organization_id: string | null;
   quantity: ColumnType<number, number, number>;
@@ -305,7 +346,27 @@ export interface InvoiceLinesTable {
 }
 
 export interface InvoiceLineEntriesTable {
+  /** Per issuer: the operator and a partner each bill an entry once. */
+  issuer: string;
   entry_id: number;
+  line_id: string;
+  invoice_id: string;
+}
+
+/** A grant sold to an organization: billed by the entries that credited its block. */
+export interface ClientPurchasesTable {
+  block_id: string;
+  partner_id: string;
+  organization_id: string;
+  kind: 'purchase' | 'top_up';
+  unit_price: string;
+  created_at: Timestamp;
+}
+
+/** The organization period whose fee a line bills, once. */
+export interface InvoiceLinePeriodsTable {
+  organization_id: string;
+  period_start: Timestamp;
   line_id: string;
   invoice_id: string;
 }
@@ -445,6 +506,8 @@ export interface AutoTopUpRulesTable {
   amount: Credits;
   max_per_period: number;
   expires_after_days: number | null;
+  /** The price of each applied top-up; null: the organization's credit price, if any. */
+  unit_price: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -538,6 +601,10 @@ export interface Database {
   charge_windows: ChargeWindowsTable;
   partner_pricing: PartnerPricingTable;
   billing_profiles: BillingProfilesTable;
+  client_pricing: ClientPricingTable;
+  partner_branding: PartnerBrandingTable;
+  invoice_line_periods: InvoiceLinePeriodsTable;
+  client_purchases: ClientPurchasesTable;
   invoice_issuers: InvoiceIssuersTable;
   invoices: InvoicesTable;
   invoice_runs: InvoiceRunsTable;

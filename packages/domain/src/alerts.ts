@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { text } from './text.ts';
 import { creditsSchema, idSchema, isoDateTimeSchema } from './common.ts';
 import { creditTypeField, positiveCreditsSchema } from './credits.ts';
+import { unitPriceSchema } from './money.ts';
 import type { RuleCode } from './errors.ts';
 
 /** A balance alert: a number of credits, or a percentage of the period's allocation. */
@@ -54,6 +55,12 @@ export const setAutoTopUpInput = z.strictObject({
     .max(3650)
     .optional()
     .describe('Top-up credits expire this many days after they are granted (default: never)'),
+  unitPrice: unitPriceSchema
+    .nullable()
+    .optional()
+    .describe(
+      "Each applied top-up is invoiced to the organization at this price per credit (default: its creditUnitPrice; neither: free)",
+    ),
 });
 
 export const autoTopUpTargetInput = z.strictObject({
@@ -67,6 +74,7 @@ export const autoTopUpRuleSchema = z.object({
   amount: z.int(),
   maxPerPeriod: z.int(),
   expiresAfterDays: z.int().nullable(),
+  unitPrice: unitPriceSchema.nullable().describe('null: the organization\'s creditUnitPrice'),
   updatedAt: isoDateTimeSchema,
 });
 

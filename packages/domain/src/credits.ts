@@ -128,6 +128,12 @@ export const createGrantInput = z.strictObject({
     .optional()
     .describe(`Lower burns first (default ${DEFAULT_PRIORITY})`),
   costBasis: costBasisSchema.nullable().optional(),
+  invoice: z
+    .boolean()
+    .optional()
+    .describe(
+      "purchased: issue the organization an invoice for amount × costBasis (or the organization's creditUnitPrice) at once, in the grant's transaction (default false)",
+    ),
   reason: reasonSchema.describe('Why, for the audit trail'),
 });
 export type CreateGrantInput = z.infer<typeof createGrantInput>;
@@ -187,7 +193,13 @@ export type CreateAmendmentInput = z.infer<typeof createAmendmentInput>;
 
 export const balanceSchema = z.object({
   creditType: text(),
+  currency: currencySchema
+    .nullable()
+    .describe('A monetary credit type\'s currency (one credit is one minor unit); null for units'),
   available: z.int().describe('Spendable now: effective, unexpired, not voided'),
+  pending: z
+    .int()
+    .describe('Monetary credits applied to invoices not yet paid; back if one is voided'),
   used: z.int().describe('Consumed this period, overage included'),
   allocated: z.int().describe("This period's allocation (the allowance and PUT .../credits)"),
   expiringSoon: z.int().describe('Available credits that expire within 30 days'),

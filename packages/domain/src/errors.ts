@@ -35,6 +35,8 @@ export const RULE_CODES = [
   'invoice_partly_paid',
   'overpayment',
   'not_monetary',
+  'not_for_sale',
+  'not_priced',
   // The reference model answers a missing row as a rule result, as the API answers it as a 404.
   'not_found',
 ] as const;

@@ -30,6 +30,10 @@ export const EVENT_TYPES = [
   'invoice.voided',
   'invoice.overdue',
   'credits.applied',
+  'client_invoice.issued',
+  'client_invoice.paid',
+  'client_invoice.voided',
+  'client_invoice.overdue',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const eventTypeSchema = z.enum(EVENT_TYPES);
@@ -49,6 +53,9 @@ const invoiceRef = {
   number: text(),
   currency: text().describe('ISO 4217; amounts are decimal strings with its minor digits'),
 };
+
+/** An invoice the partner receiving the event issued to one of its organizations. */
+const clientInvoiceRef = { ...invoiceRef, organizationId: idSchema };
 
 const balance = {
   ...organizationRef,
@@ -178,6 +185,23 @@ export const eventDataSchemas = {
     creditType: text().describe('The monetary credit type applied'),
     credits: z.int().describe('Credits applied: minor units of the currency'),
     amount: text().describe('The same, in the currency: the invoice’s creditsApplied'),
+  }),
+  'client_invoice.issued': z.object({
+    ...clientInvoiceRef,
+    subtotal: text(),
+    creditsApplied: text().describe("The organization's monetary credits applied to it"),
+    total: text(),
+    amountDue: text(),
+    periodStart: isoDateTimeSchema,
+    periodEnd: isoDateTimeSchema,
+    dueAt: isoDateTimeSchema,
+  }),
+  'client_invoice.paid': z.object({ ...clientInvoiceRef, total: text(), paidAt: isoDateTimeSchema }),
+  'client_invoice.voided': z.object({ ...clientInvoiceRef, reason: text() }),
+  'client_invoice.overdue': z.object({
+    ...clientInvoiceRef,
+    amountDue: text(),
+    dueAt: isoDateTimeSchema,
   }),
 } satisfies Record<EventType, z.ZodType>;
 

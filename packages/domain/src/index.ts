@@ -5,6 +5,7 @@ export * from './billing-modes.ts';
 export * from './billing-profiles.ts';
 export * from './blocks.ts';
 export * from './charge-guards.ts';
+export * from './client-billing.ts';
 export * from './common.ts';
 export * from './credits.ts';
 export * from './defined.ts';

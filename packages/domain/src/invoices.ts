@@ -7,8 +7,8 @@ import { reasonSchema } from './credits.ts';
 import { postalAddressOutput } from './billing-profiles.ts';
 
 /**
- * Invoices: an issuer (the platform operator; later a partner) bills a customer (a partner;
- * later an organization). An invoice exists only once issued: its number, lines and prices never
+ * Invoices: an issuer bills a customer: the platform operator a partner, or a partner one of its
+ * organizations (its client). An invoice exists only once issued: its number, lines and prices never
  * change after that; it is then paid (payments reach its total) or voided.
  */
 export const INVOICE_STATUSES = ['issued', 'paid', 'void'] as const;
@@ -19,9 +19,12 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
  * - `pool`: pool credits of a period, in advance (credit_pool); a mid-period change is a line
  *   of its own, negative when the pool was lowered;
  * - `usage`: credits an organization consumed (within its allowance in usage_based), in arrears;
- * - `overage`: credits an organization consumed past its allowance (usage_based), in arrears.
+ * - `overage`: credits an organization consumed past its allowance (usage_based), in arrears;
+ * - `fee`: an organization's period fee, in advance (a partner's invoice to its client);
+ * - `purchase`: credits sold to an organization, at their cost basis;
+ * - `top_up`: an organization's auto top-up, at its price.
  */
-export const INVOICE_LINE_KINDS = ['pool', 'usage', 'overage'] as const;
+export const INVOICE_LINE_KINDS = ['pool', 'usage', 'overage', 'fee', 'purchase', 'top_up'] as const;
 export type InvoiceLineKind = (typeof INVOICE_LINE_KINDS)[number];
 
 export const PAYMENT_METHODS = [
@@ -50,13 +53,26 @@ export const invoiceLineSchema = z.object({
   }),
 });
 
+/** An issuing partner's brand, as printed on its clients' invoices. */
+export const invoiceBrandSchema = z.object({
+  displayName: text(),
+  logoUrl: text().nullable(),
+  primaryColor: text().nullable(),
+  supportEmail: text().nullable(),
+  footer: text().nullable(),
+});
+
 const partySchema = z.object({
-  type: z.enum(['operator', 'partner']),
-  id: idSchema.nullable().describe('The partner; null for the operator'),
+  type: z.enum(['operator', 'partner', 'organization']),
+  id: idSchema.nullable().describe('The partner or organization; null for the operator'),
   legalName: text(),
   billingEmail: text().nullable(),
   address: postalAddressOutput.nullable(),
   taxId: text().nullable(),
+  brand: invoiceBrandSchema
+    .nullable()
+    .optional()
+    .describe("An issuing partner's brand; absent for the operator and customers"),
 });
 
 export const paymentSchema = z.object({
@@ -72,6 +88,9 @@ export const invoiceSchema = z.object({
   id: idSchema,
   number: text().describe('Per issuer, sequential and gap-free, assigned at issue'),
   issuer: partySchema.describe('As it stood when the invoice was issued'),
+  organizationId: idSchema
+    .nullable()
+    .describe("The customer organization of a partner's client invoice; null for the operator's"),
   customer: partySchema.describe('The billing profile as it stood when the invoice was issued'),
   status: z.enum(INVOICE_STATUSES),
   overdue: z.boolean().describe('Issued, not paid, and past dueAt'),
@@ -119,7 +138,7 @@ export const upcomingInvoiceSchema = z.object({
 });
 export type UpcomingInvoice = z.infer<typeof upcomingInvoiceSchema>;
 export const upcomingInvoiceEnvelope = z.object({
-  invoice: upcomingInvoiceSchema.nullable().describe('null: the partner is not priced'),
+  invoice: upcomingInvoiceSchema.nullable().describe('null: the customer is not priced'),
 });
 
 export const invoiceListSchema = pagedListSchema('invoices', invoiceSchema, 'Invoices');

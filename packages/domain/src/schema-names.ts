@@ -78,6 +78,15 @@ import { partnerPricingEnvelope, partnerPricingSchema } from './pricing.ts';
 import { billingProfileEnvelope, billingProfileSchema } from './billing-profiles.ts';
 import { walletBalanceSchema, walletSchema } from './wallets.ts';
 import { revenueReportSchema, revenueRowSchema } from './revenue.ts';
+import {
+  brandingEnvelope,
+  brandingSchema,
+  clientPricingEnvelope,
+  clientPricingSchema,
+  createdGrantEnvelope,
+  organizationPricingEnvelope,
+  organizationPricingOverrideSchema,
+} from './client-billing.ts';
 
 /**
  * The stable names of the API's entities and envelopes. Each is recorded on the schema instance in
@@ -159,6 +168,13 @@ const NAMES: [z.ZodType, string][] = [
   [walletSchema, 'Wallet'],
   [revenueRowSchema, 'RevenueRow'],
   [revenueReportSchema, 'RevenueReport'],
+  [clientPricingSchema, 'ClientPricing'],
+  [clientPricingEnvelope, 'ClientPricingResponse'],
+  [organizationPricingOverrideSchema, 'OrganizationPricingOverride'],
+  [organizationPricingEnvelope, 'OrganizationPricingResponse'],
+  [brandingSchema, 'Branding'],
+  [brandingEnvelope, 'BrandingResponse'],
+  [createdGrantEnvelope, 'CreatedGrantResponse'],
 ];
 
 /** `credit_balance.dropped` -> `CreditBalanceDroppedEvent`. */

@@ -519,7 +519,9 @@ export class LedgerModel {
     const expiries = spendable.flatMap((b) => (b.expiresAt ? [b.expiresAt.getTime()] : []));
     return {
       creditType: DEFAULT_CREDIT_TYPE,
+      currency: null,
       available: remainderOf(spendable),
+      pending: 0,
       used: account.periodConsumed,
       allocated: account.periodCredited,
       expiringSoon: remainderOf(

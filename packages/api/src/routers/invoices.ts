@@ -18,13 +18,16 @@ import {
   invoicesCsv,
   issueInvoiceNow,
   listInvoices,
-  listPartnerInvoices,
   readInvoice,
   recordPayment,
   upcomingInvoice,
   voidInvoice,
 } from '../services/invoices/index.ts';
 import { requirePartner } from '../services/partners.ts';
+import { OPERATOR_INVOICES, type InvoiceScope } from '../services/invoices/scope.ts';
+
+/** A partner's bills: the operator's invoices to it. */
+const ownBills = (partnerId: string): InvoiceScope => ({ issuer: 'operator', partnerId });
 import { invoicePdf } from '../services/invoices/pdf.ts';
 import { operatorProcedure, partnerProcedure, router } from '../trpc.ts';
 
@@ -78,7 +81,7 @@ export const operatorInvoicesRouter = router({
     })
     .input(listInvoicesInput.prefault({}))
     .output(invoiceListSchema)
-    .query(({ ctx, input }) => listInvoices(ctx.db, input, ctx.clock())),
+    .query(({ ctx, input }) => listInvoices(ctx.db, { issuer: 'operator', partnerId: input.partnerId }, input, ctx.clock())),
 
   exportInvoices: operatorProcedure
     .meta({
@@ -94,7 +97,7 @@ export const operatorInvoicesRouter = router({
       },
     })
     .input(exportInvoicesInput.prefault({}))
-    .query(({ ctx, input }) => invoicesCsv(ctx.db, input, ctx.clock())),
+    .query(({ ctx, input }) => invoicesCsv(ctx.db, { scope: { issuer: 'operator', partnerId: input.partnerId }, status: input.status }, ctx.clock())),
 
   exportLines: operatorProcedure
     .meta({
@@ -110,7 +113,7 @@ export const operatorInvoicesRouter = router({
       },
     })
     .input(exportInvoicesInput.prefault({}))
-    .query(({ ctx, input }) => invoiceLinesCsv(ctx.db, input, ctx.clock())),
+    .query(({ ctx, input }) => invoiceLinesCsv(ctx.db, { scope: { issuer: 'operator', partnerId: input.partnerId }, status: input.status }, ctx.clock())),
 
   get: operatorProcedure
     .meta({
@@ -125,7 +128,7 @@ export const operatorInvoicesRouter = router({
     .input(invoiceIdInput)
     .output(invoiceEnvelope)
     .query(async ({ ctx, input }) => ({
-      invoice: await readInvoice(ctx.db, input.invoiceId, ctx.clock()),
+      invoice: await readInvoice(ctx.db, input.invoiceId, ctx.clock(), OPERATOR_INVOICES),
     })),
 
   pdf: operatorProcedure
@@ -142,7 +145,7 @@ export const operatorInvoicesRouter = router({
     })
     .input(invoiceIdInput)
     .query(async ({ ctx, input }) =>
-      invoicePdf(await readInvoice(ctx.db, input.invoiceId, ctx.clock())),
+      invoicePdf(await readInvoice(ctx.db, input.invoiceId, ctx.clock(), OPERATOR_INVOICES)),
     ),
 
   pay: operatorProcedure
@@ -158,7 +161,7 @@ export const operatorInvoicesRouter = router({
     })
     .input(recordPaymentInput)
     .output(invoiceEnvelope)
-    .mutation(idempotent(({ ctx, input }) => recordPayment(ctx.db, input, ctx.clock()))),
+    .mutation(idempotent(({ ctx, input }) => recordPayment(ctx.db, input, ctx.clock(), OPERATOR_INVOICES))),
 
   void: operatorProcedure
     .meta({
@@ -173,7 +176,7 @@ export const operatorInvoicesRouter = router({
     })
     .input(voidInvoiceInput)
     .output(invoiceEnvelope)
-    .mutation(idempotent(({ ctx, input }) => voidInvoice(ctx.db, input, ctx.clock()))),
+    .mutation(idempotent(({ ctx, input }) => voidInvoice(ctx.db, input, ctx.clock(), OPERATOR_INVOICES))),
 });
 
 /** A partner's bills from the operator. Another partner's invoice is a 404. */
@@ -193,7 +196,7 @@ export const partnerInvoicesRouter = router({
     })
     .input(invoiceIdInput)
     .query(async ({ ctx, input }) =>
-      invoicePdf(await readInvoice(ctx.db, input.invoiceId, ctx.clock(), ctx.partnerId)),
+      invoicePdf(await readInvoice(ctx.db, input.invoiceId, ctx.clock(), ownBills(ctx.partnerId))),
     ),
 
   upcoming: partnerProcedure
@@ -222,7 +225,7 @@ export const partnerInvoicesRouter = router({
     })
     .input(listPartnerInvoicesInput.prefault({}))
     .output(invoiceListSchema)
-    .query(({ ctx, input }) => listPartnerInvoices(ctx.db, ctx.partnerId, input, ctx.clock())),
+    .query(({ ctx, input }) => listInvoices(ctx.db, ownBills(ctx.partnerId), input, ctx.clock())),
 
   exportInvoices: partnerProcedure
     .meta({
@@ -239,7 +242,7 @@ export const partnerInvoicesRouter = router({
     })
     .input(exportPartnerInvoicesInput.prefault({}))
     .query(({ ctx, input }) =>
-      invoicesCsv(ctx.db, { ...input, partnerId: ctx.partnerId }, ctx.clock()),
+      invoicesCsv(ctx.db, { scope: ownBills(ctx.partnerId), status: input.status }, ctx.clock()),
     ),
 
   exportLines: partnerProcedure
@@ -257,7 +260,7 @@ export const partnerInvoicesRouter = router({
     })
     .input(exportPartnerInvoicesInput.prefault({}))
     .query(({ ctx, input }) =>
-      invoiceLinesCsv(ctx.db, { ...input, partnerId: ctx.partnerId }, ctx.clock()),
+      invoiceLinesCsv(ctx.db, { scope: ownBills(ctx.partnerId), status: input.status }, ctx.clock()),
     ),
 
   get: partnerProcedure
@@ -273,6 +276,6 @@ export const partnerInvoicesRouter = router({
     .input(invoiceIdInput)
     .output(invoiceEnvelope)
     .query(async ({ ctx, input }) => ({
-      invoice: await readInvoice(ctx.db, input.invoiceId, ctx.clock(), ctx.partnerId),
+      invoice: await readInvoice(ctx.db, input.invoiceId, ctx.clock(), ownBills(ctx.partnerId)),
     })),
 });

@@ -47,6 +47,7 @@ function toRule(row: {
   amount: number;
   max_per_period: number;
   expires_after_days: number | null;
+  unit_price: string | null;
   updated_at: Date;
 }) {
   return {
@@ -55,6 +56,7 @@ function toRule(row: {
     amount: row.amount,
     maxPerPeriod: row.max_per_period,
     expiresAfterDays: row.expires_after_days,
+    unitPrice: row.unit_price,
     updatedAt: row.updated_at.toISOString(),
   };
 }
@@ -69,6 +71,7 @@ export async function setAutoTopUp(
     amount: number;
     maxPerPeriod: number;
     expiresAfterDays?: number | undefined;
+    unitPrice?: string | null | undefined;
   },
   now: Date,
 ) {
@@ -80,6 +83,7 @@ export async function setAutoTopUp(
     amount: input.amount,
     max_per_period: input.maxPerPeriod,
     expires_after_days: input.expiresAfterDays ?? null,
+    unit_price: input.unitPrice ?? null,
     updated_at: now,
   };
   const row = await trx

@@ -30,6 +30,20 @@ export async function readBalances(
         .where('blocks.expires_at', '<=', soon)
         .as('expiring_soon'),
       eb
+        .selectFrom('credit_types')
+        .select('currency')
+        .whereRef('credit_types.key', '=', 'a.credit_type')
+        .as('currency'),
+      // Applied to the organization's unpaid invoices (monetary credits only ever are).
+      eb
+        .selectFrom('invoice_credit_applications as c')
+        .innerJoin('invoices as i', 'i.id', 'c.invoice_id')
+        .select(sql<number>`coalesce(sum(c.credits), 0)::bigint`.as('v'))
+        .whereRef('i.organization_id', '=', 'a.organization_id')
+        .where('i.status', '=', 'issued')
+        .whereRef('c.credit_type', '=', 'a.credit_type')
+        .as('pending'),
+      eb
         .selectFrom('blocks')
         .select(sql<Date | null>`min(expires_at)`.as('v'))
         .whereRef('blocks.account_id', '=', 'a.id')
@@ -42,7 +56,9 @@ export async function readBalances(
   const rows = await query.orderBy('a.credit_type').execute();
   return rows.map((row) => ({
     creditType: row.credit_type,
+    currency: (row.currency ?? null) as Balance['currency'],
     available: Number(row.available ?? 0),
+    pending: Number(row.pending ?? 0),
     used: row.period_consumed,
     allocated: row.period_credited,
     expiringSoon: Number(row.expiring_soon ?? 0),

@@ -18,7 +18,9 @@ import { emitEvent } from './events.ts';
 import { grantStatusSql, setRemaining, toGrant } from './ledger/blocks.ts';
 import { credit, release } from './ledger/credit.ts';
 import { refuseOverCap } from './ledger/holdings.ts';
-import { lockBlock, lockBooks, type Books } from './ledger/locks.ts';
+import { lockBlock, lockBooks, organizationLockOf, type Books } from './ledger/locks.ts';
+import { clientPricingOf } from './client-pricing.ts';
+import { issuePurchaseInvoice, recordSale } from './invoices/client-issue.ts';
 import { openBooks, openOrganization } from './ledger/open-books.ts';
 import { postTransfers } from './ledger/post.ts';
 import { requireOrganization } from './organization-access.ts';
@@ -38,6 +40,33 @@ export async function createGrant(trx: Tx, partnerId: string, input: GrantInput,
   );
 }
 
+/**
+ * What a grant with `invoice: true` sells at: its cost basis, else the organization's credit
+ * price. Refused before anything is written when it cannot be invoiced; an auto top-up with no
+ * price anywhere is given free (null).
+ */
+async function saleOf(books: Books, input: GrantInput) {
+  const kind = input.kind ?? 'promotional';
+  const sold = kind === 'purchased' || kind === 'top_up';
+  if (!sold || books.currency !== null)
+    throw refused({
+      code: 'not_for_sale',
+      message:
+        'Only purchased credits of a unit credit type are invoiced; welcome, promotional and compensation credits cost nothing.',
+    });
+  const pricing = await clientPricingOf(books.trx, books.partner.id, books.organization.id);
+  const unitPrice = input.costBasis ?? pricing?.creditUnitPrice ?? null;
+  if (pricing && unitPrice !== null)
+    return { pricing, unitPrice, kind: kind === 'top_up' ? ('top_up' as const) : ('purchase' as const) };
+  if (kind === 'top_up') return null;
+  throw refused({
+    code: 'not_priced',
+    message: pricing
+      ? 'Name a costBasis, or set a creditUnitPrice in the pricing, to invoice this purchase.'
+      : 'Set PUT /partner/pricing (or the organization\'s own pricing) to invoice purchases: it names the currency and terms.',
+  });
+}
+
 /** A grant into books already locked (an auto top-up locks them itself, to check first). */
 export async function grantInto(books: Books, input: GrantInput, now: Date) {
   const { organization: org, creditType } = books;
@@ -46,7 +75,9 @@ export async function grantInto(books: Books, input: GrantInput, now: Date) {
   const expiresAt = orRefuse(
     checkExpiry(input.expiresAt ? new Date(input.expiresAt) : null, effectiveAt, now),
   );
-  await refuseOverCap(books, input.amount, now);
+  // Monetary credits are the partner's own money, not identifications: the trial cap leaves them.
+  if (books.currency === null) await refuseOverCap(books, input.amount, now);
+  const sale = input.invoice ? await saleOf(books, input) : null;
   const { row, transfers } = await credit(
     books,
     {
@@ -55,7 +86,7 @@ export async function grantInto(books: Books, input: GrantInput, now: Date) {
       priority: input.priority ?? DEFAULT_PRIORITY,
       effectiveAt,
       expiresAt,
-      costBasis: input.costBasis ?? null,
+      costBasis: sale?.unitPrice ?? input.costBasis ?? null,
       reason: input.reason,
     },
     'increment',
@@ -77,7 +108,12 @@ export async function grantInto(books: Books, input: GrantInput, now: Date) {
       reason: grant.reason,
     },
   });
-  return { grant };
+  if (!sale) return { grant };
+  // The sale's invoice, in the grant's transaction: the grant and its invoice exist together.
+  const lock = organizationLockOf(books);
+  await recordSale(lock, { blockId: row.id, kind: sale.kind, unitPrice: sale.unitPrice }, now);
+  const { invoice } = await issuePurchaseInvoice(lock, sale.pricing, row.id, now);
+  return { grant, invoice };
 }
 
 /** The credit type of a block of this organization; 404 for anything else. */

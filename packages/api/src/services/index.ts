@@ -8,6 +8,8 @@ export * from './balance-alerts.ts';
 export * from './balances.ts';
 export * from './billing.ts';
 export * from './billing-profiles.ts';
+export * from './branding.ts';
+export * from './client-pricing.ts';
 export * from './credit-types.ts';
 export { createGrant, listGrants, setGrantExpiry, voidGrant } from './grants.ts';
 export * from './events.ts';

@@ -71,6 +71,13 @@ async function applyTopUp(trx: Tx, run: PendingTopUp, now: Date) {
     const expiresAt = run.expires_after_days
       ? new Date(now.getTime() + run.expires_after_days * 86_400_000).toISOString()
       : undefined;
+    // Invoiced at the rule's price as it stands now (else the organization's credit price).
+    const rule = await trx
+      .selectFrom('auto_top_up_rules')
+      .select('unit_price')
+      .where('organization_id', '=', run.organization_id)
+      .where('credit_type', '=', run.credit_type)
+      .executeTakeFirst();
     const { grant } = await grantInto(
       books,
       {
@@ -78,6 +85,8 @@ async function applyTopUp(trx: Tx, run: PendingTopUp, now: Date) {
         creditType: run.credit_type,
         amount: run.amount,
         kind: 'top_up',
+        costBasis: rule?.unit_price ?? null,
+        invoice: books.currency === null,
         reason: `Auto top-up: the balance fell to ${run.balance} (threshold ${run.threshold})`,
         ...(expiresAt && { expiresAt }),
       },

@@ -8,6 +8,7 @@ import * as money from './2026-12-02-0006-money.ts';
 import * as invoices from './2026-12-02-0007-invoices.ts';
 import * as invoiceOverdue from './2026-12-02-0008-invoice-overdue.ts';
 import * as wallets from './2026-12-02-0009-wallets.ts';
+import * as clientInvoices from './2026-12-03-0010-client-invoices.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-0007-invoices': invoices,
   '2026-12-02-0008-invoice-overdue': invoiceOverdue,
   '2026-12-02-0009-wallets': wallets,
+  '2026-12-03-0010-client-invoices': clientInvoices,
 };

@@ -4,13 +4,20 @@ import type { Currency, Invoice } from '@allot/domain';
 import { emitEvent } from '../events.ts';
 import { drawFrom, setRemaining, spendableBlocks, spendableRemaining } from '../ledger/blocks.ts';
 import { expireBlocks } from '../ledger/expiry.ts';
-import { lockWalletBooks, type PartnerLock } from '../ledger/locks.ts';
+import {
+  customerOrganization,
+  lockWalletBooks,
+  type OrganizationLock,
+  type PartnerLock,
+} from '../ledger/locks.ts';
 import { postTransfers, type Transfer } from '../ledger/post.ts';
 import { fromMinorUnits, formatAmount, toMinorUnits, type Amount } from '../money.ts';
 
 /**
  * Monetary credits on invoices, as the credit-billing guides do it: invoice generated, credits
- * applied, remainder charged. At issue the customer's credits in the invoice's currency are
+ * applied, remainder charged. The customer is a partner (its wallet: the operator's grants) or an
+ * organization (its credit account: its partner's grants, e.g. a welcome credit); the lock names
+ * which. At issue the customer's credits in the invoice's currency are
  * applied, in the ledger's burn order (priority, soonest expiry), up to the total; each portion
  * moves from its wallet block to the `applied` sink and is recorded against the invoice
  * (`invoice_credit_applications`). They are pending until the invoice is paid; a void gives
@@ -19,30 +26,44 @@ import { fromMinorUnits, formatAmount, toMinorUnits, type Amount } from '../mone
 
 const reference = (invoice: { number: string }) => `invoice:${invoice.number}`;
 
+/** Whose credits: a partner's own, or one of its organizations'. */
+export interface CreditHolder {
+  partnerId: string;
+  organizationId: string | null;
+}
+
+const holderOf = (lock: PartnerLock | OrganizationLock): CreditHolder => ({
+  partnerId: lock.partner.id,
+  organizationId: customerOrganization(lock)?.id ?? null,
+});
+
 /**
- * The partner's wallet in the currency's monetary credit type (one per currency), if it has one:
- * opening a wallet only to find it empty is not needed.
+ * The customer's credit account in the currency's monetary credit type (one per currency), if it
+ * has one: opening accounts only to find them empty is not needed.
  */
-async function walletIn(db: Db | Tx, partnerId: string, currency: Currency) {
-  return db
+async function walletIn(db: Db | Tx, holder: CreditHolder, currency: Currency) {
+  let query = db
     .selectFrom('accounts as a')
     .innerJoin('credit_types as t', 't.key', 'a.credit_type')
     .select(['a.id', 'a.credit_type'])
-    .where('a.partner_id', '=', partnerId)
-    .where('a.kind', '=', 'wallet')
-    .where('t.currency', '=', currency)
-    .executeTakeFirst();
+    .where('a.partner_id', '=', holder.partnerId)
+    .where('t.currency', '=', currency);
+  query =
+    holder.organizationId === null
+      ? query.where('a.kind', '=', 'wallet')
+      : query.where('a.kind', '=', 'organization').where('a.organization_id', '=', holder.organizationId);
+  return query.executeTakeFirst();
 }
 
 /** The credits an invoice issued now would apply, up to `due`; nothing is locked or moved. */
 export async function creditsAvailable(
   db: Db | Tx,
-  partnerId: string,
+  holder: CreditHolder,
   currency: Currency,
   due: Amount,
   now: Date,
 ): Promise<Amount> {
-  const wallet = await walletIn(db, partnerId, currency);
+  const wallet = await walletIn(db, holder, currency);
   if (!wallet) return fromMinorUnits(0, currency);
   const row = await db
     .selectNoFrom(spendableRemaining(sql.val(wallet.id), now).as('available'))
@@ -51,19 +72,19 @@ export async function creditsAvailable(
 }
 
 /**
- * Applies the partner's available credits to an invoice being issued, up to `due` (its subtotal
- * plus tax). Returns the amount applied (zero when there are none). Runs under the partner's lock,
- * in the issuing transaction; an expired or voided credit is never applied.
+ * Applies the customer's available credits to an invoice being issued, up to `due` (its subtotal
+ * plus tax). Returns the amount applied (zero when there are none). Runs under the customer's
+ * lock, in the issuing transaction; an expired or voided credit is never applied.
  */
 export async function applyCredits(
-  lock: PartnerLock,
+  lock: PartnerLock | OrganizationLock,
   invoice: { id: string; number: string },
   currency: Currency,
   due: Amount,
   now: Date,
 ): Promise<Amount> {
   const { trx } = lock;
-  const held = await walletIn(trx, lock.partner.id, currency);
+  const held = await walletIn(trx, holderOf(lock), currency);
   if (!held) return fromMinorUnits(0, currency);
   const creditType = held.credit_type;
   const books = await lockWalletBooks(lock, creditType);
@@ -97,6 +118,8 @@ export async function applyCredits(
     now,
   );
   const amount = fromMinorUnits(take, currency);
+  // A client invoice tells its partner what was applied in `client_invoice.issued`.
+  if (customerOrganization(lock) !== null) return amount;
   await emitEvent(trx, {
     partnerId: lock.partner.id,
     organizationId: null,
@@ -119,7 +142,7 @@ export async function applyCredits(
  * the books show both movements, and nothing unspendable stays on the balance.
  */
 export async function reinstateCredits(
-  lock: PartnerLock,
+  lock: PartnerLock | OrganizationLock,
   invoice: Pick<Invoice, 'id' | 'number'>,
   now: Date,
 ): Promise<void> {

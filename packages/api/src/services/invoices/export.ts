@@ -3,6 +3,7 @@ import type { Db, InvoicesTable, Tx } from '@allot/db';
 import type { Currency, InvoiceStatus } from '@allot/domain';
 import { csvRow } from '../csv.ts';
 import { decimal, formatAmount } from '../money.ts';
+import { inScope, type InvoiceScope } from './scope.ts';
 
 /**
  * Invoices and their lines as CSV files, for a spreadsheet or an accounting import: one row per
@@ -12,7 +13,7 @@ import { decimal, formatAmount } from '../money.ts';
  */
 
 export interface InvoiceExportFilters {
-  partnerId?: string | undefined;
+  scope: InvoiceScope;
   status?: InvoiceStatus | undefined;
 }
 
@@ -22,6 +23,7 @@ const INVOICE_COLUMNS = [
   'number',
   'invoiceId',
   'partnerId',
+  'organizationId',
   'customer',
   'status',
   'overdue',
@@ -55,13 +57,9 @@ const LINE_COLUMNS = [
   'entries',
 ] as const;
 
-/** The operator's invoices matching the filters, issued by `until`, after a keyset position. */
+/** The invoices matching the filters, issued by `until`. */
 function invoices(db: Db | Tx, filters: InvoiceExportFilters, until: Date) {
-  let query = db
-    .selectFrom('invoices')
-    .where('issuer', '=', 'operator')
-    .where('issued_at', '<=', until);
-  if (filters.partnerId) query = query.where('partner_id', '=', filters.partnerId);
+  let query = inScope(db.selectFrom('invoices'), filters.scope).where('issued_at', '<=', until);
   if (filters.status) query = query.where('status', '=', filters.status);
   return query;
 }
@@ -111,6 +109,7 @@ export async function* invoicesCsv(
           number: row.number,
           invoiceId: row.id,
           partnerId: row.partner_id,
+          organizationId: row.organization_id,
           customer: row.customer_snapshot.legalName,
           status: row.status,
           overdue: row.status === 'issued' && row.due_at.getTime() < now.getTime(),

@@ -8,6 +8,7 @@ import { formatAmount } from '../money.ts';
 import { applyCredits } from './credits.ts';
 import { priceLines, pricesFor, pricingOf, unbilledLines, type Prices } from './lines.ts';
 import { invoiceIssued, invoicePaid } from './events.ts';
+import { nextOperatorNumber } from './numbering.ts';
 import { readInvoice } from './read.ts';
 
 /**
@@ -38,18 +39,8 @@ export interface IssueOptions {
   generationKey?: string;
 }
 
-const nothingToInvoice = () =>
+export const nothingToInvoice = () =>
   refused({ code: 'nothing_to_invoice', message: 'There is nothing to invoice.' });
-
-async function nextNumber(trx: Tx, issuer: string) {
-  const row = await trx
-    .updateTable('invoice_issuers')
-    .set({ last_number: sql`last_number + 1` })
-    .where('issuer', '=', issuer)
-    .returning(['legal_name', 'prefix', 'last_number'])
-    .executeTakeFirstOrThrow();
-  return { ...row, number: `${row.prefix}${String(row.last_number).padStart(6, '0')}` };
-}
 
 /** The customer partner as its invoices print it: its billing profile, or its name. */
 export async function customerOf(
@@ -96,8 +87,8 @@ async function billEntries(
       RETURNING id, quantity, unit_price
     ), billed AS (
       -- Each line carries its entries out of the grouping: no join back to find them.
-      INSERT INTO invoice_line_entries (entry_id, line_id, invoice_id)
-      SELECT unnest(n.entry_ids), n.id, ${invoiceId} FROM numbered n
+      INSERT INTO invoice_line_entries (issuer, entry_id, line_id, invoice_id)
+      SELECT 'operator', unnest(n.entry_ids), n.id, ${invoiceId} FROM numbered n
     )
     SELECT id, quantity, unit_price FROM lines`.execute(trx);
   return rows;
@@ -134,7 +125,7 @@ async function issuePartnerInvoice(
   const prices = pricesFor(partner, pricing);
   const currency = pricing.currency as Currency;
 
-  const issuer = await nextNumber(trx, 'operator');
+  const issuer = await nextOperatorNumber(trx);
   const invoiceId = newId();
   const dueAt = new Date(now.getTime() + pricing.payment_terms_days * 86_400_000);
   const issuerParty: InvoiceParty = {

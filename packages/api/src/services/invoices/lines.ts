@@ -97,7 +97,8 @@ export function unbilledLines(
           OR (${prices.usage}::numeric IS NOT NULL AND e.account_kind = 'consumption'
             AND e.type IN ('decrement', 'amendment') AND e.created_at < ${options.until})
         )
-        AND NOT EXISTS (SELECT 1 FROM invoice_line_entries x WHERE x.entry_id = e.id)
+        AND NOT EXISTS (SELECT 1 FROM invoice_line_entries x
+          WHERE x.issuer = 'operator' AND x.entry_id = e.id)
     ), groups AS (
       SELECT kind, organization_id, period_start, period_end,
         sum(amount)::bigint AS quantity, count(*)::int AS entries, array_agg(id) AS entry_ids

@@ -1,5 +1,6 @@
 import { inTransaction, type Db } from '@allot/db';
 import type { Invoice, RecordPaymentInput } from '@allot/domain';
+import { OPERATOR_INVOICES } from './scope.ts';
 import { recordPayment } from './settle.ts';
 
 /**
@@ -60,6 +61,7 @@ export async function settleNotification(
         paidAt: payment.paidAt.toISOString(),
       },
       now,
+      OPERATOR_INVOICES,
     ),
   );
   return invoice;

@@ -6,6 +6,10 @@ import type { Invoice } from '@allot/domain';
  * number, dates, lines, subtotal, tax, credits applied, total, amount due and payment terms.
  * Streamed: pages leave as they are laid out, so an invoice of 10,000 lines holds about one page
  * of output in memory, not the whole file.
+ *
+ * A partner's invoice to its client carries the partner's brand: its display name in its color
+ * above the title, its support email and footer below the totals. The logo is not fetched: a PDF
+ * rendered on the server never reaches out to a URL a partner typed (the admin app shows it).
  */
 const MARGIN = 50;
 const COLUMNS = { description: 50, quantity: 330, unitPrice: 400, amount: 470 } as const;
@@ -35,7 +39,19 @@ function party(
 }
 
 function header(doc: PDFKit.PDFDocument, invoice: Invoice) {
-  doc.font('Helvetica-Bold').fontSize(20).text(`Invoice ${invoice.number}`, MARGIN, MARGIN);
+  const brand = invoice.issuer.brand;
+  if (brand) {
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(14)
+      .fillColor(brand.primaryColor ?? '#000000')
+      .text(brand.displayName, MARGIN, MARGIN);
+    doc.fillColor('#000000');
+  }
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(20)
+    .text(`Invoice ${invoice.number}`, MARGIN, brand ? doc.y + 4 : MARGIN);
   doc.font('Helvetica').fontSize(10);
   const terms = Math.round((Date.parse(invoice.dueAt) - Date.parse(invoice.issuedAt)) / 86_400_000);
   doc.text(`Issued ${day(invoice.issuedAt)}  ·  Due ${day(invoice.dueAt)} (${terms} days)`);
@@ -91,6 +107,15 @@ function totals(doc: PDFKit.PDFDocument, invoice: Invoice) {
     doc.font(label === 'Amount due' ? 'Helvetica-Bold' : 'Helvetica').fontSize(10);
     doc.text(label, 330, y, { width: 130 });
     doc.text(value, 430, y, { width: 115, align: 'right' });
+  }
+  const brand = invoice.issuer.brand;
+  const closing = [brand?.supportEmail && `Questions: ${brand.supportEmail}`, brand?.footer].filter(
+    (text): text is string => typeof text === 'string',
+  );
+  if (closing.length > 0) {
+    doc.y += 20;
+    doc.font('Helvetica').fontSize(9);
+    for (const text of closing) doc.text(text, MARGIN, doc.y, { width: 495 });
   }
 }
 

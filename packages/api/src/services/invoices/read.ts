@@ -1,15 +1,9 @@
 import type { Db, InvoiceLinesTable, InvoicesTable, Tx } from '@allot/db';
-import {
-  pageFields,
-  pageOffset,
-  type Currency,
-  type Invoice,
-  type ListInvoicesInput,
-  type ListPartnerInvoicesInput,
-} from '@allot/domain';
+import { pageFields, pageOffset, type Currency, type Invoice } from '@allot/domain';
 import type { Selectable } from 'kysely';
 import { notFound } from '../../errors.ts';
 import { decimal, formatAmount } from '../money.ts';
+import { inScope, type InvoiceScope } from './scope.ts';
 
 type InvoiceRow = Selectable<InvoicesTable>;
 type LineRow = Selectable<InvoiceLinesTable>;
@@ -29,6 +23,7 @@ function toInvoice(row: InvoiceRow, lines: LineRow[], payments: PaymentRow[], no
     id: row.id,
     number: row.number,
     issuer: row.issuer_snapshot,
+    organizationId: row.organization_id,
     customer: row.customer_snapshot,
     status: row.status,
     overdue: row.status === 'issued' && row.due_at.getTime() < now.getTime(),
@@ -101,19 +96,18 @@ async function withDetails(db: Db | Tx, rows: InvoiceRow[], now: Date): Promise<
   );
 }
 
-/** One invoice by id; a 404 unless it is the operator's to `partnerId` when one is named. */
+/**
+ * One invoice by id, within a scope (a 404 outside it); with none, whichever it is (a read
+ * right after the engine wrote it, in the same transaction).
+ */
 export async function readInvoice(
   db: Db | Tx,
   invoiceId: string,
   now: Date,
-  partnerId?: string,
+  scope?: InvoiceScope,
 ): Promise<Invoice> {
-  let query = db
-    .selectFrom('invoices')
-    .selectAll()
-    .where('id', '=', invoiceId)
-    .where('issuer', '=', 'operator');
-  if (partnerId !== undefined) query = query.where('partner_id', '=', partnerId);
+  let query = db.selectFrom('invoices').selectAll().where('id', '=', invoiceId);
+  if (scope) query = inScope(query, scope);
   const row = await query.executeTakeFirst();
   if (!row) throw notFound('Invoice');
   const [invoice] = await withDetails(db, [row], now);
@@ -121,15 +115,15 @@ export async function readInvoice(
   return invoice;
 }
 
-async function page(
+/** A page of the invoices in a scope, newest first, by status. */
+export async function listInvoices(
   db: Db | Tx,
-  filters: { partnerId?: string | undefined; status?: Invoice['status'] | undefined },
-  input: { page: number; pageSize: number },
+  scope: InvoiceScope,
+  input: { page: number; pageSize: number; status?: Invoice['status'] | undefined },
   now: Date,
 ) {
-  let query = db.selectFrom('invoices').where('issuer', '=', 'operator');
-  if (filters.partnerId) query = query.where('partner_id', '=', filters.partnerId);
-  if (filters.status) query = query.where('status', '=', filters.status);
+  let query = inScope(db.selectFrom('invoices'), scope);
+  if (input.status) query = query.where('status', '=', input.status);
   const [rows, count] = await Promise.all([
     query
       .selectAll()
@@ -141,19 +135,4 @@ async function page(
     query.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
   ]);
   return { invoices: await withDetails(db, rows, now), ...pageFields(input, count.total) };
-}
-
-/** The operator's invoices, newest first, by partner and status. */
-export function listInvoices(db: Db | Tx, input: ListInvoicesInput, now: Date) {
-  return page(db, { partnerId: input.partnerId, status: input.status }, input, now);
-}
-
-/** A partner's bills from the operator, newest first. */
-export function listPartnerInvoices(
-  db: Db | Tx,
-  partnerId: string,
-  input: ListPartnerInvoicesInput,
-  now: Date,
-) {
-  return page(db, { partnerId, status: input.status }, input, now);
 }

@@ -9,17 +9,17 @@ import { badRequest, notFound, refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decimal, formatAmount } from '../money.ts';
 import { invoiceOverdue, invoicePaid, invoiceVoided } from './events.ts';
+import { lockOrganization } from '../ledger/locks.ts';
 import { renewAndLockPartner } from '../ledger/renewal.ts';
 import { reinstateCredits } from './credits.ts';
 import { readInvoice } from './read.ts';
+import { inScope, type InvoiceScope } from './scope.ts';
 
-/** The operator's invoice, locked, while its payments or status change. */
-async function lockInvoice(trx: Tx, invoiceId: string) {
-  const row = await trx
-    .selectFrom('invoices')
+/** An invoice within the scope, locked, while its payments or status change; 404 outside it. */
+async function lockInvoice(trx: Tx, invoiceId: string, scope: InvoiceScope) {
+  const row = await inScope(trx.selectFrom('invoices'), scope)
     .selectAll()
     .where('id', '=', invoiceId)
-    .where('issuer', '=', 'operator')
     .forUpdate()
     .executeTakeFirst();
   if (!row) throw notFound('Invoice');
@@ -37,8 +37,13 @@ function refuseUnlessOpen(status: string) {
  * the total marks it paid; a reference already recorded on the invoice is not added again. More than is due is a 422, an amount finer than the currency's
  * minor unit a 400.
  */
-export async function recordPayment(trx: Tx, input: RecordPaymentInput, now: Date) {
-  const invoice = await lockInvoice(trx, input.invoiceId);
+export async function recordPayment(
+  trx: Tx,
+  input: RecordPaymentInput,
+  now: Date,
+  scope: InvoiceScope,
+) {
+  const invoice = await lockInvoice(trx, input.invoiceId, scope);
   // A reference names one transfer: recorded again (a retried notification, a second click), it
   // is answered, not added. Checked under the invoice's lock, so two at once add it once.
   if (input.reference) {
@@ -95,20 +100,28 @@ export async function recordPayment(trx: Tx, input: RecordPaymentInput, now: Dat
 
 /**
  * Voids an unpaid invoice, with a reason. Its number stays taken (numbers are never reused),
- * the ledger entries it billed are released (the next invoice bills them again), and the credits
- * it applied go back to the partner's wallet.
+ * what it billed is released (the entries and fee periods: the next invoice bills them again),
+ * and the credits it applied go back to the customer (a partner's wallet, an organization's
+ * credits).
  */
-export async function voidInvoice(trx: Tx, input: VoidInvoiceInput, now: Date) {
-  // The partner first, as every ledger write: the credits it applied go back to its wallet.
-  const customer = await trx
-    .selectFrom('invoices')
-    .select('partner_id')
+export async function voidInvoice(
+  trx: Tx,
+  input: VoidInvoiceInput,
+  now: Date,
+  scope: InvoiceScope,
+) {
+  // The customer's locks first, as every ledger write: the credits it applied go back to it.
+  const customer = await inScope(trx.selectFrom('invoices'), scope)
+    .select(['partner_id', 'organization_id'])
     .where('id', '=', input.invoiceId)
-    .where('issuer', '=', 'operator')
     .executeTakeFirst();
   if (!customer) throw notFound('Invoice');
   const partner = await renewAndLockPartner(trx, customer.partner_id, now);
-  const invoice = await lockInvoice(trx, input.invoiceId);
+  const lock =
+    customer.organization_id === null
+      ? partner
+      : await lockOrganization(partner, customer.organization_id);
+  const invoice = await lockInvoice(trx, input.invoiceId, scope);
   refuseUnlessOpen(invoice.status);
   if (!decimal(invoice.amount_paid).isZero())
     throw refused({
@@ -116,7 +129,8 @@ export async function voidInvoice(trx: Tx, input: VoidInvoiceInput, now: Date) {
       message: 'Payments were recorded against this invoice; it cannot be voided.',
     });
   await trx.deleteFrom('invoice_line_entries').where('invoice_id', '=', invoice.id).execute();
-  await reinstateCredits(partner, invoice, now);
+  await trx.deleteFrom('invoice_line_periods').where('invoice_id', '=', invoice.id).execute();
+  await reinstateCredits(lock, invoice, now);
   await trx
     .updateTable('invoices')
     .set({ status: 'void', void_reason: input.reason, updated_at: now })

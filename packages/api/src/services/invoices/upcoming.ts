@@ -53,7 +53,7 @@ export const upcomingInvoice = renewsFirst(async function upcomingInvoice(
   const { amounts, subtotal, tax } = priceLines(lines, currency, pricing.tax_rate);
   const due = subtotal.plus(tax);
   const credits = due.isPositive()
-    ? await creditsAvailable(db, partnerId, currency, due, now)
+    ? await creditsAvailable(db, { partnerId, organizationId: null }, currency, due, now)
     : decimal(0);
   // A draft whose lines add up to less than nothing would not be issued: nothing is due.
   const total = due.minus(credits).isNegative() ? decimal(0) : due.minus(credits);

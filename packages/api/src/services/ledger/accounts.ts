@@ -14,11 +14,17 @@ export type PartnerAccounts = Record<PartnerAccountKind, AccountRow>;
 export type OrganizationAccounts = Record<OrganizationAccountKind, AccountRow>;
 export type WalletAccounts = Record<WalletAccountKind, AccountRow>;
 
-/** An operator-added credit type must exist before anything is granted or consumed in it. */
-export async function requireCreditType(trx: Tx, creditType: string): Promise<void> {
+/**
+ * An operator-added credit type must exist before anything is granted or consumed in it.
+ * Answers its currency: null for a unit credit type, the money it is for a monetary one.
+ */
+export async function requireCreditType(
+  trx: Tx,
+  creditType: string,
+): Promise<{ currency: string | null }> {
   const row = await trx
     .selectFrom('credit_types')
-    .select('key')
+    .select('currency')
     .where('key', '=', creditType)
     .executeTakeFirst();
   if (!row) {
@@ -27,6 +33,7 @@ export async function requireCreditType(trx: Tx, creditType: string): Promise<vo
       message: `There is no credit type "${creditType}"; the operator adds credit types.`,
     });
   }
+  return row;
 }
 
 /**
@@ -40,11 +47,12 @@ export async function openAccounts(
   organizationIds: readonly string[],
   creditType: string,
   partnerKinds: readonly AccountKind[] = PARTNER_ACCOUNT_KINDS,
+  organizationKinds: readonly AccountKind[] = ORGANIZATION_ACCOUNT_KINDS,
 ): Promise<void> {
   const rows = [
     ...partnerKinds.map((kind) => ({ organization_id: null as string | null, kind })),
     ...organizationIds.flatMap((organizationId) =>
-      ORGANIZATION_ACCOUNT_KINDS.map((kind) => ({ organization_id: organizationId, kind })),
+      organizationKinds.map((kind) => ({ organization_id: organizationId, kind })),
     ),
   ].map((row) => ({ ...row, id: newId(), partner_id: partnerId, credit_type: creditType }));
   for (let i = 0; i < rows.length; i += 10_000) {

@@ -128,6 +128,16 @@ export async function consumeForPartner(
 ) {
   await requireOrganization(db, partnerId, input.organizationId);
   const creditType = input.creditType ?? DEFAULT_CREDIT_TYPE;
+  const type = await db
+    .selectFrom('credit_types')
+    .select('currency')
+    .where('key', '=', creditType)
+    .executeTakeFirst();
+  if (type?.currency)
+    throw refused({
+      code: 'not_monetary',
+      message: `"${creditType}" credits are money: they are applied to the organization's invoices, not consumed.`,
+    });
   const result = await consumeCredits(
     db,
     {

@@ -71,6 +71,8 @@ export interface Books extends AccountsLock {
   readonly accounts: { partner: PartnerAccounts; organization: OrganizationAccounts };
   /** Credits of this type come from the partner's pool (credit_pool mode, the pool's type). */
   readonly pooled: boolean;
+  /** A monetary credit type's currency (credits are its minor units); null for units. */
+  readonly currency: Currency | null;
 }
 
 /**
@@ -151,7 +153,12 @@ export async function lockPartnerBooks(
   });
 }
 
-/** A customer partner's monetary credits in one monetary credit type, locked. */
+/**
+ * A customer's monetary credits in one monetary credit type, locked: a partner's wallet (the
+ * operator's grants), or an organization's credit account (its partner's grants). Either way the
+ * same accounts by role: the credits, the `applied` sink of what invoices took, the expiry and
+ * void sinks, and the partner's issuance account they came from.
+ */
 export interface WalletBooks extends AccountsLock {
   readonly partner: PartnerRow;
   readonly creditType: string;
@@ -159,37 +166,71 @@ export interface WalletBooks extends AccountsLock {
   readonly accounts: WalletAccounts;
 }
 
+/** The customer a lock is for: the organization of an organization lock, else the partner. */
+export const customerOrganization = (lock: PartnerLock | OrganizationLock): OrganizationRow | null =>
+  'organization' in lock ? lock.organization : null;
+
 /**
- * Opens (where missing) and locks a partner's wallet in a monetary credit type; 422 for a unit
- * credit type (identification credits are the pool's), 422 unknown_credit_type for none.
+ * Opens (where missing) and locks a customer's monetary credits in a monetary credit type: the
+ * partner's wallet under a partner lock, the organization's under an organization lock. 422
+ * not_monetary for a unit credit type (identification credits are the pool's), 422
+ * unknown_credit_type for none.
  */
-export async function lockWalletBooks(lock: PartnerLock, creditType: string): Promise<WalletBooks> {
-  await requireCreditType(lock.trx, creditType);
-  const { currency } = await lock.trx
-    .selectFrom('credit_types')
-    .select('currency')
-    .where('key', '=', creditType)
-    .executeTakeFirstOrThrow();
+export async function lockWalletBooks(
+  lock: PartnerLock | OrganizationLock,
+  creditType: string,
+): Promise<WalletBooks> {
+  const { currency } = await requireCreditType(lock.trx, creditType);
   if (currency === null)
     throw refused({
       code: 'not_monetary',
       message: `"${creditType}" is not a monetary credit type; a partner's identification credits are its pool.`,
     });
-  await openAccounts(lock.trx, lock.partner.id, [], creditType, WALLET_ACCOUNT_KINDS);
-  const { accounts } = await lockAccounts(lock, [], creditType);
+  const organization = customerOrganization(lock);
+  const base = { trx: lock.trx, partner: lock.partner, creditType, currency: currency as Currency };
+  if (organization === null) {
+    await openAccounts(lock.trx, lock.partner.id, [], creditType, WALLET_ACCOUNT_KINDS);
+    const { accounts } = await lockAccounts(lock, [], creditType);
+    return handle<WalletBooks>({ ...base, accounts: accountsByKind(accounts, WALLET_ACCOUNT_KINDS) });
+  }
+  await openAccounts(lock.trx, lock.partner.id, [organization.id], creditType, PARTNER_ACCOUNT_KINDS, [
+    ...ORGANIZATION_ACCOUNT_KINDS,
+    'applied',
+  ]);
+  const { accounts } = await lockAccounts(lock, [organization.id], creditType);
+  const own = accounts.filter((a) => a.organization_id === organization.id);
+  const { organization: credits, expiry, void: voided, applied } = accountsByKind(own, [
+    'organization',
+    'expiry',
+    'void',
+    'applied',
+  ] as const);
+  const { issuance } = accountsByKind(
+    accounts.filter((a) => a.organization_id === null),
+    PARTNER_ACCOUNT_KINDS,
+  );
   return handle<WalletBooks>({
-    trx: lock.trx,
-    partner: lock.partner,
-    creditType,
-    currency: currency as Currency,
-    accounts: accountsByKind(accounts, WALLET_ACCOUNT_KINDS),
+    ...base,
+    accounts: { wallet: credits, applied, expiry, void: voided, issuance },
+  });
+}
+
+/**
+ * The organization lock a set of books was taken under, to lock more after them: a monetary
+ * credit type's accounts after a unit type's (a purchase invoiced in its grant's transaction).
+ */
+export function organizationLockOf(books: Books): OrganizationLock {
+  return handle<OrganizationLock>({
+    trx: books.trx,
+    partner: books.partner,
+    organization: books.organization,
   });
 }
 
 /** Opens (where missing) and locks the books of the locked organization in one credit type. */
 export async function lockBooks(lock: OrganizationLock, creditType: string): Promise<Books> {
   const { trx, partner, organization } = lock;
-  await requireCreditType(trx, creditType);
+  const { currency } = await requireCreditType(trx, creditType);
   await openAccounts(trx, partner.id, [organization.id], creditType);
   const { accounts } = await lockAccounts(lock, [organization.id], creditType);
   return handle<Books>({
@@ -208,6 +249,7 @@ export async function lockBooks(lock: OrganizationLock, creditType: string): Pro
       ),
     },
     pooled: drawsFromPool(partner.billing_mode) && creditType === DEFAULT_CREDIT_TYPE,
+    currency: currency as Currency | null,
   });
 }
 

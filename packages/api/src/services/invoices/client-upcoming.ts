@@ -1,0 +1,103 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '@allot/db';
+import { nextPeriod, type UpcomingInvoice } from '@allot/domain';
+import { notFound } from '../../errors.ts';
+import { clientPricingOf } from '../client-pricing.ts';
+import { cycleOf } from '../ledger/renewal.ts';
+import { decimal, formatAmount, type Amount } from '../money.ts';
+import { renewsFirst } from '../renew-on-read.ts';
+import { organizationCustomerOf } from './client-issue.ts';
+import { feePeriods, feesFrom, unbilledClientLines } from './client-lines.ts';
+import { creditsAvailable } from './credits.ts';
+import { priceLines } from './lines.ts';
+import { partnerIssuer } from './numbering.ts';
+
+/**
+ * An organization's upcoming invoice, as its next period boundary will issue it: the fees not
+ * yet billed and the next period's fee in advance, any credit sale not yet billed, the overage
+ * so far (usage_based), with the monetary credits available now that it would apply. Read only:
+ * no lock, no number, nothing recorded. Null for an organization that is not priced.
+ */
+export const upcomingClientInvoice = renewsFirst(async function upcomingClientInvoice(
+  db: Db | Tx,
+  partnerId: string,
+  organizationId: string,
+  now: Date,
+): Promise<{ invoice: UpcomingInvoice | null }> {
+  const [organization, partner] = await Promise.all([
+    db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('id', '=', organizationId)
+      .where('partner_id', '=', partnerId)
+      .executeTakeFirst(),
+    db.selectFrom('partners').select('billing_mode').where('id', '=', partnerId).executeTakeFirst(),
+  ]);
+  if (!organization || !partner) throw notFound('Organization');
+  const pricing = await clientPricingOf(db, partnerId, organizationId);
+  if (!pricing) return { invoice: null };
+  const { currency } = pricing;
+  const cycle = cycleOf(organization);
+  const period = { start: organization.period_start, end: organization.period_end };
+  const next = nextPeriod(period, cycle);
+  const fees =
+    pricing.periodFee === null
+      ? []
+      : feePeriods(cycle, await feesFrom(db, organizationId, pricing.billedFrom), next.start);
+  const { rows: lines } = await sql<{
+    kind: UpcomingInvoice['lines'][number]['source']['kind'];
+    description: string;
+    quantity: number;
+    unit_price: string;
+    period_start: Date;
+    period_end: Date;
+    entries: number;
+  }>`
+    WITH ${unbilledClientLines({
+      issuer: partnerIssuer(partnerId),
+      organizationId,
+      pricing,
+      fees,
+      purchases: 'all',
+      overageUntil: partner.billing_mode === 'usage_based' ? new Date(now.getTime() + 1) : null,
+      period,
+    })}
+    SELECT kind, description, quantity, unit_price, period_start, period_end, entries
+    FROM numbered ORDER BY position`.execute(db);
+  const { amounts, subtotal, tax } = priceLines(lines, currency, pricing.taxRate);
+  const due = subtotal.plus(tax);
+  const credits = due.isPositive()
+    ? await creditsAvailable(db, { partnerId, organizationId }, currency, due, now)
+    : decimal(0);
+  const total = due.minus(credits).isNegative() ? decimal(0) : due.minus(credits);
+  const money = (value: Amount) => formatAmount(value, currency);
+  return {
+    invoice: {
+      status: 'draft',
+      customer: await organizationCustomerOf(db, organization),
+      currency,
+      periodStart: next.start.toISOString(),
+      periodEnd: next.end.toISOString(),
+      issuesAt: period.end.toISOString(),
+      lines: lines.map((line, i) => ({
+        description: line.description,
+        organizationId,
+        quantity: line.quantity,
+        unitPrice: line.unit_price,
+        amount: money(amounts[i] ?? decimal(0)),
+        source: {
+          kind: line.kind,
+          periodStart: line.period_start.toISOString(),
+          periodEnd: line.period_end.toISOString(),
+          entries: line.entries,
+        },
+      })),
+      subtotal: money(subtotal),
+      taxRate: pricing.taxRate,
+      tax: money(tax),
+      creditsApplied: money(credits),
+      total: money(total),
+      amountDue: money(total),
+    },
+  };
+});
