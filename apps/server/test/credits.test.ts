@@ -240,6 +240,8 @@ describe('burn order and expiry', () => {
       used: 0,
       allocated: 0,
       expiringSoon: 10,
+      currency: null,
+      pending: 0,
       overage: 0,
       nextExpiry: '2030-04-10T00:00:00.000Z',
       renewalShortfall: 0,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { ORGS } from './paths.ts';
 import { companyPerAddress, tripChargeGuards } from './guard-events.ts';
-import { tripInvoiceEvents } from './invoice-events.ts';
+import { tripClientInvoiceEvents, tripInvoiceEvents } from './invoice-events.ts';
 
 let server: TestServer;
 let now = new Date('2030-03-10T12:00:00.000Z');
@@ -463,6 +463,32 @@ describe('invoice events', () => {
     const [issued] = await eventsOf(partnerId, 'invoice.issued');
     expect(issued?.data).toMatchObject({ currency: 'USD', total: '10.00', amountDue: '10.00' });
     expect(issued?.organization_id).toBeNull();
+  });
+});
+
+describe('client invoice events', () => {
+  it('tell the partner of its invoices to an organization: issued, paid, voided, overdue', async () => {
+    const { apiKey, partnerId, orgId } = await partnerWithOrg();
+    await tripClientInvoiceEvents(server, apiKey, orgId, now);
+    const events = (await eventsOf(partnerId)).filter((e) => e.type.startsWith('client_invoice.'));
+    expect(events.map((e) => e.type)).toEqual([
+      'client_invoice.issued',
+      'client_invoice.paid',
+      'client_invoice.issued',
+      'client_invoice.voided',
+      'client_invoice.issued',
+      'client_invoice.overdue',
+    ]);
+    expect(events.every((e) => e.organization_id === orgId)).toBe(true);
+    expect(events[0]?.data).toMatchObject({
+      organizationId: orgId,
+      currency: 'USD',
+      subtotal: '1.00',
+      total: '1.00',
+      amountDue: '1.00',
+    });
+    // None of them is one of the partner's own bills.
+    expect((await eventsOf(partnerId)).some((e) => e.type.startsWith('invoice.'))).toBe(false);
   });
 });
 

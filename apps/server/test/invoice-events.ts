@@ -43,3 +43,43 @@ export async function tripInvoiceEvents(server: TestServer, partnerId: string, n
   await operator('POST', `${partner}/invoices`);
   await services.flagOverdueInvoices(server.db, new Date(now.getTime() + 1));
 }
+
+/**
+ * Causes every client invoice event, as a partner invoicing one of its organizations would: a
+ * purchase invoiced and paid (`client_invoice.issued`, `.paid`), one voided (`.voided`), and one
+ * left unpaid past its due date (`.overdue`, payment terms of 0 days). `now` is the server's clock.
+ */
+export async function tripClientInvoiceEvents(
+  server: TestServer,
+  apiKey: string,
+  organizationId: string,
+  now: Date,
+) {
+  const partner = async (method: string, path: string, body?: unknown) => {
+    const response = await server.request(method, path, { apiKey, body });
+    if (response.status >= 300)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+  await partner('PUT', '/partner/pricing', {
+    currency: 'USD',
+    creditUnitPrice: '0.05',
+    paymentTermsDays: 0,
+  });
+  const sell = () =>
+    partner('POST', `/partner/organizations/${organizationId}/credits/grants`, {
+      amount: 20,
+      kind: 'purchased',
+      invoice: true,
+      reason: 'Credit pack',
+    });
+  const paid = await sell();
+  await partner('POST', `/partner/invoices/${paid.invoice.id}/payments`, {
+    amount: paid.invoice.total,
+    method: 'card',
+  });
+  const voided = await sell();
+  await partner('POST', `/partner/invoices/${voided.invoice.id}/void`, { reason: 'Sold twice' });
+  await sell();
+  await services.flagOverdueInvoices(server.db, new Date(now.getTime() + 1));
+}

@@ -460,13 +460,14 @@ describe('CSV exports', () => {
     const mine = { 'x-partner-api-key': partner.apiKey };
     const invoices = await csv('/partner/billing/invoices.csv', mine);
     expect(invoices[0]).toBe(
-      'number,invoiceId,partnerId,customer,status,overdue,currency,periodStart,periodEnd,issuedAt,dueAt,subtotal,taxRate,tax,creditsApplied,total,amountPaid,amountDue',
+      'number,invoiceId,partnerId,organizationId,customer,status,overdue,currency,periodStart,periodEnd,issuedAt,dueAt,subtotal,taxRate,tax,creditsApplied,total,amountPaid,amountDue',
     );
     expect(invoices.slice(1)).toEqual([
       [
         invoice.number,
         invoice.id,
         partner.id,
+        '',
         invoice.customer.legalName,
         'issued',
         'false',

@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from './harness.ts';
 import { startReceiver, waitFor, type Receiver } from './webhook-receiver.ts';
 import { ORGS } from './paths.ts';
 import { companyPerAddress, tripChargeGuards } from './guard-events.ts';
-import { tripInvoiceEvents } from './invoice-events.ts';
+import { tripClientInvoiceEvents, tripInvoiceEvents } from './invoice-events.ts';
 
 let now = new Date('2030-03-10T12:00:00.000Z');
 let server: TestServer;
@@ -111,6 +111,8 @@ describe('every event type reaches a webhook endpoint', () => {
     await tripChargeGuards(server, apiKey, created.organization.id);
     // invoice.issued, .paid, .voided and .overdue: the operator invoices the partner.
     await tripInvoiceEvents(server, partner.id, now);
+    // client_invoice.*: the partner invoices its organization.
+    await tripClientInvoiceEvents(server, apiKey, created.organization.id, now);
     // billing_period.renewed and credits.expired: the next period.
     now = new Date('2030-04-01T00:00:01.000Z');
     await call('GET', org);
