@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { ORGS } from './paths.ts';
+import { linesOf } from './invoicing.ts';
+import { services } from '@allot/api';
 
 let server: TestServer;
 let now = new Date('2031-01-10T12:00:00.000Z');
@@ -24,7 +26,12 @@ async function partnerWithClient(billingMode = 'external') {
     server.request(method, path, { apiKey, body });
   const created = await as('POST', ORGS, { name: 'Acme Dental', tier: 'paid' });
   expect(created.status).toBe(201);
-  return { apiKey, partnerId: partner.id as string, as, orgId: created.body.organization.id as string };
+  return {
+    apiKey,
+    partnerId: partner.id,
+    as,
+    orgId: created.body.organization.id as string,
+  };
 }
 
 describe('a purchase invoiced at its cost basis, a welcome credit applied (the seed 004 flow)', () => {
@@ -101,4 +108,173 @@ describe('a purchase invoiced at its cost basis, a welcome credit applied (the s
       { type: 'client_invoice.paid', organization_id: orgId },
     ]);
   });
+});
+
+/** One client of a usage_based partner on a billing cycle, priced, branded, with usd credits. */
+async function pricedClient(cycle: string) {
+  now = new Date('2031-01-10T12:00:00.000Z');
+  const { as, orgId, partnerId, apiKey } = await (async () => {
+    const { apiKey, partner } = await server.createPartner({ billingMode: 'usage_based' });
+    const as = (method: string, path: string, body?: unknown) =>
+      server.request(method, path, { apiKey, body });
+    expect(
+      (
+        await as('PUT', '/partner/branding', {
+          displayName: 'Northwind Digital',
+          invoicePrefix: 'NW-',
+          primaryColor: '#1F6FEB',
+          supportEmail: 'billing@northwind.example',
+          footer: 'Thank you for your business.',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await as('PUT', '/partner/pricing', {
+          currency: 'USD',
+          periodFee: '99.00',
+          overageUnitPrice: '0.10',
+          creditUnitPrice: '0.05',
+          taxRate: '0.2',
+          paymentTermsDays: 15,
+        })
+      ).status,
+    ).toBe(200);
+    const created = await as('POST', ORGS, {
+      name: `Clinic ${cycle}`,
+      tier: 'paid',
+      initialCredits: 100,
+      creditAllowance: 100,
+      billingPeriod: cycle,
+    });
+    expect(created.status).toBe(201);
+    return { apiKey, partnerId: partner.id, as, orgId: created.body.organization.id };
+  })();
+  const usd = (amount: number, expiresAt?: string) =>
+    as('POST', `${ORGS}/${orgId}/credits/grants`, {
+      creditType: 'usd',
+      amount,
+      reason: 'Service credit',
+      ...(expiresAt && { expiresAt }),
+    });
+  // Burn order: the credit that expires first is applied first, the lasting one after.
+  const lasting = (await usd(15_000)).body.grant;
+  const soon = (await usd(1_000, '2033-01-01T00:00:00.000Z')).body.grant;
+  return { as, orgId, partnerId, apiKey, soon, lasting };
+}
+
+const GOLDEN = [
+  ['monthly', ['2031-02-01', '2031-03-01'], ['2031-01-01', '2031-02-01']],
+  ['quarterly', ['2031-04-01', '2031-07-01'], ['2031-01-01', '2031-04-01']],
+  ['annually', ['2032-01-01', '2033-01-01'], ['2031-01-01', '2032-01-01']],
+] as const;
+
+describe('golden client invoices', () => {
+  it.each(GOLDEN)(
+    '%s: the period fee in advance and the overage in arrears, a priced top-up and a purchase, credits applied in burn order',
+    async (cycle, [feeStart, feeEnd], [usedStart, usedEnd]) => {
+      const { as, orgId, partnerId, soon, lasting } = await pricedClient(cycle);
+      // 150 consumed on an allowance of 100: 50 overage.
+      const used = await as('POST', `${ORGS}/${orgId}/credits/consumptions`, { amount: 150 });
+      expect(used.status).toBe(201);
+
+      // The draft shows what the boundary will issue, and changes nothing.
+      const draft = (await as('GET', `${ORGS}/${orgId}/invoices/upcoming`)).body.invoice;
+      expect(draft).toMatchObject({ status: 'draft', subtotal: '104.00', tax: '20.80' });
+      expect(draft.lines.map((l: { source: { kind: string } }) => l.source.kind)).toEqual([
+        'fee',
+        'overage',
+      ]);
+
+      // The scheduler issues it at the period start, once however often it runs.
+      now = new Date(`${feeStart}T01:00:00.000Z`);
+      await services.issueDueClientInvoices(server.db, now);
+      await services.issueDueClientInvoices(server.db, now);
+      expect(
+        await services.issueClientPeriodInvoice(server.db, partnerId, orgId, now),
+      ).toMatchObject({
+        number: 'NW-000001',
+      });
+      const list = (await as('GET', `/partner/invoices?organizationId=${orgId}`)).body;
+      expect(list.invoices).toHaveLength(1);
+      const [period] = list.invoices;
+      expect(period).toMatchObject({
+        number: 'NW-000001',
+        periodStart: `${feeStart}T00:00:00.000Z`,
+        periodEnd: `${feeEnd}T00:00:00.000Z`,
+        subtotal: '104.00',
+        taxRate: '0.2',
+        tax: '20.80',
+        creditsApplied: '124.80',
+        total: '0.00',
+        status: 'paid',
+        issuer: {
+          type: 'partner',
+          brand: { displayName: 'Northwind Digital', primaryColor: '#1f6feb' },
+        },
+      });
+      expect(linesOf(period)).toEqual([
+        [`Service fee, ${feeStart} to ${feeEnd}`, 1, '99.00', '99.00'],
+        [
+          `Overage: Identification credits past the allowance, ${usedStart} to ${usedEnd}`,
+          50,
+          '0.10',
+          '5.00',
+        ],
+      ]);
+      // Soonest expiring first: all of it, then the rest from the lasting credit.
+      const grants = (await as('GET', `${ORGS}/${orgId}/credits/grants?creditType=usd`)).body
+        .grants;
+      const remaining = (id: string) =>
+        grants.find((g: { id: string; remaining: number }) => g.id === id).remaining;
+      expect([remaining(soon.id), remaining(lasting.id)]).toEqual([0, 15_000 - 11_480]);
+
+      // A priced top-up: invoiced at its own price, once.
+      const rule = await as('PUT', `${ORGS}/${orgId}/auto-top-up`, {
+        threshold: 10,
+        amount: 500,
+        maxPerPeriod: 3,
+        unitPrice: '0.04',
+      });
+      expect(rule.status).toBe(200);
+      await as('POST', `${ORGS}/${orgId}/credits/consumptions`, { amount: 95 });
+      await services.applyAutoTopUps(server.db, () => now);
+      const topUp = (await as('GET', `/partner/invoices?organizationId=${orgId}`)).body.invoices[0];
+      expect(topUp).toMatchObject({
+        number: 'NW-000002',
+        subtotal: '20.00',
+        tax: '4.00',
+        creditsApplied: '24.00',
+        total: '0.00',
+      });
+      expect(linesOf(topUp)).toEqual([
+        ['Auto top-up: Identification credits', 500, '0.04', '20.00'],
+      ]);
+
+      // A purchase at its cost basis: the last $11.20 of credit applied, the rest due.
+      const sale = await as('POST', `${ORGS}/${orgId}/credits/grants`, {
+        amount: 1000,
+        kind: 'purchased',
+        costBasis: '0.03',
+        invoice: true,
+        reason: 'Credit pack',
+      });
+      expect(sale.body.invoice).toMatchObject({
+        number: 'NW-000003',
+        subtotal: '30.00',
+        tax: '6.00',
+        creditsApplied: '11.20',
+        total: '24.80',
+        amountDue: '24.80',
+        status: 'issued',
+      });
+      expect(linesOf(sale.body.invoice)).toEqual([
+        ['Identification credits purchased', 1000, '0.03', '30.00'],
+      ]);
+      const usd = (await as('GET', `${ORGS}/${orgId}/credits`)).body.balances.find(
+        (b: { creditType: string }) => b.creditType === 'usd',
+      );
+      expect(usd).toMatchObject({ available: 0, pending: 1120 });
+    },
+  );
 });

@@ -59,7 +59,7 @@ export const setAutoTopUpInput = z.strictObject({
     .nullable()
     .optional()
     .describe(
-      "Each applied top-up is invoiced to the organization at this price per credit (default: its creditUnitPrice; neither: free)",
+      'Each applied top-up is invoiced to the organization at this price per credit (default: its creditUnitPrice; neither: free)',
     ),
 });
 
@@ -74,7 +74,7 @@ export const autoTopUpRuleSchema = z.object({
   amount: z.int(),
   maxPerPeriod: z.int(),
   expiresAfterDays: z.int().nullable(),
-  unitPrice: unitPriceSchema.nullable().describe('null: the organization\'s creditUnitPrice'),
+  unitPrice: unitPriceSchema.nullable().describe("null: the organization's creditUnitPrice"),
   updatedAt: isoDateTimeSchema,
 });
 

@@ -32,7 +32,7 @@ export const clientPriceFields = {
   periodFee: unitPriceSchema
     .nullable()
     .optional()
-    .describe("Per billing period of the organization, in advance; covers its allowance"),
+    .describe('Per billing period of the organization, in advance; covers its allowance'),
   overageUnitPrice: unitPriceSchema
     .nullable()
     .optional()
@@ -104,9 +104,7 @@ export const setOrganizationBillingProfileInput = z.strictObject({
   organizationId: idSchema,
   ...billingProfileFields,
 });
-export type SetOrganizationBillingProfileInput = z.infer<
-  typeof setOrganizationBillingProfileInput
->;
+export type SetOrganizationBillingProfileInput = z.infer<typeof setOrganizationBillingProfileInput>;
 
 export const INVOICE_PREFIX_PATTERN = /^[A-Z0-9][A-Z0-9_/-]{0,11}$/;
 

@@ -195,7 +195,7 @@ export const balanceSchema = z.object({
   creditType: text(),
   currency: currencySchema
     .nullable()
-    .describe('A monetary credit type\'s currency (one credit is one minor unit); null for units'),
+    .describe("A monetary credit type's currency (one credit is one minor unit); null for units"),
   available: z.int().describe('Spendable now: effective, unexpired, not voided'),
   pending: z
     .int()

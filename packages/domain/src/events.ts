@@ -196,7 +196,11 @@ export const eventDataSchemas = {
     periodEnd: isoDateTimeSchema,
     dueAt: isoDateTimeSchema,
   }),
-  'client_invoice.paid': z.object({ ...clientInvoiceRef, total: text(), paidAt: isoDateTimeSchema }),
+  'client_invoice.paid': z.object({
+    ...clientInvoiceRef,
+    total: text(),
+    paidAt: isoDateTimeSchema,
+  }),
   'client_invoice.voided': z.object({ ...clientInvoiceRef, reason: text() }),
   'client_invoice.overdue': z.object({
     ...clientInvoiceRef,

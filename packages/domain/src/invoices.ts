@@ -24,7 +24,14 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
  * - `purchase`: credits sold to an organization, at their cost basis;
  * - `top_up`: an organization's auto top-up, at its price.
  */
-export const INVOICE_LINE_KINDS = ['pool', 'usage', 'overage', 'fee', 'purchase', 'top_up'] as const;
+export const INVOICE_LINE_KINDS = [
+  'pool',
+  'usage',
+  'overage',
+  'fee',
+  'purchase',
+  'top_up',
+] as const;
 export type InvoiceLineKind = (typeof INVOICE_LINE_KINDS)[number];
 
 export const PAYMENT_METHODS = [

@@ -70,9 +70,7 @@ export const clientBillingRouter = router({
     })
     .input(organizationIdInput)
     .output(organizationPricingEnvelope)
-    .query(({ ctx, input }) =>
-      getOrganizationPricing(ctx.db, ctx.partnerId, input.organizationId),
-    ),
+    .query(({ ctx, input }) => getOrganizationPricing(ctx.db, ctx.partnerId, input.organizationId)),
 
   setOrganizationPricing: partnerProcedure
     .meta({

@@ -42,7 +42,7 @@ export const clientInvoicesRouter = router({
         status: 201,
         summary: 'Invoice an organization now for everything not yet invoiced',
         description:
-          "Issues your invoice to the organization for everything not yet billed up to now, at its prices: the fees of its periods begun, any credit sale whose invoice was voided, and (usage_based) its overage so far; its monetary credits are applied, soonest expiring first. 422 nothing_to_invoice when there is nothing (or it has no prices). Honours Idempotency-Key.",
+          'Issues your invoice to the organization for everything not yet billed up to now, at its prices: the fees of its periods begun, any credit sale whose invoice was voided, and (usage_based) its overage so far; its monetary credits are applied, soonest expiring first. 422 nothing_to_invoice when there is nothing (or it has no prices). Honours Idempotency-Key.',
       },
     })
     .input(organizationIdInput)
@@ -142,7 +142,12 @@ export const clientInvoicesRouter = router({
     .input(invoiceIdInput)
     .output(invoiceEnvelope)
     .query(async ({ ctx, input }) => ({
-      invoice: await readInvoice(ctx.db, input.invoiceId, ctx.clock(), clientInvoices(ctx.partnerId)),
+      invoice: await readInvoice(
+        ctx.db,
+        input.invoiceId,
+        ctx.clock(),
+        clientInvoices(ctx.partnerId),
+      ),
     })),
 
   pdf: partnerProcedure
@@ -173,7 +178,7 @@ export const clientInvoicesRouter = router({
         tag: 'Client invoices',
         summary: 'Record a payment received from an organization',
         description:
-          "Partial payments add up; the one that reaches the total marks it paid (client_invoice.paid). More than is due is a 422 overpayment; a reference already recorded on the invoice is answered, not added again.",
+          'Partial payments add up; the one that reaches the total marks it paid (client_invoice.paid). More than is due is a 422 overpayment; a reference already recorded on the invoice is answered, not added again.',
       },
     })
     .input(recordPaymentInput)

@@ -57,7 +57,7 @@ export const creditsRouter = router({
           status: 201,
           summary: 'Grant credits (drawn from the pool in credit_pool mode)',
           description:
-            'Adds a block of credits to the organization, with an optional expiry, priority and cost basis. In credit_pool mode the amount is drawn from the pool. A monetary credit type (e.g. usd: a welcome or service credit, in minor units) draws on no pool, is not counted by the trial cap, and is applied to the organization\'s invoices. kind purchased with invoice: true issues the organization an invoice for amount × costBasis (or its creditUnitPrice) in the same transaction, answered as `invoice`.',
+            "Adds a block of credits to the organization, with an optional expiry, priority and cost basis. In credit_pool mode the amount is drawn from the pool. A monetary credit type (e.g. usd: a welcome or service credit, in minor units) draws on no pool, is not counted by the trial cap, and is applied to the organization's invoices. kind purchased with invoice: true issues the organization an invoice for amount × costBasis (or its creditUnitPrice) in the same transaction, answered as `invoice`.",
         },
       })
       .input(createGrantInput)

@@ -81,7 +81,9 @@ export const operatorInvoicesRouter = router({
     })
     .input(listInvoicesInput.prefault({}))
     .output(invoiceListSchema)
-    .query(({ ctx, input }) => listInvoices(ctx.db, { issuer: 'operator', partnerId: input.partnerId }, input, ctx.clock())),
+    .query(({ ctx, input }) =>
+      listInvoices(ctx.db, { issuer: 'operator', partnerId: input.partnerId }, input, ctx.clock()),
+    ),
 
   exportInvoices: operatorProcedure
     .meta({
@@ -97,7 +99,13 @@ export const operatorInvoicesRouter = router({
       },
     })
     .input(exportInvoicesInput.prefault({}))
-    .query(({ ctx, input }) => invoicesCsv(ctx.db, { scope: { issuer: 'operator', partnerId: input.partnerId }, status: input.status }, ctx.clock())),
+    .query(({ ctx, input }) =>
+      invoicesCsv(
+        ctx.db,
+        { scope: { issuer: 'operator', partnerId: input.partnerId }, status: input.status },
+        ctx.clock(),
+      ),
+    ),
 
   exportLines: operatorProcedure
     .meta({
@@ -113,7 +121,13 @@ export const operatorInvoicesRouter = router({
       },
     })
     .input(exportInvoicesInput.prefault({}))
-    .query(({ ctx, input }) => invoiceLinesCsv(ctx.db, { scope: { issuer: 'operator', partnerId: input.partnerId }, status: input.status }, ctx.clock())),
+    .query(({ ctx, input }) =>
+      invoiceLinesCsv(
+        ctx.db,
+        { scope: { issuer: 'operator', partnerId: input.partnerId }, status: input.status },
+        ctx.clock(),
+      ),
+    ),
 
   get: operatorProcedure
     .meta({
@@ -161,7 +175,9 @@ export const operatorInvoicesRouter = router({
     })
     .input(recordPaymentInput)
     .output(invoiceEnvelope)
-    .mutation(idempotent(({ ctx, input }) => recordPayment(ctx.db, input, ctx.clock(), OPERATOR_INVOICES))),
+    .mutation(
+      idempotent(({ ctx, input }) => recordPayment(ctx.db, input, ctx.clock(), OPERATOR_INVOICES)),
+    ),
 
   void: operatorProcedure
     .meta({
@@ -176,7 +192,9 @@ export const operatorInvoicesRouter = router({
     })
     .input(voidInvoiceInput)
     .output(invoiceEnvelope)
-    .mutation(idempotent(({ ctx, input }) => voidInvoice(ctx.db, input, ctx.clock(), OPERATOR_INVOICES))),
+    .mutation(
+      idempotent(({ ctx, input }) => voidInvoice(ctx.db, input, ctx.clock(), OPERATOR_INVOICES)),
+    ),
 });
 
 /** A partner's bills from the operator. Another partner's invoice is a 404. */
@@ -260,7 +278,11 @@ export const partnerInvoicesRouter = router({
     })
     .input(exportPartnerInvoicesInput.prefault({}))
     .query(({ ctx, input }) =>
-      invoiceLinesCsv(ctx.db, { scope: ownBills(ctx.partnerId), status: input.status }, ctx.clock()),
+      invoiceLinesCsv(
+        ctx.db,
+        { scope: ownBills(ctx.partnerId), status: input.status },
+        ctx.clock(),
+      ),
     ),
 
   get: partnerProcedure

@@ -39,7 +39,10 @@ export async function getPartnerBillingProfile(db: Db | Tx, partnerId: string) {
 }
 
 /** A profile's columns from its input (every optional field stored as null). */
-function profileValues(input: SetPartnerBillingProfileInput | SetOrganizationBillingProfileInput, now: Date) {
+function profileValues(
+  input: SetPartnerBillingProfileInput | SetOrganizationBillingProfileInput,
+  now: Date,
+) {
   const { address } = input;
   return {
     legal_name: input.legalName,
@@ -102,7 +105,12 @@ export async function setOrganizationBillingProfile(
   const values = profileValues(input, now);
   const row = await trx
     .insertInto('billing_profiles')
-    .values({ id: newId(), partner_id: partnerId, organization_id: input.organizationId, ...values })
+    .values({
+      id: newId(),
+      partner_id: partnerId,
+      organization_id: input.organizationId,
+      ...values,
+    })
     .onConflict((oc) =>
       oc.column('organization_id').where('organization_id', 'is not', null).doUpdateSet(values),
     )

@@ -119,8 +119,16 @@ export async function setClientPricing(
   };
   const row = await trx
     .insertInto('client_pricing')
-    .values({ id: newId(), partner_id: partnerId, organization_id: null, billed_from: now, ...values })
-    .onConflict((oc) => oc.column('partner_id').where('organization_id', 'is', null).doUpdateSet(values))
+    .values({
+      id: newId(),
+      partner_id: partnerId,
+      organization_id: null,
+      billed_from: now,
+      ...values,
+    })
+    .onConflict((oc) =>
+      oc.column('partner_id').where('organization_id', 'is', null).doUpdateSet(values),
+    )
     .returningAll()
     .executeTakeFirstOrThrow();
   return { pricing: toPricing(row) };

@@ -57,13 +57,17 @@ async function saleOf(books: Books, input: GrantInput) {
   const pricing = await clientPricingOf(books.trx, books.partner.id, books.organization.id);
   const unitPrice = input.costBasis ?? pricing?.creditUnitPrice ?? null;
   if (pricing && unitPrice !== null)
-    return { pricing, unitPrice, kind: kind === 'top_up' ? ('top_up' as const) : ('purchase' as const) };
+    return {
+      pricing,
+      unitPrice,
+      kind: kind === 'top_up' ? ('top_up' as const) : ('purchase' as const),
+    };
   if (kind === 'top_up') return null;
   throw refused({
     code: 'not_priced',
     message: pricing
       ? 'Name a costBasis, or set a creditUnitPrice in the pricing, to invoice this purchase.'
-      : 'Set PUT /partner/pricing (or the organization\'s own pricing) to invoice purchases: it names the currency and terms.',
+      : "Set PUT /partner/pricing (or the organization's own pricing) to invoice purchases: it names the currency and terms.",
   });
 }
 

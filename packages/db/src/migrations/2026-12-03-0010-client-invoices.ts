@@ -93,7 +93,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE INDEX invoices_unpaid_organization_idx ON invoices (organization_id)
       WHERE status = 'issued' AND organization_id IS NOT NULL`.execute(db);
   await sql`
-    ALTER TABLE auto_top_up_rules ADD COLUMN unit_price numeric CHECK (unit_price >= 0)`.execute(db);
+    ALTER TABLE auto_top_up_rules ADD COLUMN unit_price numeric CHECK (unit_price >= 0)`.execute(
+    db,
+  );
 }
 
 // No `down`: a dropped table cannot be restored; restore a backup instead.

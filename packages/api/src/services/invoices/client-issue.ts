@@ -1,5 +1,11 @@
 import { sql } from 'kysely';
-import { inTransaction, type Db, type InvoiceParty, type OrganizationRow, type Tx } from '@allot/db';
+import {
+  inTransaction,
+  type Db,
+  type InvoiceParty,
+  type OrganizationRow,
+  type Tx,
+} from '@allot/db';
 import { AppError, periodContaining, type Period } from '@allot/domain';
 import { refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';

@@ -51,7 +51,9 @@ async function walletIn(db: Db | Tx, holder: CreditHolder, currency: Currency) {
   query =
     holder.organizationId === null
       ? query.where('a.kind', '=', 'wallet')
-      : query.where('a.kind', '=', 'organization').where('a.organization_id', '=', holder.organizationId);
+      : query
+          .where('a.kind', '=', 'organization')
+          .where('a.organization_id', '=', holder.organizationId);
   return query.executeTakeFirst();
 }
 

@@ -8,7 +8,8 @@ import { brandingRow, DEFAULT_INVOICE_PREFIX } from '../branding.ts';
  * orders concurrent issuers of one sequence.
  */
 
-const formatNumber = (prefix: string, n: string | number) => `${prefix}${String(n).padStart(6, '0')}`;
+const formatNumber = (prefix: string, n: string | number) =>
+  `${prefix}${String(n).padStart(6, '0')}`;
 
 /** The operator's next number, and its name as printed. */
 export async function nextOperatorNumber(trx: Tx) {

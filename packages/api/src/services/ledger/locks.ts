@@ -167,8 +167,9 @@ export interface WalletBooks extends AccountsLock {
 }
 
 /** The customer a lock is for: the organization of an organization lock, else the partner. */
-export const customerOrganization = (lock: PartnerLock | OrganizationLock): OrganizationRow | null =>
-  'organization' in lock ? lock.organization : null;
+export const customerOrganization = (
+  lock: PartnerLock | OrganizationLock,
+): OrganizationRow | null => ('organization' in lock ? lock.organization : null);
 
 /**
  * Opens (where missing) and locks a customer's monetary credits in a monetary credit type: the
@@ -191,20 +192,27 @@ export async function lockWalletBooks(
   if (organization === null) {
     await openAccounts(lock.trx, lock.partner.id, [], creditType, WALLET_ACCOUNT_KINDS);
     const { accounts } = await lockAccounts(lock, [], creditType);
-    return handle<WalletBooks>({ ...base, accounts: accountsByKind(accounts, WALLET_ACCOUNT_KINDS) });
+    return handle<WalletBooks>({
+      ...base,
+      accounts: accountsByKind(accounts, WALLET_ACCOUNT_KINDS),
+    });
   }
-  await openAccounts(lock.trx, lock.partner.id, [organization.id], creditType, PARTNER_ACCOUNT_KINDS, [
-    ...ORGANIZATION_ACCOUNT_KINDS,
-    'applied',
-  ]);
+  await openAccounts(
+    lock.trx,
+    lock.partner.id,
+    [organization.id],
+    creditType,
+    PARTNER_ACCOUNT_KINDS,
+    [...ORGANIZATION_ACCOUNT_KINDS, 'applied'],
+  );
   const { accounts } = await lockAccounts(lock, [organization.id], creditType);
   const own = accounts.filter((a) => a.organization_id === organization.id);
-  const { organization: credits, expiry, void: voided, applied } = accountsByKind(own, [
-    'organization',
-    'expiry',
-    'void',
-    'applied',
-  ] as const);
+  const {
+    organization: credits,
+    expiry,
+    void: voided,
+    applied,
+  } = accountsByKind(own, ['organization', 'expiry', 'void', 'applied'] as const);
   const { issuance } = accountsByKind(
     accounts.filter((a) => a.organization_id === null),
     PARTNER_ACCOUNT_KINDS,
