@@ -21,10 +21,10 @@ async function pricedClient(pricing: Record<string, unknown>, org: Record<string
   expect((await as('PUT', '/partner/pricing', { currency: 'USD', ...pricing })).status).toBe(200);
   const created = await as('POST', ORGS, { name: 'Busy clinic', tier: 'paid', ...org });
   expect(created.status).toBe(201);
-  return { as, partnerId: partner.id as string, orgId: created.body.organization.id as string };
+  return { as, partnerId: partner.id, orgId: created.body.organization.id as string };
 }
 
-const linesOf = (orgId: string, kind: string) =>
+const linesOf = (orgId: string, kind: 'fee' | 'top_up') =>
   server.db
     .selectFrom('invoice_lines as l')
     .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
