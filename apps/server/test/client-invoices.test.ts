@@ -5,6 +5,7 @@ import { startTestServer, type TestServer } from './harness.ts';
 import { ORGS } from './paths.ts';
 import { linesOf } from './invoicing.ts';
 import { services } from '@allot/api';
+import { pdfText } from './pdf-text.ts';
 
 let server: TestServer;
 let now = new Date('2031-01-10T12:00:00.000Z');
@@ -277,4 +278,142 @@ describe('golden client invoices', () => {
       expect(usd).toMatchObject({ available: 0, pending: 1120 });
     },
   );
+});
+
+describe('the partner’s brand', () => {
+  it('is validated: an https logo, a hex color, a prefix of the allowed characters', async () => {
+    const { as } = await partnerWithClient();
+    const base = { displayName: 'Northwind', invoicePrefix: 'NW-' };
+    for (const bad of [
+      { logoUrl: 'http://cdn.example/logo.png' },
+      { primaryColor: 'blue' },
+      { invoicePrefix: 'nw 2031' },
+      { invoicePrefix: 'A-VERY-LONG-PREFIX' },
+      { supportEmail: 'not an email' },
+    ]) {
+      const refused = await as('PUT', '/partner/branding', { ...base, ...bad });
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await as('GET', '/partner/branding')).body.branding).toBeNull();
+  });
+
+  it('is on the PDF and the email of every client invoice; numbering goes on across a new prefix', async () => {
+    now = new Date('2031-01-10T12:00:00.000Z');
+    const { as, orgId, apiKey } = await partnerWithClient();
+    await as('PUT', '/partner/pricing', { currency: 'EUR', creditUnitPrice: '0.05' });
+    await as('PUT', `${ORGS}/${orgId}/billing-profile`, {
+      legalName: 'Acme Dental GmbH',
+      billingEmail: 'accounts@acme-dental.example',
+      address: { line1: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+      taxId: 'DE123456789',
+    });
+    const sell = () =>
+      as('POST', `${ORGS}/${orgId}/credits/grants`, {
+        amount: 100,
+        kind: 'purchased',
+        invoice: true,
+        reason: 'Credit pack',
+      });
+    expect((await sell()).body.invoice.number).toBe('INV-000001');
+    const branded = await as('PUT', '/partner/branding', {
+      displayName: 'Northwind <Digital>',
+      logoUrl: 'https://cdn.northwind.example/logo.png',
+      primaryColor: '#1F6FEB',
+      invoicePrefix: 'NW-',
+      supportEmail: 'billing@northwind.example',
+      footer: 'IBAN DE00 1234 5678 9000',
+    });
+    expect(branded.body.branding).toMatchObject({ primaryColor: '#1f6feb', invoicePrefix: 'NW-' });
+    const invoice = (await sell()).body.invoice;
+    expect(invoice).toMatchObject({
+      number: 'NW-000002',
+      currency: 'EUR',
+      total: '5.00',
+      customer: { legalName: 'Acme Dental GmbH', taxId: 'DE123456789' },
+      issuer: {
+        brand: { displayName: 'Northwind <Digital>', supportEmail: 'billing@northwind.example' },
+      },
+    });
+
+    const response = await fetch(`${server.url}/api/v1/partner/invoices/${invoice.id}/pdf`, {
+      headers: { 'x-partner-api-key': apiKey },
+    });
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    const text = await pdfText(Buffer.from(await response.arrayBuffer()));
+    for (const shown of [
+      'Northwind <Digital>',
+      'Invoice NW-000002',
+      'Acme Dental GmbH',
+      'Tax id: DE123456789',
+      'Questions: billing@northwind.example',
+      'IBAN DE00 1234 5678 9000',
+    ])
+      expect(text).toContain(shown);
+
+    const email = (await as('GET', `/partner/invoices/${invoice.id}/email`)).body.email;
+    expect(email).toMatchObject({
+      to: 'accounts@acme-dental.example',
+      replyTo: 'billing@northwind.example',
+      subject: 'Northwind <Digital>: invoice NW-000002',
+    });
+    expect(email.text).toContain('Invoice NW-000002: 5.00 EUR due by');
+    expect(email.text).toContain('IBAN DE00 1234 5678 9000');
+    expect(email.html).toContain('<h1 style="color:#1f6feb">Northwind &#60;Digital&#62;</h1>');
+    expect(email.html).toContain('<img src="https://cdn.northwind.example/logo.png"');
+    expect(email.html).not.toContain('<Digital>');
+    // The first invoice keeps the brand it was issued with: none.
+    const first = (await as('GET', '/partner/invoices')).body.invoices.find(
+      (i: { number: string }) => i.number === 'INV-000001',
+    );
+    expect(first.issuer.brand.primaryColor).toBeNull();
+  });
+});
+
+describe('what cannot be invoiced', () => {
+  it('is refused with a clear 4xx, and nothing is granted or issued', async () => {
+    const { as, orgId } = await partnerWithClient();
+    const grant = (body: Record<string, unknown>) =>
+      as('POST', `${ORGS}/${orgId}/credits/grants`, { amount: 100, reason: 'Pack', ...body });
+    // No prices yet: the currency and terms are unknown.
+    const unpriced = await grant({ kind: 'purchased', costBasis: '0.04', invoice: true });
+    expect(unpriced).toMatchObject({ status: 422, body: { error: { code: 'not_priced' } } });
+    expect((await as('POST', `${ORGS}/${orgId}/invoices`)).status).toBe(422);
+    await as('PUT', '/partner/pricing', { currency: 'USD' });
+    // Priced, but neither a cost basis nor a credit price.
+    expect((await grant({ kind: 'purchased', invoice: true })).body.error.code).toBe('not_priced');
+    // A free grant is never invoiced.
+    const free = await grant({ kind: 'promotional', invoice: true });
+    expect(free).toMatchObject({ status: 422, body: { error: { code: 'not_for_sale' } } });
+    expect((await grant({ kind: 'purchased', costBasis: '-1', invoice: true })).status).toBe(400);
+    expect(
+      (await as('PUT', '/partner/pricing', { currency: 'USD', periodFee: '1.5.0' })).status,
+    ).toBe(400);
+    expect((await as('PUT', '/partner/pricing', { currency: 'XXX' })).status).toBe(400);
+    // Money credits are applied to invoices, not consumed.
+    const usd = await as('POST', `${ORGS}/${orgId}/credits/consumptions`, { creditType: 'usd' });
+    expect(usd).toMatchObject({ status: 422, body: { error: { code: 'not_monetary' } } });
+    expect((await as('GET', `${ORGS}/${orgId}/credits/grants`)).body.grants).toEqual([]);
+    expect((await as('GET', '/partner/invoices')).body.invoices).toEqual([]);
+    expect((await as('POST', `${ORGS}/${orgId}/invoices`)).body.error.code).toBe(
+      'nothing_to_invoice',
+    );
+  });
+
+  it('bills now once per Idempotency-Key', async () => {
+    now = new Date('2031-01-10T12:00:00.000Z');
+    const { apiKey, orgId, as } = await partnerWithClient('usage_based');
+    await as('PUT', '/partner/pricing', { currency: 'USD', overageUnitPrice: '0.50' });
+    await as('POST', `${ORGS}/${orgId}/credits/consumptions`, { amount: 3 });
+    const bill = () =>
+      server.request('POST', `${ORGS}/${orgId}/invoices`, {
+        apiKey,
+        headers: { 'idempotency-key': 'bill-jan-10' },
+      });
+    const first = await bill();
+    const again = await bill();
+    expect(first.status).toBe(201);
+    expect(first.body.invoice).toMatchObject({ subtotal: '1.50' });
+    expect(again.body.invoice.id).toBe(first.body.invoice.id);
+    expect((await as('GET', '/partner/invoices')).body.total).toBe(1);
+  });
 });

@@ -1,16 +1,10 @@
 // The operator invoicing partners, end to end over REST with an injected clock: what each billing
 // mode bills, exact amounts, gap-free numbers, runs at a period boundary once, payments, voids.
 import { services } from '@allot/api';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from './harness.ts';
 import { cents, invoicing, linesOf } from './invoicing.ts';
-
-const run = promisify(execFile);
+import { pdfText } from './pdf-text.ts';
 
 let server: TestServer;
 let now = new Date('2030-03-10T12:00:00.000Z');
@@ -606,19 +600,6 @@ describe('invoice numbers', () => {
     expect(numbers).toEqual(numbers.map((_, i) => i + 1));
   });
 });
-
-/** The text of a PDF, as poppler's pdftotext reads it (layout kept, so a row stays one line). */
-async function pdfText(pdf: Buffer): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'allot-pdf-'));
-  try {
-    const file = join(dir, 'invoice.pdf');
-    await writeFile(file, pdf);
-    const { stdout } = await run('pdftotext', ['-layout', file, '-']);
-    return stdout;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 describe('the PDF', () => {
   it('shows the number, the parties, the lines and the totals, to the partner and the operator', async () => {

@@ -161,3 +161,14 @@ export const createdGrantEnvelope = z.object({
     .optional()
     .describe('The invoice of this sale, issued in the same transaction; absent for a free grant'),
 });
+
+/** An invoice's email, rendered in the issuer's brand, for the partner's mailer to send. */
+export const invoiceEmailSchema = z.object({
+  to: text().nullable().describe("The customer's billing email; null without a billing profile"),
+  replyTo: text().nullable().describe("The brand's support email"),
+  subject: text(),
+  text: text().describe('The body as plain text'),
+  html: text().describe('The body as HTML, escaped'),
+});
+export type InvoiceEmail = z.infer<typeof invoiceEmailSchema>;
+export const invoiceEmailEnvelope = z.object({ email: invoiceEmailSchema });

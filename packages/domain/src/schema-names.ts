@@ -84,6 +84,8 @@ import {
   clientPricingEnvelope,
   clientPricingSchema,
   createdGrantEnvelope,
+  invoiceEmailEnvelope,
+  invoiceEmailSchema,
   organizationPricingEnvelope,
   organizationPricingOverrideSchema,
 } from './client-billing.ts';
@@ -175,6 +177,8 @@ const NAMES: [z.ZodType, string][] = [
   [brandingSchema, 'Branding'],
   [brandingEnvelope, 'BrandingResponse'],
   [createdGrantEnvelope, 'CreatedGrantResponse'],
+  [invoiceEmailSchema, 'InvoiceEmail'],
+  [invoiceEmailEnvelope, 'InvoiceEmailResponse'],
 ];
 
 /** `credit_balance.dropped` -> `CreditBalanceDroppedEvent`. */

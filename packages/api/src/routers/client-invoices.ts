@@ -1,5 +1,6 @@
 import {
   exportClientInvoicesInput,
+  invoiceEmailEnvelope,
   invoiceEnvelope,
   invoiceIdInput,
   invoiceListSchema,
@@ -21,6 +22,7 @@ import {
 } from '../services/invoices/index.ts';
 import { issueClientInvoiceNow } from '../services/invoices/client-issue.ts';
 import { upcomingClientInvoice } from '../services/invoices/client-upcoming.ts';
+import { invoiceEmail } from '../services/invoices/email.ts';
 import { invoicePdf } from '../services/invoices/pdf.ts';
 import { partnerProcedure, router } from '../trpc.ts';
 
@@ -169,6 +171,25 @@ export const clientInvoicesRouter = router({
         await readInvoice(ctx.db, input.invoiceId, ctx.clock(), clientInvoices(ctx.partnerId)),
       ),
     ),
+
+  email: partnerProcedure
+    .meta({
+      rest: {
+        method: 'GET',
+        path: '/partner/invoices/:invoiceId/email',
+        tag: 'Client invoices',
+        summary: 'The email that sends an invoice, in your brand',
+        description:
+          "Recipient (the organization's billing email), reply-to (your support email), subject, and the body as text and escaped HTML with your display name, color, logo, support email and footer. Send it with your mailer and attach the PDF.",
+      },
+    })
+    .input(invoiceIdInput)
+    .output(invoiceEmailEnvelope)
+    .query(async ({ ctx, input }) => ({
+      email: invoiceEmail(
+        await readInvoice(ctx.db, input.invoiceId, ctx.clock(), clientInvoices(ctx.partnerId)),
+      ),
+    })),
 
   pay: partnerProcedure
     .meta({
