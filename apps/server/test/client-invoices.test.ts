@@ -369,6 +369,33 @@ describe('the partner’s brand', () => {
   });
 });
 
+describe('monetary credits of an organization', () => {
+  it('draw on no pool and are not counted by the trial cap', async () => {
+    const { apiKey } = await server.createPartner({ billingMode: 'credit_pool', poolCredits: 10 });
+    const as = (method: string, path: string, body?: unknown) =>
+      server.request(method, path, { apiKey, body });
+    const org = (await as('POST', ORGS, { name: 'Trial shop', tier: 'trial' })).body.organization;
+    const welcome = await as('POST', `${ORGS}/${org.id}/credits/grants`, {
+      creditType: 'usd',
+      amount: 50_000,
+      reason: 'Welcome credit: $500.00',
+    });
+    expect(welcome.status).toBe(201);
+    // The same amount of identification credits is over the trial cap and the pool.
+    const credits = await as('POST', `${ORGS}/${org.id}/credits/grants`, {
+      amount: 50_000,
+      reason: 'Too many',
+    });
+    expect(credits.status).toBe(422);
+    const billing = (await as('GET', '/partner/billing')).body;
+    expect(billing).toMatchObject({
+      creditPoolTotal: 10,
+      creditsAllocated: 0,
+      creditsRemaining: 10,
+    });
+  });
+});
+
 describe('what cannot be invoiced', () => {
   it('is refused with a clear 4xx, and nothing is granted or issued', async () => {
     const { as, orgId } = await partnerWithClient();
