@@ -14,14 +14,10 @@ import { clientPricingOf, type EffectivePricing } from '../client-pricing.ts';
 import { cycleOf } from '../ledger/renewal.ts';
 import { openOrganization } from '../ledger/open-books.ts';
 import type { OrganizationLock } from '../ledger/locks.ts';
-import { formatAmount } from '../money.ts';
-import { applyCredits } from './credits.ts';
 import { feePeriods, feesFrom, unbilledClientLines, type ClientBill } from './client-lines.ts';
-import { clientInvoiceIssued, invoicePaid } from './events.ts';
-import { nothingToInvoice } from './issue.ts';
-import { priceLines } from './lines.ts';
 import { nextPartnerNumber, partnerIssuer } from './numbering.ts';
 import { readInvoice } from './read.ts';
+import { completeInvoice, nothingToInvoice } from './totals.ts';
 
 /**
  * A partner's invoices to its organizations: the operator's engine with the partner as issuer
@@ -148,42 +144,13 @@ async function issueClientInvoice(
       WHERE n.kind = 'fee'
     )
     SELECT id, quantity, unit_price FROM lines`.execute(trx);
-  const { amounts, subtotal, tax } = priceLines(lines, currency, pricing.taxRate);
-  if (lines.length === 0 || subtotal.isNegative()) throw nothingToInvoice();
-  const creditsApplied = await applyCredits(
+  return completeInvoice(
     lock,
-    { id: invoiceId, number },
-    currency,
-    subtotal.plus(tax),
+    { id: invoiceId, number, currency, taxRate: pricing.taxRate },
+    lines,
+    options.generationKey,
     now,
   );
-  const total = subtotal.plus(tax).minus(creditsApplied);
-  await sql`
-    UPDATE invoice_lines l SET amount = v.amount
-    FROM unnest(${lines.map((line) => line.id)}::uuid[], ${amounts.map((a) => a.toFixed())}::numeric[])
-      AS v(id, amount)
-    WHERE l.id = v.id`.execute(trx);
-  await trx
-    .updateTable('invoices')
-    .set({
-      subtotal: formatAmount(subtotal, currency),
-      tax: formatAmount(tax, currency),
-      credits_applied: formatAmount(creditsApplied, currency),
-      total: formatAmount(total, currency),
-      // Nothing left to pay (credits covered it, or it was free) is paid as issued.
-      status: total.isZero() ? 'paid' : 'issued',
-    })
-    .where('id', '=', invoiceId)
-    .execute();
-  if (options.generationKey)
-    await trx
-      .insertInto('invoice_runs')
-      .values({ generation_key: options.generationKey, invoice_id: invoiceId, created_at: now })
-      .execute();
-  const invoice = await readInvoice(trx, invoiceId, now);
-  await clientInvoiceIssued(trx, partner.id, invoice);
-  if (invoice.status === 'paid') await invoicePaid(trx, partner.id, invoice, now);
-  return { invoice };
 }
 
 /** The fees an organization owes by now, from where its fees resume. */

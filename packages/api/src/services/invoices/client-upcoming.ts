@@ -4,12 +4,10 @@ import { nextPeriod, type UpcomingInvoice } from '@allot/domain';
 import { notFound } from '../../errors.ts';
 import { clientPricingOf } from '../client-pricing.ts';
 import { cycleOf } from '../ledger/renewal.ts';
-import { decimal, formatAmount, type Amount } from '../money.ts';
 import { renewsFirst } from '../renew-on-read.ts';
 import { organizationCustomerOf } from './client-issue.ts';
 import { feePeriods, feesFrom, unbilledClientLines } from './client-lines.ts';
-import { creditsAvailable } from './credits.ts';
-import { priceLines } from './lines.ts';
+import { draftInvoice, type DraftLine } from './draft.ts';
 import { partnerIssuer } from './numbering.ts';
 
 /**
@@ -44,15 +42,7 @@ export const upcomingClientInvoice = renewsFirst(async function upcomingClientIn
     pricing.periodFee === null
       ? []
       : feePeriods(cycle, await feesFrom(db, organizationId, pricing.billedFrom), next.start);
-  const { rows: lines } = await sql<{
-    kind: UpcomingInvoice['lines'][number]['source']['kind'];
-    description: string;
-    quantity: number;
-    unit_price: string;
-    period_start: Date;
-    period_end: Date;
-    entries: number;
-  }>`
+  const { rows: lines } = await sql<DraftLine>`
     WITH ${unbilledClientLines({
       issuer: partnerIssuer(partnerId),
       organizationId,
@@ -62,42 +52,22 @@ export const upcomingClientInvoice = renewsFirst(async function upcomingClientIn
       overageUntil: partner.billing_mode === 'usage_based' ? new Date(now.getTime() + 1) : null,
       period,
     })}
-    SELECT kind, description, quantity, unit_price, period_start, period_end, entries
+    SELECT kind, ${organizationId}::uuid AS organization_id, description, quantity, unit_price,
+      period_start, period_end, entries
     FROM numbered ORDER BY position`.execute(db);
-  const { amounts, subtotal, tax } = priceLines(lines, currency, pricing.taxRate);
-  const due = subtotal.plus(tax);
-  const credits = due.isPositive()
-    ? await creditsAvailable(db, { partnerId, organizationId }, currency, due, now)
-    : decimal(0);
-  const total = due.minus(credits).isNegative() ? decimal(0) : due.minus(credits);
-  const money = (value: Amount) => formatAmount(value, currency);
   return {
-    invoice: {
-      status: 'draft',
-      customer: await organizationCustomerOf(db, organization),
-      currency,
-      periodStart: next.start.toISOString(),
-      periodEnd: next.end.toISOString(),
-      issuesAt: period.end.toISOString(),
-      lines: lines.map((line, i) => ({
-        description: line.description,
-        organizationId,
-        quantity: line.quantity,
-        unitPrice: line.unit_price,
-        amount: money(amounts[i] ?? decimal(0)),
-        source: {
-          kind: line.kind,
-          periodStart: line.period_start.toISOString(),
-          periodEnd: line.period_end.toISOString(),
-          entries: line.entries,
-        },
-      })),
-      subtotal: money(subtotal),
-      taxRate: pricing.taxRate,
-      tax: money(tax),
-      creditsApplied: money(credits),
-      total: money(total),
-      amountDue: money(total),
-    },
+    invoice: await draftInvoice(
+      db,
+      {
+        holder: { partnerId, organizationId },
+        customer: await organizationCustomerOf(db, organization),
+        currency,
+        taxRate: pricing.taxRate,
+        period: next,
+        issuesAt: period.end,
+        lines,
+      },
+      now,
+    ),
   };
 });

@@ -20,6 +20,7 @@ const ref = (invoice: Invoice) => ({
 const to = (partnerId: string) => ({ partnerId, organizationId: null });
 
 export function invoiceIssued(trx: Tx, partnerId: string, invoice: Invoice) {
+  if (invoice.organizationId !== null) return clientInvoiceIssued(trx, partnerId, invoice);
   return emitEvent(trx, {
     ...to(partnerId),
     type: 'invoice.issued',
@@ -72,7 +73,7 @@ const clientRef = (invoice: Invoice) => ({
   organizationId: invoice.organizationId ?? '',
 });
 
-export function clientInvoiceIssued(trx: Tx, partnerId: string, invoice: Invoice) {
+function clientInvoiceIssued(trx: Tx, partnerId: string, invoice: Invoice) {
   return emitEvent(trx, {
     ...client(partnerId, invoice),
     type: 'client_invoice.issued',

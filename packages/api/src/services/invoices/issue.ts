@@ -1,18 +1,16 @@
 import { sql } from 'kysely';
 import { inTransaction, type Db, type InvoiceParty, type PartnerRow, type Tx } from '@allot/db';
 import { AppError, periodContaining, type Currency, type Period } from '@allot/domain';
-import { refused } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { cycleOf, renewAndLockPartner } from '../ledger/renewal.ts';
-import { formatAmount } from '../money.ts';
-import { applyCredits } from './credits.ts';
-import { priceLines, pricesFor, pricingOf, unbilledLines, type Prices } from './lines.ts';
-import { invoiceIssued, invoicePaid } from './events.ts';
+import { pricesFor, pricingOf, unbilledLines, type Prices } from './lines.ts';
 import { nextOperatorNumber } from './numbering.ts';
 import { readInvoice } from './read.ts';
+import { completeInvoice, nothingToInvoice } from './totals.ts';
 
 /**
- * The invoice engine, for the operator billing a partner. One invoice is one transaction, under
+ * The invoice engine, for the operator billing a partner (`client-issue.ts` is a partner billing
+ * its organizations; both end in `totals.ts`). One invoice is one transaction, under
  * the partner's lock (after its renewal, so a new period's pool is on the books):
  *
  * 1. the issuer's next number (gap-free: a rollback takes it back with everything else);
@@ -38,9 +36,6 @@ export interface IssueOptions {
   /** A scheduled run's key: the run happens once, ever (see `invoice_runs`). */
   generationKey?: string;
 }
-
-export const nothingToInvoice = () =>
-  refused({ code: 'nothing_to_invoice', message: 'There is nothing to invoice.' });
 
 /** The customer partner as its invoices print it: its billing profile, or its name. */
 export async function customerOf(
@@ -171,43 +166,13 @@ async function issuePartnerInvoice(
     options,
     now,
   );
-  const { amounts, subtotal, tax } = priceLines(lines, currency, pricing.tax_rate);
-  if (lines.length === 0 || subtotal.isNegative()) throw nothingToInvoice();
-  const creditsApplied = await applyCredits(
+  return completeInvoice(
     lock,
-    { id: invoiceId, number: issuer.number },
-    currency,
-    subtotal.plus(tax),
+    { id: invoiceId, number: issuer.number, currency, taxRate: pricing.tax_rate },
+    lines,
+    options.generationKey,
     now,
   );
-  const total = subtotal.plus(tax).minus(creditsApplied);
-
-  await sql`
-    UPDATE invoice_lines l SET amount = v.amount
-    FROM unnest(${lines.map((line) => line.id)}::uuid[], ${amounts.map((a) => a.toFixed())}::numeric[])
-      AS v(id, amount)
-    WHERE l.id = v.id`.execute(trx);
-  await trx
-    .updateTable('invoices')
-    .set({
-      subtotal: formatAmount(subtotal, currency),
-      tax: formatAmount(tax, currency),
-      credits_applied: formatAmount(creditsApplied, currency),
-      total: formatAmount(total, currency),
-      // Nothing to pay (a free price) is paid as issued.
-      status: total.isZero() ? 'paid' : 'issued',
-    })
-    .where('id', '=', invoiceId)
-    .execute();
-  if (options.generationKey)
-    await trx
-      .insertInto('invoice_runs')
-      .values({ generation_key: options.generationKey, invoice_id: invoiceId, created_at: now })
-      .execute();
-  const invoice = await readInvoice(trx, invoiceId, now);
-  await invoiceIssued(trx, partnerId, invoice);
-  if (invoice.status === 'paid') await invoicePaid(trx, partnerId, invoice, now);
-  return { invoice };
 }
 
 /** `POST /operator/partners/{id}/invoices`: everything not yet billed, up to now. */

@@ -2,12 +2,11 @@ import { sql } from 'kysely';
 import type { Db, Tx } from '@allot/db';
 import { drawsFromPool, nextPeriod, type Currency, type UpcomingInvoice } from '@allot/domain';
 import { cycleOf } from '../ledger/renewal.ts';
-import { decimal, formatAmount, type Amount } from '../money.ts';
 import { readPartner } from '../partners.ts';
 import { renewsFirst } from '../renew-on-read.ts';
-import { creditsAvailable } from './credits.ts';
+import { draftInvoice, type DraftLine } from './draft.ts';
 import { customerOf } from './issue.ts';
-import { priceLines, pricesFor, pricingOf, unbilledLines } from './lines.ts';
+import { pricesFor, pricingOf, unbilledLines } from './lines.ts';
 
 /**
  * The upcoming invoice (seed 003): what the partner's next period boundary will issue, as it
@@ -26,16 +25,7 @@ export const upcomingInvoice = renewsFirst(async function upcomingInvoice(
   const currency = pricing.currency as Currency;
   const prices = pricesFor(partner, pricing);
   const period = { start: partner.pool_period_start, end: partner.pool_period_end };
-  const { rows: lines } = await sql<{
-    kind: 'pool' | 'usage' | 'overage';
-    organization_id: string | null;
-    description: string;
-    quantity: number;
-    unit_price: string;
-    period_start: Date;
-    period_end: Date;
-    entries: number;
-  }>`
+  const { rows: lines } = await sql<DraftLine>`
     WITH ${unbilledLines(
       partnerId,
       pricing.billed_from,
@@ -50,41 +40,19 @@ export const upcomingInvoice = renewsFirst(async function upcomingInvoice(
     SELECT kind, organization_id, description, quantity, unit_price, period_start, period_end,
       entries
     FROM numbered ORDER BY position`.execute(db);
-  const { amounts, subtotal, tax } = priceLines(lines, currency, pricing.tax_rate);
-  const due = subtotal.plus(tax);
-  const credits = due.isPositive()
-    ? await creditsAvailable(db, { partnerId, organizationId: null }, currency, due, now)
-    : decimal(0);
-  // A draft whose lines add up to less than nothing would not be issued: nothing is due.
-  const total = due.minus(credits).isNegative() ? decimal(0) : due.minus(credits);
-  const money = (value: Amount) => formatAmount(value, currency);
   return {
-    invoice: {
-      status: 'draft',
-      customer: await customerOf(db, partnerId, partner.name),
-      currency,
-      periodStart: period.start.toISOString(),
-      periodEnd: period.end.toISOString(),
-      issuesAt: period.end.toISOString(),
-      lines: lines.map((line, i) => ({
-        description: line.description,
-        organizationId: line.organization_id,
-        quantity: line.quantity,
-        unitPrice: line.unit_price,
-        amount: money(amounts[i] ?? decimal(0)),
-        source: {
-          kind: line.kind,
-          periodStart: line.period_start.toISOString(),
-          periodEnd: line.period_end.toISOString(),
-          entries: line.entries,
-        },
-      })),
-      subtotal: money(subtotal),
-      taxRate: pricing.tax_rate,
-      tax: money(tax),
-      creditsApplied: money(credits),
-      total: money(total),
-      amountDue: money(total),
-    },
+    invoice: await draftInvoice(
+      db,
+      {
+        holder: { partnerId, organizationId: null },
+        customer: await customerOf(db, partnerId, partner.name),
+        currency,
+        taxRate: pricing.tax_rate,
+        period,
+        issuesAt: period.end,
+        lines,
+      },
+      now,
+    ),
   };
 });
