@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from './harness.ts';
 let server: TestServer;
 let apiKey: string;
 let ids: Record<string, string>;
+let clientInvoiceId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -43,6 +44,18 @@ beforeAll(async () => {
     operator,
   );
   expect(invoice.status).toBe(201);
+  // And an invoice of the partner's to its organization, for the client invoice routes.
+  await server.request('PUT', '/partner/pricing', { apiKey, body: { currency: 'USD' } });
+  const sale = await server.request(
+    'POST',
+    `/partner/organizations/${org.body.organization.id}/credits/grants`,
+    {
+      apiKey,
+      body: { amount: 100, kind: 'purchased', costBasis: '0.04', invoice: true, reason: 'Pack' },
+    },
+  );
+  expect(sale.status).toBe(201);
+  clientInvoiceId = sale.body.invoice.id;
   ids = {
     organizationId: org.body.organization.id,
     endpointId: endpoint.body.endpoint.id,
@@ -56,8 +69,9 @@ afterAll(async () => {
 
 /** The route's path under /api/v1 with its parameters filled by the fixtures above. */
 function pathOf(route: RestRoute) {
+  const clientInvoice = route.path.startsWith('/partner/invoices/');
   return route.path.replace(/:(\w+)/g, (_match, name: string) => {
-    const id = ids[name];
+    const id = clientInvoice && name === 'invoiceId' ? clientInvoiceId : ids[name];
     if (!id) throw new Error(`No fixture for :${name} in ${route.path}`);
     return id;
   });
@@ -106,6 +120,7 @@ describe('an unknown query parameter', () => {
     expect(paged.map((route) => route.operationId).sort()).toEqual([
       'billing.credits.grants',
       'billing.invoices.list',
+      'clientInvoices.list',
       'credits.grants.list',
       'operator.invoices.list',
       'operator.partners.list',
