@@ -198,12 +198,7 @@ export default function InvoiceScreen({ params }: ScreenProps) {
             <StatusBadge status={invoice.status} />
             {invoice.overdue && <Badge tone="bad">Overdue</Badge>}
           </span>
-          <a
-            className="button"
-            href={clientPdfUrl(invoice.id)}
-            download={`${invoice.number}.pdf`}
-            aria-label={`${invoice.number} PDF`}
-          >
+          <a className="button" href={clientPdfUrl(invoice.id)} download={`${invoice.number}.pdf`}>
             Download PDF
           </a>
           {unpaid && invoice.payments.length === 0 && (

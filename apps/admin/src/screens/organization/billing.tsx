@@ -186,7 +186,7 @@ export default function Billing({ organization: o }: TabProps) {
         </form>
         <Guards organization={o} />
       </div>
-      <section aria-labelledby="invoicing-title">
+      <section className="invoicing" aria-labelledby="invoicing-title">
         <h2 id="invoicing-title">Invoicing</h2>
         <div className="two-columns">
           <OrganizationPricing organization={o} />
