@@ -181,8 +181,8 @@ interface TopUpRow {
 
 /**
  * Auto top-ups applied in the range, with what the invoice lines (non-void) that billed their
- * blocks charged. One currency per organization and credit type is expected; were there
- * several, each would be its own row here and the amounts would not be summed across them.
+ * blocks charged. The amounts are summed in one currency per organization and credit type (its
+ * invoices' currency), which holds while its pricing currency does not change.
  */
 async function readTopUps(db: Db | Tx, scope: Scope): Promise<TopUpRow[]> {
   const { rows } = await sql<TopUpRow>`
