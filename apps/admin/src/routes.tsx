@@ -19,6 +19,7 @@ export const routes: Route[] = [
   { pattern: '/usage', screen: lazy(() => import('./screens/usage.tsx')) },
   { pattern: '/invoices', screen: lazy(() => import('./screens/invoices.tsx')) },
   { pattern: '/invoices/:invoiceId', screen: lazy(() => import('./screens/invoice.tsx')) },
+  { pattern: '/reports/credits', screen: lazy(() => import('./screens/credits-report.tsx')) },
   { pattern: '/pricing', screen: lazy(() => import('./screens/pricing.tsx')) },
   { pattern: '/branding', screen: lazy(() => import('./screens/branding.tsx')) },
   { pattern: '/billing', screen: lazy(() => import('./screens/billing.tsx')) },

@@ -15,6 +15,7 @@ const items: NavItem[] = [
   { to: '/organizations', label: 'Organizations' },
   { to: '/usage', label: 'Usage' },
   { to: '/invoices', label: 'Invoices' },
+  { to: '/reports/credits', label: 'Credits report' },
   { to: '/pricing', label: 'Pricing' },
   { to: '/branding', label: 'Branding' },
   { to: '/billing', label: 'Billing' },
