@@ -188,7 +188,7 @@ export default function Billing({ organization: o }: TabProps) {
       </div>
       <section className="invoicing" aria-labelledby="invoicing-title">
         <h2 id="invoicing-title">Invoicing</h2>
-        <div className="two-columns">
+        <div className="two-columns even">
           <OrganizationPricing organization={o} />
           <BillingProfileCard organization={o} />
         </div>
