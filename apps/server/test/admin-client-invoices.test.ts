@@ -3,6 +3,7 @@ import { defined } from '@allot/domain';
 // the real server and database: prices set, a new organization given a $25 welcome credit and
 // sold 10,000 credits on an invoice that applies it, the payment recorded, the balances and the
 // credits report following. Every assertion is on what the partner sees.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from '@allot/browser-testing';
 import {
@@ -227,6 +228,148 @@ describe('a partner invoicing its organizations in the admin app', () => {
     await page.getByLabel('Credit type').selectOption({ label: 'US dollar credit (USD)' });
     await expect.poll(() => report.locator('tbody tr').count()).toBe(1);
     expect(new URL(page.url()).searchParams.get('creditType')).toBe('usd');
+    // The same filters in the CSV file: one row, the organization's dollars.
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download CSV' }).click();
+    const lines = readFileSync(await (await download).path(), 'utf8')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('Harbor Bakery');
+    expect(lines[1]).toContain('usd');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("sets an organization's own prices and billing profile, bills it now, voids an invoice, downloads its PDF and the CSV, and brands the invoices", async () => {
+    const admin = await partnerWithAdmin(harness.server, { billingMode: 'external' });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await harness.server.request(method, path, { apiKey: admin.apiKey, body });
+      expect(response.status, `${method} ${path}: ${JSON.stringify(response.body)}`).toBeLessThan(
+        300,
+      );
+      return response.body;
+    };
+    await call('PUT', '/partner/pricing', { currency: 'USD', creditUnitPrice: '0.05' });
+    const { organization } = await call('POST', '/partner/organizations', {
+      name: 'Quay Cycles',
+      tier: 'paid',
+    });
+    const { page, context, errors } = await openApp(
+      harness,
+      `/organizations/${organization.id}/billing`,
+    );
+    await signIn(page, admin.email, admin.password);
+
+    // Its prices: the defaults show where a field is left to inherit them.
+    const prices = page.getByRole('form', { name: 'Organization prices' });
+    const perCredit = prices.getByLabel('Price per purchased credit (USD)');
+    expect(await perCredit.getAttribute('placeholder')).toBe('0.05');
+    await page.getByText('Invoiced in USD: $0.05 per purchased credit', { exact: false }).waitFor();
+    await perCredit.fill('0.045');
+    await prices.getByLabel('Payment terms').selectOption('0');
+    await prices.getByRole('button', { name: 'Save prices' }).click();
+    await page
+      .getByText('Invoiced in USD: $0.045 per purchased credit; tax 0%; due on issue.')
+      .waitFor();
+
+    // Its billing profile, refused on its field until the country is a code.
+    const profile = page.getByRole('form', { name: 'Billing profile' });
+    await profile.getByLabel('Legal name').fill('Quay Cycles GmbH');
+    await profile.getByLabel('Billing email').fill('rechnung@quay.example');
+    await profile.getByLabel('Address', { exact: true }).fill('Hafenstraße 4');
+    await profile.getByLabel('City').fill('Hamburg');
+    await profile.getByLabel('Country').fill('Germany');
+    await profile.getByRole('button', { name: 'Save profile' }).click();
+    await expect
+      .poll(() => profile.getByLabel('Country').getAttribute('aria-invalid'))
+      .toBe('true');
+    await profile.getByLabel('Country').fill('de');
+    await profile.getByRole('button', { name: 'Save profile' }).click();
+    await profile.getByRole('button', { name: 'Saved' }).waitFor();
+
+    // Nothing to bill yet: Bill now says so.
+    await page.getByRole('button', { name: 'Bill now' }).click();
+    await page.getByText('Nothing to invoice', { exact: false }).waitFor();
+
+    // A sale invoiced at its price, addressed to the profile; then voided from the invoice.
+    const { invoice } = await call(
+      'POST',
+      `/partner/organizations/${organization.id}/credits/grants`,
+      {
+        amount: 1000,
+        kind: 'purchased',
+        invoice: true,
+        reason: 'Starter pack',
+      },
+    );
+    expect(invoice.total).toBe('45.00');
+    await page.reload();
+    const invoices = page.getByRole('region', { name: 'Invoices' });
+    await invoices.getByRole('link', { name: invoice.number, exact: true }).click();
+    await page.getByRole('heading', { name: `Invoice ${invoice.number}` }).waitFor();
+    const summary = page.getByRole('region', { name: 'Summary' });
+    await summary.getByText('Quay Cycles GmbH').waitFor();
+    await summary.getByText('rechnung@quay.example').waitFor();
+    expect(await page.locator('.page-header .badge').allTextContents()).toEqual([
+      'issued',
+      'Overdue',
+    ]);
+    const pdf = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download PDF' }).click();
+    expect(
+      readFileSync(await (await pdf).path())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+    await page.getByRole('button', { name: 'Void invoice' }).click();
+    const voiding = page.getByRole('dialog', { name: `Void ${invoice.number}?` });
+    await voiding.getByRole('button', { name: 'Void invoice' }).click();
+    await expect.poll(() => voiding.getByLabel('Reason').getAttribute('aria-invalid')).toBe('true');
+    await voiding.getByLabel('Reason').fill('Sold at the wrong price');
+    await voiding.getByRole('button', { name: 'Void invoice' }).click();
+    await summary.getByText('Sold at the wrong price').waitFor();
+    expect(await page.locator('.page-header .badge').allTextContents()).toEqual(['void']);
+    expect(await page.getByRole('form', { name: 'Record a payment' }).count()).toBe(0);
+
+    // The CSV of the organization's invoices, with the list's filters.
+    await nav(page, 'Invoices');
+    await page.getByLabel('Organization').selectOption({ label: 'Quay Cycles' });
+    await page.getByLabel('Status').selectOption('void');
+    await page.locator('table.bills tbody tr').first().waitFor();
+    const csv = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download CSV' }).click();
+    const rows = readFileSync(await (await csv).path(), 'utf8')
+      .trim()
+      .split(/\r?\n/);
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toContain(invoice.number);
+
+    // The brand: refused fields say why; the preview follows the form.
+    await nav(page, 'Branding');
+    await page.getByLabel('Display name').fill('Quay Partners');
+    await page.getByLabel('Primary color (optional)').fill('teal');
+    await page.getByLabel('Invoice prefix').fill('qp 2026');
+    await page.getByRole('button', { name: 'Save branding' }).click();
+    const refusal = (text: string) => page.locator('.field-error', { hasText: text }).waitFor();
+    await refusal('a hex color, e.g. "#1f6feb"');
+    await refusal('up to 12 of A-Z, 0-9');
+    await page.getByLabel('Primary color (optional)').fill('#0f766e');
+    await page.getByLabel('Invoice prefix').fill('QP-');
+    await page.getByLabel('Support email (optional)').fill('billing@quay-partners.example');
+    const preview = page.getByRole('figure', { name: 'Preview of an invoice header' });
+    await preview.getByText('QP-000042').waitFor();
+    await preview.getByText('Questions? billing@quay-partners.example').waitFor();
+    expect(
+      await page.evaluate("getComputedStyle(document.querySelector('.invoice-sheet-name')).color"),
+    ).toBe('rgb(15, 118, 110)');
+    await page.getByRole('button', { name: 'Save branding' }).click();
+    await page.getByRole('button', { name: 'Saved' }).waitFor();
+    expect((await call('GET', '/partner/branding')).branding).toMatchObject({
+      displayName: 'Quay Partners',
+      primaryColor: '#0f766e',
+      invoicePrefix: 'QP-',
+    });
     expect(errors).toEqual([]);
     await context.close();
   });
