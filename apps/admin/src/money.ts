@@ -75,3 +75,29 @@ export function formatRate(rate: string): string {
     rate,
   );
 }
+
+/**
+ * An amount as typed ("25", "25.00") in minor units, exactly, or why it is not one. A comma is
+ * refused rather than guessed at: "25,00" is 25 in some places and 2,500 in others.
+ */
+export function parseAmount(
+  text: string,
+  currency: Currency,
+): { ok: true; units: bigint } | { ok: false; error: string } {
+  const amount = text.trim();
+  const digits = CURRENCY_DIGITS[currency];
+  const example = fromMinorUnits(2500n * 10n ** BigInt(digits), currency);
+  if (!/^\d+(\.\d+)?$/.test(amount))
+    return { ok: false, error: `An amount in ${currency}, e.g. ${example}` };
+  try {
+    return { ok: true, units: toMinorUnits(amount, currency) };
+  } catch {
+    return {
+      ok: false,
+      error:
+        digits === 0
+          ? `${currency} has no minor unit: a whole amount`
+          : `At most ${digits} decimal places in ${currency}`,
+    };
+  }
+}

@@ -11,11 +11,12 @@ const isServerPath = (path: string) =>
 
 /**
  * The app's pages allow only their own scripts and styles, send no referrer, and refuse to be
- * framed (no clickjacking of the admin's buttons).
+ * framed (no clickjacking of the admin's buttons). Images may also come over https: the Branding
+ * screen previews the partner's logo from the address it gives; an image runs no script.
  */
 const PAGE_HEADERS = {
   'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, startAdminHarness, type AdminHarness } from './admin-browser.ts';
-import { demoClock, seedDemo, writeDemoDataset } from './admin-demo.ts';
+import { DEMO_LOGO_URL, demoClock, seedDemo, writeDemoDataset } from './admin-demo.ts';
 
 // axe-core's own build, injected into the page: @axe-core/playwright wants a newer Node than ours.
 const axeSource = readFileSync(
@@ -62,6 +62,10 @@ beforeAll(async () => {
     bypassCSP: true,
   });
   context.setDefaultTimeout(10_000);
+  // The partner's logo lives on its own CDN; the browser is handed a stand-in.
+  await context.route(DEMO_LOGO_URL, (route) =>
+    route.fulfill({ contentType: 'image/svg+xml', body: DEMO_LOGO }),
+  );
   page = await context.newPage();
   page.on('pageerror', (error) => errors.push(error));
   if (screenshots) mkdirSync(screenshots, { recursive: true });
@@ -72,6 +76,10 @@ afterAll(async () => {
   await identity?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+const DEMO_LOGO = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">
+<rect width="40" height="40" rx="9" fill="#0f766e"/>
+<path d="M11 29V11h4l10 11.5V11h4v18h-4L15 17.5V29z" fill="#fff"/></svg>`;
 
 interface Violation {
   id: string;
@@ -145,6 +153,11 @@ describe('every screen of the admin app', () => {
         `/organizations/${defined(demo.organizations[0], 'a demo organization').id}${path}`,
       );
       await page.getByText(marker, { exact: true }).first().waitFor();
+      // The Billing tab's picture is of what the partner invoices the organization.
+      if (name === 'billing') {
+        await page.getByRole('heading', { name: 'Upcoming invoice' }).waitFor();
+        await page.evaluate("document.getElementById('invoicing-title').scrollIntoView()");
+      }
       await check(`organization-${name}`);
     });
   }
@@ -155,6 +168,13 @@ describe('every screen of the admin app', () => {
     );
     await page.getByRole('button', { name: 'Grant credits' }).click();
     await page.getByText('Pool left this period', { exact: false }).waitFor();
+    // A sale, about to be invoiced: the cost basis and the invoice choice show.
+    const grant = page.getByRole('dialog', { name: 'Grant credits' });
+    await grant.getByLabel('Amount', { exact: true }).fill('2000');
+    await grant.getByLabel('Kind').selectOption('purchased');
+    await grant.getByLabel('Cost per credit (USD)').fill('0.04');
+    await grant.getByLabel('Invoice this purchase').check();
+    await grant.getByLabel('Reason').fill('Q1 package');
     await check('organization-credits-grant');
     await page.keyboard.press('Escape');
   });
@@ -180,6 +200,40 @@ describe('every screen of the admin app', () => {
     await page.locator('table.bills button.disclosure').first().click();
     await page.getByRole('heading', { name: 'Payments' }).waitFor();
     await check('billing-bill');
+  });
+
+  it('invoices to the organizations, and one opened', async () => {
+    await page.goto('/invoices');
+    await page.locator('table.bills tbody tr').nth(2).waitFor();
+    await page.getByText('1 invoice is overdue', { exact: false }).waitFor();
+    await check('client-invoices');
+    await page.getByRole('link', { name: demo.acmeInvoice.number, exact: true }).click();
+    await page.getByRole('heading', { name: `Invoice ${demo.acmeInvoice.number}` }).waitFor();
+    await page.getByRole('form', { name: 'Record a payment' }).waitFor();
+    await check('client-invoice');
+  });
+
+  it('credits report', async () => {
+    await page.goto('/reports/credits');
+    await page.getByRole('table', { name: 'Credits by organization and credit type' }).waitFor();
+    await page.locator('figure.chart svg').waitFor();
+    await check('credits-report');
+  });
+
+  it('pricing', async () => {
+    await page.goto('/pricing');
+    await page.getByRole('heading', { name: 'Default prices' }).waitFor();
+    await check('pricing');
+  });
+
+  it('branding, with its preview', async () => {
+    await page.goto('/branding');
+    await page.getByRole('img', { name: 'Northwind Digital logo' }).waitFor();
+    // Loaded, not just in the page: the stand-in logo is drawn in the preview.
+    await expect
+      .poll(() => page.evaluate("document.querySelector('.invoice-sheet img').naturalWidth"))
+      .toBeGreaterThan(0);
+    await check('branding');
   });
 
   it('API keys', async () => {

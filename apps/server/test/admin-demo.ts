@@ -2,8 +2,10 @@ import { defined } from '@allot/domain';
 // A partner with a few weeks of believable activity, for the accessibility checks and the
 // screenshots: organizations on both tiers, identified visitors over several days, ICP profiles,
 // grants, a teammate and API keys, and the platform's bills: priced by the operator, one bill now
-// overdue, one paid, monetary credits pending and available. Everything goes through the public
-// APIs and the pixel endpoint.
+// overdue, one paid, monetary credits pending and available. The partner bills its organizations
+// in its own brand: default prices and one override, a billing profile, and invoices for credit
+// sales: one paid, one overdue, one with a welcome credit applied. Everything goes through the
+// public APIs and the pixel endpoint.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestServer } from './harness.ts';
@@ -38,6 +40,9 @@ export function writeDemoDataset(dir: string): string {
   );
   return path;
 }
+
+/** The partner's logo, as its branding names it (the screenshots serve it to the browser). */
+export const DEMO_LOGO_URL = 'https://cdn.northwind.example/brand/logo.svg';
 
 /** The server's clock for the demo: it starts weeks back and is moved forward day by day. */
 export const demoClock = { offset: 0, now: () => new Date(Date.now() + demoClock.offset) };
@@ -113,6 +118,49 @@ export async function seedDemo(server: TestServer) {
     organizations.push({ id: organization.id, name: spec.name, pixelKey: pixel.apiKey });
   }
   const acme = defined(organizations[0], 'the first demo organization');
+  const bluebird = defined(organizations[1], 'the second demo organization');
+  const delta = defined(organizations[3], 'the fourth demo organization');
+  // What the partner charges its organizations, and its brand on their invoices; Delta Outdoor
+  // pays on issue.
+  await call('PUT', '/partner/pricing', {
+    currency: 'USD',
+    periodFee: '49.00',
+    creditUnitPrice: '0.05',
+    paymentTermsDays: 15,
+    taxRate: '0.2',
+  });
+  await call('PUT', '/partner/branding', {
+    displayName: 'Northwind Digital',
+    logoUrl: DEMO_LOGO_URL,
+    primaryColor: '#0f766e',
+    invoicePrefix: 'NW-',
+    supportEmail: 'billing@northwind.example',
+    footer: 'Northwind Digital Ltd · 12 Harbour Street, Bristol BS1 4RN · VAT GB 123 4567 89',
+  });
+  await call('PUT', `/partner/organizations/${acme.id}/billing-profile`, {
+    legalName: 'Acme Corporation Inc.',
+    billingEmail: 'ap@acme-corp.example',
+    address: {
+      line1: '500 Market Street',
+      city: 'San Francisco',
+      region: 'CA',
+      postalCode: '94105',
+      country: 'US',
+    },
+    taxId: 'US-94-1234567',
+  });
+  await call('PUT', `/partner/organizations/${delta.id}/pricing`, { paymentTermsDays: 0 });
+  /** A sale of credits invoiced at once, as the grant dialog's "Invoice this purchase" does. */
+  const sell = async (organizationId: string, amount: number, reason: string, costBasis?: string) =>
+    (
+      await call('POST', `/partner/organizations/${organizationId}/credits/grants`, {
+        amount,
+        kind: 'purchased',
+        ...(costBasis ? { costBasis } : {}),
+        invoice: true,
+        reason,
+      })
+    ).invoice as { id: string; total: string; number: string };
   await call('POST', `/partner/organizations/${acme.id}/icp`, {
     name: 'US software, 50–500 people',
     rules: { industries: ['Software'], countries: ['US'], employeeCount: { min: 50, max: 500 } },
@@ -138,6 +186,8 @@ export async function seedDemo(server: TestServer) {
   const paths = ['/', '/pricing', '/product', '/blog/attribution', '/contact', '/careers'];
   let visitor = 0;
   let raise: { id: string; total: string } | undefined;
+  let bluebirdSale: { id: string; total: string } | undefined;
+  let acmeSale: { id: string; number: string } | undefined;
   for (let day = 17; day >= 0; day -= 1) {
     demoClock.offset = -day * DAY;
     const weekday = new Date(Date.now() - day * DAY).getUTCDay() % 6 !== 0;
@@ -145,6 +195,25 @@ export async function seedDemo(server: TestServer) {
     if (day === 10) {
       await operator('PUT', `/operator/partners/${partner.id}/billing`, { poolCredits: 6000 });
       raise = (await operator('POST', `/operator/partners/${partner.id}/invoices`)).invoice;
+    }
+    // The partner's own sales: Bluebird's paid by transfer, Delta's due on issue and unpaid, and
+    // Acme's, just now, with its welcome credit applied.
+    if (day === 16) bluebirdSale = await sell(bluebird.id, 500, 'Spring package', '0.04');
+    if (day === 14 && bluebirdSale)
+      await call('POST', `/partner/invoices/${bluebirdSale.id}/payments`, {
+        amount: bluebirdSale.total,
+        method: 'bank_transfer',
+        reference: 'BB-20418',
+      });
+    if (day === 12) await sell(delta.id, 300, 'Top-up for the summer campaign');
+    if (day === 3) {
+      await call('POST', `/partner/organizations/${acme.id}/credits/grants`, {
+        amount: 2500,
+        creditType: 'usd',
+        expiresAt: new Date(Date.now() + 87 * DAY).toISOString(),
+        reason: 'Welcome credit',
+      });
+      acmeSale = await sell(acme.id, 1000, 'Q4 package', '0.04');
     }
     if (day === 6 && raise)
       await operator('POST', `/operator/invoices/${raise.id}/payments`, {
@@ -190,5 +259,12 @@ export async function seedDemo(server: TestServer) {
     reason: 'Service credit for the pixel outage',
     expiresAt: new Date(Date.now() + 20 * DAY).toISOString(),
   });
-  return { apiKey, partnerId: partner.id, email, password, organizations };
+  return {
+    apiKey,
+    partnerId: partner.id,
+    email,
+    password,
+    organizations,
+    acmeInvoice: defined(acmeSale, "Acme's invoice"),
+  };
 }

@@ -4,6 +4,7 @@ import { authRouter } from './routers/auth.ts';
 import { billingRouter } from './routers/billing.ts';
 import { clientBillingRouter } from './routers/client-billing.ts';
 import { clientInvoicesRouter } from './routers/client-invoices.ts';
+import { creditReportsRouter } from './routers/credit-reports.ts';
 import { creditsRouter } from './routers/credits.ts';
 import { icpRouter } from './routers/icp.ts';
 import { operatorRouter } from './routers/operator.ts';
@@ -21,6 +22,7 @@ export const appRouter = router({
   icp: icpRouter,
   billing: billingRouter,
   credits: creditsRouter,
+  creditReports: creditReportsRouter,
   clientBilling: clientBillingRouter,
   clientInvoices: clientInvoicesRouter,
   balanceAlerts: balanceAlertsRouter,

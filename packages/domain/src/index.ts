@@ -7,6 +7,7 @@ export * from './blocks.ts';
 export * from './charge-guards.ts';
 export * from './client-billing.ts';
 export * from './common.ts';
+export * from './credit-reports.ts';
 export * from './credits.ts';
 export * from './defined.ts';
 export * from './errors.ts';

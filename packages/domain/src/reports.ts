@@ -115,19 +115,24 @@ export interface DateRange {
   until: Date;
 }
 
-const dayOf = (date: Date) => date.toISOString().slice(0, 10);
+/** The UTC day of an instant, `YYYY-MM-DD`. */
+export const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const DAY_MS = 86_400_000;
 
-/** Both dates inclusive; by default the first of the current month through today. */
-export function resolveDateRange(input: DateRangeInput, now: Date): RuleResult<DateRange> {
-  const startDate =
-    input.startDate ?? dayOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
-  const endDate = input.endDate ?? dayOf(now);
+/** Two named days, both inclusive, as `[from, until)`; a start after the end is refused. */
+export function inclusiveDays(startDate: string, endDate: string): RuleResult<DateRange> {
   if (startDate > endDate)
     return refuse('invalid_date_range', 'startDate must not be after endDate');
   const from = new Date(`${startDate}T00:00:00Z`);
   const until = new Date(new Date(`${endDate}T00:00:00Z`).getTime() + DAY_MS);
   return ok({ startDate, endDate, from, until });
+}
+
+/** Both dates inclusive; by default the first of the current month through today. */
+export function resolveDateRange(input: DateRangeInput, now: Date): RuleResult<DateRange> {
+  const startDate =
+    input.startDate ?? dayOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
+  return inclusiveDays(startDate, input.endDate ?? dayOf(now));
 }
 
 /** The longest range a per-day series covers: a year of days (and a leap day). */

@@ -79,6 +79,15 @@ import { billingProfileEnvelope, billingProfileSchema } from './billing-profiles
 import { walletBalanceSchema, walletSchema } from './wallets.ts';
 import { revenueReportSchema, revenueRowSchema } from './revenue.ts';
 import {
+  creditReportRowSchema,
+  creditReportSchema,
+  creditReportSegmentSchema,
+  creditReportTotalSchema,
+  creditsGrantedSchema,
+  creditTopUpsSchema,
+  revenueAmountSchema,
+} from './credit-reports.ts';
+import {
   brandingEnvelope,
   brandingSchema,
   clientPricingEnvelope,
@@ -170,6 +179,13 @@ const NAMES: [z.ZodType, string][] = [
   [walletSchema, 'Wallet'],
   [revenueRowSchema, 'RevenueRow'],
   [revenueReportSchema, 'RevenueReport'],
+  [creditsGrantedSchema, 'CreditsGranted'],
+  [creditTopUpsSchema, 'CreditTopUps'],
+  [revenueAmountSchema, 'RevenueAmount'],
+  [creditReportRowSchema, 'CreditReportRow'],
+  [creditReportSegmentSchema, 'CreditReportSegment'],
+  [creditReportTotalSchema, 'CreditReportTotal'],
+  [creditReportSchema, 'CreditReport'],
   [clientPricingSchema, 'ClientPricing'],
   [clientPricingEnvelope, 'ClientPricingResponse'],
   [organizationPricingOverrideSchema, 'OrganizationPricingOverride'],

@@ -7,18 +7,34 @@ import { ErrorMessage, Loading } from './states.tsx';
 
 /** The most a page of the list holds: most partners' unpaid bills are read in one request. */
 const PAGE_SIZE = 100;
-const unpaidPage = (page: number) =>
-  trpc.billing.invoices.list.queryOptions({ page, pageSize: PAGE_SIZE, status: 'issued' });
+
+/**
+ * Whose unpaid invoices: the platform's bills to the partner, or the partner's invoices to its
+ * organizations (the same engine, so the same shapes), and how each is worded.
+ */
+export type Book = 'platform' | 'clients';
+
+const unpaidPage = (book: Book, page: number) => {
+  const input = { page, pageSize: PAGE_SIZE, status: 'issued' } as const;
+  return book === 'platform'
+    ? trpc.billing.invoices.list.queryOptions(input)
+    : trpc.clientInvoices.list.queryOptions(input);
+};
+
+const WORDS = {
+  platform: { one: 'bill', due: 'Amount due', list: '/billing', view: 'View bills' },
+  clients: { one: 'invoice', due: 'Owed to you', list: '/invoices', view: 'View invoices' },
+} as const;
 
 /**
  * Every unpaid bill (status `issued`), over as many pages as there are, and what they add up to
  * per currency: all of it, and what is past its due date. Sums are exact (minor units).
  */
-export function useUnpaidBills() {
-  const first = useQuery(unpaidPage(1));
+export function useUnpaidBills(book: Book = 'platform') {
+  const first = useQuery(unpaidPage(book, 1));
   const pageCount = first.data ? Math.ceil(first.data.total / PAGE_SIZE) : 1;
   const rest = useQueries({
-    queries: Array.from({ length: Math.max(0, pageCount - 1) }, (_, i) => unpaidPage(i + 2)),
+    queries: Array.from({ length: Math.max(0, pageCount - 1) }, (_, i) => unpaidPage(book, i + 2)),
   });
   const pages = [first, ...rest];
   const failed = pages.find((page) => page.isError);
@@ -47,32 +63,46 @@ const amounts = (totals: Money[]) =>
   totals.map((total) => formatMoney(total.amount, total.currency)).join(' + ');
 
 /** A clear warning while any bill is past its due date; nothing otherwise. */
-export function OverdueWarning({ linkLabel }: { linkLabel: string }) {
-  const bills = useUnpaidBills();
+export function OverdueWarning({
+  linkLabel,
+  book = 'platform',
+}: {
+  linkLabel: string;
+  book?: Book;
+}) {
+  const bills = useUnpaidBills(book);
+  const words = WORDS[book];
   if (bills.overdueCount === 0) return null;
   const one = bills.overdueCount === 1;
   const since = formatDate(bills.oldestDueAt);
   return (
     <p className="notice notice-bad">
       <strong>
-        {one ? '1 bill is overdue' : `${plural(bills.overdueCount, 'bill')} are overdue`}
+        {one ? `1 ${words.one} is overdue` : `${plural(bills.overdueCount, words.one)} are overdue`}
       </strong>
       : {amounts(bills.overdue)} past{' '}
       {one ? `its due date (${since})` : `their due dates (the oldest ${since})`}.{' '}
-      <Link to="/billing?status=issued">{linkLabel}</Link>
+      <Link to={`${words.list}?status=issued`}>{linkLabel}</Link>
     </p>
   );
 }
 
 /** What is due on unpaid bills, per currency, and how much of it is overdue. */
-export function AmountDueCards({ linked = false }: { linked?: boolean }) {
-  const bills = useUnpaidBills();
-  if (bills.isPending) return <Loading label="Reading your bills…" />;
+export function AmountDueCards({
+  linked = false,
+  book = 'platform',
+}: {
+  linked?: boolean;
+  book?: Book;
+}) {
+  const bills = useUnpaidBills(book);
+  const words = WORDS[book];
+  if (bills.isPending) return <Loading label={`Reading your ${words.one}s…`} />;
   if (bills.error) return <ErrorMessage error={bills.error} retry={bills.refetch} />;
   return (
     <div className="cards">
       <dl className="stat card">
-        <dt>Amount due</dt>
+        <dt>{words.due}</dt>
         <dd>
           {bills.due.length === 0
             ? 'Nothing due'
@@ -80,11 +110,13 @@ export function AmountDueCards({ linked = false }: { linked?: boolean }) {
                 <div key={total.currency}>{formatMoney(total.amount, total.currency)}</div>
               ))}
           <div className="sub">
-            {bills.count === 0 ? 'No unpaid bills' : plural(bills.count, 'unpaid bill')}
+            {bills.count === 0
+              ? `No unpaid ${words.one}s`
+              : plural(bills.count, `unpaid ${words.one}`)}
             {linked && (
               <>
                 {' · '}
-                <Link to="/billing">View bills</Link>
+                <Link to={words.list}>{words.view}</Link>
               </>
             )}
           </div>
@@ -97,7 +129,7 @@ export function AmountDueCards({ linked = false }: { linked?: boolean }) {
             {bills.overdue.map((total) => (
               <div key={total.currency}>{formatMoney(total.amount, total.currency)}</div>
             ))}
-            <div className="sub">{plural(bills.overdueCount, 'bill')} past due</div>
+            <div className="sub">{plural(bills.overdueCount, words.one)} past due</div>
           </dd>
         </dl>
       )}

@@ -8,10 +8,16 @@ export interface Series {
 
 interface ChartProps {
   title: string;
-  /** One label per point (days). */
+  /** One label per point (days, unless said otherwise). */
   labels: string[];
   series: Series[];
+  /** What a point is, heading the table's first column. */
+  labelHeading?: string;
+  /** A point's label under its bars: by default a day's month and day. */
+  axisLabel?: (label: string) => string;
 }
+
+const monthAndDay = (label: string) => label.slice(5);
 
 const WIDTH = 720;
 const HEIGHT = 220;
@@ -30,7 +36,13 @@ function niceMax(value: number) {
  * Grouped bars per day, drawn as SVG (no chart library: a few hundred bytes instead of tens of
  * kilobytes). The figures are also in a table for screen readers and for copying.
  */
-export function BarChart({ title, labels, series }: ChartProps) {
+export function BarChart({
+  title,
+  labels,
+  series,
+  labelHeading = 'Day',
+  axisLabel = monthAndDay,
+}: ChartProps) {
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
@@ -74,7 +86,7 @@ export function BarChart({ title, labels, series }: ChartProps) {
             })}
             {i % every === 0 && (
               <text x={PAD.left + i * slot + slot / 2} y={HEIGHT - 8} textAnchor="middle">
-                {label.slice(5)}
+                {axisLabel(label)}
               </text>
             )}
           </g>
@@ -96,7 +108,7 @@ export function BarChart({ title, labels, series }: ChartProps) {
           <table>
             <thead>
               <tr>
-                <th scope="col">Day</th>
+                <th scope="col">{labelHeading}</th>
                 {series.map((s) => (
                   <th scope="col" key={s.label} className="numeric">
                     {s.label}

@@ -2,7 +2,6 @@ import {
   INVOICE_STATUSES,
   type Invoice,
   type InvoiceStatus,
-  type UpcomingInvoice,
   type WalletBalance,
 } from '@allot/domain';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -11,10 +10,17 @@ import { AmountDueCards, OverdueWarning } from '../components/bills.tsx';
 import { SelectField } from '../components/field.tsx';
 import { Pager } from '../components/pager.tsx';
 import { Empty, ErrorMessage, Loading } from '../components/states.tsx';
-import { formatDate, formatDateTime, formatNumber, formatPeriod, plural } from '../format.ts';
+import {
+  invoicePeriod,
+  isZero,
+  LinesTable,
+  PaymentsTable,
+  PdfLink as PdfLinkOf,
+} from '../components/invoice.tsx';
+import { formatDate, formatDateTime, plural } from '../format.ts';
 import { oneOf, pageParam } from '../hooks.ts';
-import { creditsAsMoney, formatMoney, formatRate } from '../money.ts';
-import { Link, useSearch } from '../router.tsx';
+import { creditsAsMoney, formatMoney } from '../money.ts';
+import { useSearch } from '../router.tsx';
 import { errorInfo, trpc } from '../trpc.ts';
 
 const PAGE_SIZE = 20;
@@ -30,97 +36,6 @@ const STATUS_LABELS: Record<InvoiceStatus, string> = {
  * downloads it.
  */
 const pdfUrl = (invoiceId: string) => `/api/v1/partner/billing/invoices/${invoiceId}/pdf`;
-
-const isZero = (amount: string) => /^-?0(\.0+)?$/.test(amount);
-/** Credits applied come off the total: shown as a deduction. */
-const deduction = (amount: string) => (isZero(amount) ? amount : `-${amount}`);
-
-const billPeriod = (bill: { periodStart: string; periodEnd: string }) =>
-  formatPeriod({ start: bill.periodStart, end: bill.periodEnd });
-
-type Line = UpcomingInvoice['lines'][number];
-
-interface Totals {
-  currency: string;
-  subtotal: string;
-  taxRate: string;
-  tax: string;
-  creditsApplied: string;
-  total: string;
-  amountPaid?: string;
-  amountDue: string;
-}
-
-function TotalRow({ label, value, strong }: { label: string; value: string; strong?: boolean }) {
-  return (
-    <tr className={strong ? 'total-row strong' : 'total-row'}>
-      <th scope="row" colSpan={3} className="numeric">
-        {label}
-      </th>
-      <td className="numeric">{value}</td>
-    </tr>
-  );
-}
-
-/** An invoice's lines and, below them, how they add up to what is due. */
-function LinesTable({
-  caption,
-  lines,
-  totals,
-}: {
-  caption: string;
-  lines: Line[];
-  totals: Totals;
-}) {
-  const money = (amount: string) => formatMoney(amount, totals.currency);
-  return (
-    <div className="table-wrap">
-      <table>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Description</th>
-            <th scope="col" className="numeric">
-              Quantity
-            </th>
-            <th scope="col" className="numeric">
-              Unit price
-            </th>
-            <th scope="col" className="numeric">
-              Amount
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {lines.map((line, index) => (
-            <tr key={`${index}-${line.description}`}>
-              <td>
-                {line.organizationId ? (
-                  <Link to={`/organizations/${line.organizationId}`}>{line.description}</Link>
-                ) : (
-                  line.description
-                )}
-              </td>
-              <td className="numeric">{formatNumber(line.quantity)}</td>
-              <td className="numeric">{money(line.unitPrice)}</td>
-              <td className="numeric">{money(line.amount)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <TotalRow label="Subtotal" value={money(totals.subtotal)} />
-          <TotalRow label={`Tax (${formatRate(totals.taxRate)})`} value={money(totals.tax)} />
-          <TotalRow label="Credits applied" value={money(deduction(totals.creditsApplied))} />
-          <TotalRow label="Total" value={money(totals.total)} strong />
-          {totals.amountPaid !== undefined && (
-            <TotalRow label="Paid" value={money(deduction(totals.amountPaid))} />
-          )}
-          <TotalRow label="Amount due" value={money(totals.amountDue)} strong />
-        </tfoot>
-      </table>
-    </div>
-  );
-}
 
 /** The next invoice as it stands now: a draft that changes until its period boundary issues it. */
 function Upcoming() {
@@ -138,7 +53,7 @@ function Upcoming() {
       ) : (
         <>
           <p>
-            Issues <strong>{formatDateTime(draft.issuesAt)}</strong>, for {billPeriod(draft)}. A
+            Issues <strong>{formatDateTime(draft.issuesAt)}</strong>, for {invoicePeriod(draft)}. A
             draft: it changes until then.
           </p>
           {!isZero(draft.creditsApplied) && (
@@ -207,17 +122,12 @@ function Credits() {
   );
 }
 
-function PdfLink({ bill }: { bill: Invoice }) {
-  return (
-    <a href={pdfUrl(bill.id)} download={`${bill.number}.pdf`} aria-label={`${bill.number} PDF`}>
-      PDF
-    </a>
-  );
-}
+const PdfLink = ({ bill }: { bill: Invoice }) => (
+  <PdfLinkOf invoice={bill} href={pdfUrl(bill.id)} />
+);
 
 /** One bill in full: to whom, when, its lines and totals, and the payments received. */
 function BillDetail({ bill }: { bill: Invoice }) {
-  const money = (amount: string) => formatMoney(amount, bill.currency);
   return (
     <div className="bill">
       <h3>Bill {bill.number}</h3>
@@ -225,7 +135,7 @@ function BillDetail({ bill }: { bill: Invoice }) {
         <dt>Billed to</dt>
         <dd>{bill.customer.legalName}</dd>
         <dt>Period</dt>
-        <dd>{billPeriod(bill)}</dd>
+        <dd>{invoicePeriod(bill)}</dd>
         <dt>Issued</dt>
         <dd>{formatDateTime(bill.issuedAt)}</dd>
         <dt>Due</dt>
@@ -241,35 +151,7 @@ function BillDetail({ bill }: { bill: Invoice }) {
       </dl>
       <LinesTable caption={`Lines of ${bill.number}`} lines={bill.lines} totals={bill} />
       <h4>Payments</h4>
-      {bill.payments.length === 0 ? (
-        <p className="muted">No payment received yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Payments of {bill.number}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Received</th>
-                <th scope="col">Method</th>
-                <th scope="col">Reference</th>
-                <th scope="col" className="numeric">
-                  Amount
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {bill.payments.map((payment) => (
-                <tr key={payment.id}>
-                  <td>{formatDateTime(payment.paidAt)}</td>
-                  <td>{payment.method.replaceAll('_', ' ')}</td>
-                  <td>{payment.reference ?? '—'}</td>
-                  <td className="numeric">{money(payment.amount)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <PaymentsTable invoice={bill} />
     </div>
   );
 }
@@ -302,7 +184,7 @@ function BillRows({
             <span aria-hidden="true">{open ? '▾' : '▸'}</span> {bill.number}
           </button>
         </th>
-        <td>{billPeriod(bill)}</td>
+        <td>{invoicePeriod(bill)}</td>
         <td>{formatDate(bill.issuedAt)}</td>
         <td>{formatDate(bill.dueAt)}</td>
         <td>

@@ -11,6 +11,9 @@ import { FormError, SelectField, TextField } from '../../components/field.tsx';
 import { formatNumber, formatPeriod } from '../../format.ts';
 import { check, numberOrNull, numberOrUndefined, serverErrors, useForm } from '../../forms.ts';
 import { queryClient, trpc } from '../../trpc.ts';
+import { OrganizationInvoices } from './billing-invoices.tsx';
+import { OrganizationPricing } from './billing-pricing.tsx';
+import { BillingProfileCard } from './billing-profile.tsx';
 import type { TabProps } from './page.tsx';
 
 const refresh = () => queryClient.invalidateQueries();
@@ -85,7 +88,11 @@ function Guards({ organization: o }: TabProps) {
   );
 }
 
-/** The organization's own billing cycle, its recurring allowance, its tier and its spending guards. */
+/**
+ * The organization's own billing cycle, its recurring allowance, its tier and its spending
+ * guards; then what the partner invoices it: its prices, who the invoices are addressed to, the
+ * upcoming invoice and the ones issued.
+ */
 export default function Billing({ organization: o }: TabProps) {
   const form = useForm({
     billingPeriod: o.billingPeriod,
@@ -118,65 +125,75 @@ export default function Billing({ organization: o }: TabProps) {
     save.mutate(checked.value);
   };
   return (
-    <div className="two-columns">
-      <form className="card" onSubmit={submit} noValidate aria-labelledby="cycle-title">
-        <h2 id="cycle-title">Billing cycle</h2>
-        <p>
-          Current period: <strong>{formatPeriod(o.currentPeriod)}</strong> (UTC)
-        </p>
-        <div className="grid-2">
-          <SelectField
-            label="Period"
-            value={form.values.billingPeriod}
-            onChange={form.set('billingPeriod')}
-            options={BILLING_PERIODS}
-            error={form.errors.billingPeriod}
-          />
+    <>
+      <div className="two-columns">
+        <form className="card" onSubmit={submit} noValidate aria-labelledby="cycle-title">
+          <h2 id="cycle-title">Billing cycle</h2>
+          <p>
+            Current period: <strong>{formatPeriod(o.currentPeriod)}</strong> (UTC)
+          </p>
+          <div className="grid-2">
+            <SelectField
+              label="Period"
+              value={form.values.billingPeriod}
+              onChange={form.set('billingPeriod')}
+              options={BILLING_PERIODS}
+              error={form.errors.billingPeriod}
+            />
+            <TextField
+              label="Billing day (1–28)"
+              inputMode="numeric"
+              value={form.values.billingDayOfMonth}
+              onChange={form.set('billingDayOfMonth')}
+              error={form.errors.billingDayOfMonth}
+            />
+          </div>
           <TextField
-            label="Billing day (1–28)"
+            label="Allowance per period"
             inputMode="numeric"
-            value={form.values.billingDayOfMonth}
-            onChange={form.set('billingDayOfMonth')}
-            error={form.errors.billingDayOfMonth}
+            value={form.values.creditAllowance}
+            onChange={form.set('creditAllowance')}
+            error={form.errors.creditAllowance}
+            hint={`Granted again at every period start. This period: ${formatNumber(o.credits)} allocated.`}
           />
+          <FormError error={form.errors['']} />
+          <button type="submit" className="button primary" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : save.isSuccess ? 'Saved' : 'Save billing'}
+          </button>
+        </form>
+        <form
+          className="card"
+          noValidate
+          aria-labelledby="tier-title"
+          onSubmit={(event) => {
+            event.preventDefault();
+            setTier.mutate({ organizationId: o.id, tier: tier.values.tier });
+          }}
+        >
+          <h2 id="tier-title">Tier</h2>
+          <SelectField
+            label="Tier"
+            value={tier.values.tier}
+            onChange={tier.set('tier')}
+            options={TIERS}
+            error={tier.errors.tier}
+            hint={`A trial organization holds at most ${formatNumber(TRIAL_CREDIT_CAP)} credits.`}
+          />
+          <FormError error={tier.errors['']} />
+          <button type="submit" className="button primary" disabled={setTier.isPending}>
+            Change tier
+          </button>
+        </form>
+        <Guards organization={o} />
+      </div>
+      <section className="invoicing" aria-labelledby="invoicing-title">
+        <h2 id="invoicing-title">Invoicing</h2>
+        <div className="two-columns even">
+          <OrganizationPricing organization={o} />
+          <BillingProfileCard organization={o} />
         </div>
-        <TextField
-          label="Allowance per period"
-          inputMode="numeric"
-          value={form.values.creditAllowance}
-          onChange={form.set('creditAllowance')}
-          error={form.errors.creditAllowance}
-          hint={`Granted again at every period start. This period: ${formatNumber(o.credits)} allocated.`}
-        />
-        <FormError error={form.errors['']} />
-        <button type="submit" className="button primary" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : save.isSuccess ? 'Saved' : 'Save billing'}
-        </button>
-      </form>
-      <form
-        className="card"
-        noValidate
-        aria-labelledby="tier-title"
-        onSubmit={(event) => {
-          event.preventDefault();
-          setTier.mutate({ organizationId: o.id, tier: tier.values.tier });
-        }}
-      >
-        <h2 id="tier-title">Tier</h2>
-        <SelectField
-          label="Tier"
-          value={tier.values.tier}
-          onChange={tier.set('tier')}
-          options={TIERS}
-          error={tier.errors.tier}
-          hint={`A trial organization holds at most ${formatNumber(TRIAL_CREDIT_CAP)} credits.`}
-        />
-        <FormError error={tier.errors['']} />
-        <button type="submit" className="button primary" disabled={setTier.isPending}>
-          Change tier
-        </button>
-      </form>
-      <Guards organization={o} />
-    </div>
+        <OrganizationInvoices organization={o} />
+      </section>
+    </>
   );
 }

@@ -136,6 +136,7 @@ type Rule = {
   amount: number;
   maxPerPeriod: number;
   expiresAfterDays: number | null;
+  unitPrice: string | null;
 };
 
 function TopUpForm({ organizationId, rule }: { organizationId: string; rule: Rule | undefined }) {
@@ -144,6 +145,7 @@ function TopUpForm({ organizationId, rule }: { organizationId: string; rule: Rul
     amount: rule ? String(rule.amount) : '',
     maxPerPeriod: rule ? String(rule.maxPerPeriod) : '1',
     expiresAfterDays: rule?.expiresAfterDays ? String(rule.expiresAfterDays) : '',
+    unitPrice: rule?.unitPrice ?? '',
   });
   const done = () => queryClient.invalidateQueries({ queryKey: trpc.autoTopUp.get.queryKey() });
   const save = useMutation(
@@ -162,6 +164,7 @@ function TopUpForm({ organizationId, rule }: { organizationId: string; rule: Rul
       amount: numberOrUndefined(v.amount),
       maxPerPeriod: numberOrUndefined(v.maxPerPeriod),
       expiresAfterDays: numberOrUndefined(v.expiresAfterDays),
+      unitPrice: v.unitPrice.trim() || null,
     });
     if (!checked.ok) return form.setErrors(checked.errors);
     save.mutate(checked.value);
@@ -199,6 +202,14 @@ function TopUpForm({ organizationId, rule }: { organizationId: string; rule: Rul
             onChange={form.set('expiresAfterDays')}
             error={form.errors.expiresAfterDays}
             hint="Empty: top-up credits never expire"
+          />
+          <TextField
+            label="Invoice at, per credit (optional)"
+            inputMode="decimal"
+            value={form.values.unitPrice}
+            onChange={form.set('unitPrice')}
+            error={form.errors.unitPrice}
+            hint="Each top-up is invoiced at this price. Empty: its price per purchased credit, if any; else free."
           />
         </div>
         <FormError error={form.errors[''] ?? remove.error?.message} />

@@ -16,6 +16,7 @@ import { Empty, ErrorMessage, Loading } from '../../components/states.tsx';
 import { formatDateTime, formatNumber } from '../../format.ts';
 import { check, instantOrUndefined, serverErrors, useForm } from '../../forms.ts';
 import { oneOf, pageParam } from '../../hooks.ts';
+import { creditsAsMoney } from '../../money.ts';
 import { useSearch } from '../../router.tsx';
 import { queryClient, trpc } from '../../trpc.ts';
 
@@ -160,6 +161,12 @@ export function Grants({ organization: o }: { organization: Organization }) {
       { placeholderData: keepPreviousData },
     ),
   );
+  const types = useQuery(trpc.credits.types.queryOptions());
+  // A monetary credit type counts minor units: its grants read as money.
+  const amount = (grant: Grant, credits: number) => {
+    const currency = types.data?.creditTypes.find((t) => t.key === grant.creditType)?.currency;
+    return currency ? creditsAsMoney(credits, currency) : formatNumber(credits);
+  };
   const [action, setAction] = useState<{ kind: 'void' | 'expiry'; grant: Grant } | null>(null);
   const shown = grants.data?.grants ?? [];
   const total = grants.data?.total ?? 0;
@@ -208,8 +215,8 @@ export function Grants({ organization: o }: { organization: Organization }) {
                   <tr key={grant.id}>
                     <td>{grant.kind}</td>
                     <td>{grant.creditType}</td>
-                    <td className="numeric">{formatNumber(grant.amount)}</td>
-                    <td className="numeric">{formatNumber(grant.remaining)}</td>
+                    <td className="numeric">{amount(grant, grant.amount)}</td>
+                    <td className="numeric">{amount(grant, grant.remaining)}</td>
                     <td>
                       <StatusBadge status={grant.status} />
                     </td>

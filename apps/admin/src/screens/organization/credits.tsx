@@ -1,14 +1,87 @@
-import { DEFAULT_CREDIT_TYPE } from '@allot/domain';
+import { DEFAULT_CREDIT_TYPE, type Balance, type Currency } from '@allot/domain';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorMessage, Loading } from '../../components/states.tsx';
 import { formatDate, formatNumber } from '../../format.ts';
+import { creditsAsMoney } from '../../money.ts';
 import { trpc } from '../../trpc.ts';
 import { AutoTopUp, BalanceAlerts } from './credits-alerts.tsx';
-import { AllocateDialog, GrantDialog } from './credits-dialogs.tsx';
+import { AllocateDialog } from './credits-dialogs.tsx';
+import { GrantDialog } from './credits-grant-dialog.tsx';
 import { Grants } from './credits-grants.tsx';
 import { Ledger } from './credits-ledger.tsx';
 import type { TabProps } from './page.tsx';
+
+function Expiring({ balance, amount }: { balance: Balance; amount: string }) {
+  return (
+    <>
+      {balance.expiringSoon > 0
+        ? `${amount} expire${balance.expiringSoon === 1 ? 's' : ''} within 30 days`
+        : 'None expiring within 30 days'}
+      {balance.nextExpiry && <> · next {formatDate(balance.nextExpiry)}</>}
+    </>
+  );
+}
+
+/** Credits counted in units (identifications): what is spendable, used and expiring. */
+function UnitBalance({ balance }: { balance: Balance }) {
+  return (
+    <section className="card" aria-label={`${balance.creditType} credits`}>
+      <h3>{balance.creditType}</h3>
+      <dl className="stat">
+        <dt>Available</dt>
+        <dd>{formatNumber(balance.available)}</dd>
+      </dl>
+      <p className="muted">
+        {formatNumber(balance.allocated)} allocated · {formatNumber(balance.used)} used
+        {balance.overage > 0 && <> · {formatNumber(balance.overage)} overage</>}
+        {balance.pending > 0 && <> · {formatNumber(balance.pending)} pending</>}
+        <br />
+        <Expiring balance={balance} amount={formatNumber(balance.expiringSoon)} />
+        {balance.renewalShortfall > 0 && (
+          <>
+            <br />
+            The pool fell {formatNumber(balance.renewalShortfall)} short at renewal
+          </>
+        )}
+      </p>
+    </section>
+  );
+}
+
+/**
+ * Money credits (one credit, one minor unit): what the next invoices can apply, and what sits
+ * on invoices not yet paid (it comes back if one is voided).
+ */
+function MoneyBalance({ balance, currency }: { balance: Balance; currency: Currency }) {
+  const money = (credits: number) => creditsAsMoney(credits, currency);
+  return (
+    <section className="card" aria-label={`${balance.creditType} credits`}>
+      <h3>
+        {balance.creditType} <span className="muted">({currency})</span>
+      </h3>
+      <dl className="stat">
+        <dt>Available</dt>
+        <dd>{money(balance.available)}</dd>
+      </dl>
+      <dl className="facts compact">
+        <dt>Pending</dt>
+        <dd>{money(balance.pending)}</dd>
+        <dt>Expiring soon</dt>
+        <dd>{money(balance.expiringSoon)}</dd>
+      </dl>
+      <p className="muted">
+        Pending: applied to unpaid invoices, back if one is voided.
+        {balance.nextExpiry && (
+          <>
+            <br />
+            Next expiry {formatDate(balance.nextExpiry)}
+          </>
+        )}
+      </p>
+    </section>
+  );
+}
 
 /** Balances per credit type, the grants, and the ledger that explains both. */
 export default function Credits({ organization: o }: TabProps) {
@@ -45,34 +118,17 @@ export default function Credits({ organization: o }: TabProps) {
         <ErrorMessage error={balances.error} retry={() => void balances.refetch()} />
       ) : (
         <div className="cards">
-          {balances.data.balances.map((balance) => (
-            <section
-              className="card"
-              key={balance.creditType}
-              aria-label={`${balance.creditType} credits`}
-            >
-              <h3>{balance.creditType}</h3>
-              <dl className="stat">
-                <dt>Available</dt>
-                <dd>{formatNumber(balance.available)}</dd>
-              </dl>
-              <p className="muted">
-                {formatNumber(balance.allocated)} allocated · {formatNumber(balance.used)} used
-                {balance.overage > 0 && <> · {formatNumber(balance.overage)} overage</>}
-                <br />
-                {balance.expiringSoon > 0
-                  ? `${formatNumber(balance.expiringSoon)} expire within 30 days`
-                  : 'None expiring within 30 days'}
-                {balance.nextExpiry && <> · next {formatDate(balance.nextExpiry)}</>}
-                {balance.renewalShortfall > 0 && (
-                  <>
-                    <br />
-                    The pool fell {formatNumber(balance.renewalShortfall)} short at renewal
-                  </>
-                )}
-              </p>
-            </section>
-          ))}
+          {balances.data.balances.map((balance) =>
+            balance.currency ? (
+              <MoneyBalance
+                key={balance.creditType}
+                balance={balance}
+                currency={balance.currency}
+              />
+            ) : (
+              <UnitBalance key={balance.creditType} balance={balance} />
+            ),
+          )}
         </div>
       )}
       <section aria-labelledby="low-balance-title">
