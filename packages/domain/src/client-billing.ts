@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { idSchema, isoDateTimeSchema } from './common.ts';
 import { billingProfileFields } from './billing-profiles.ts';
-import {
-  currencySchema,
-  DEFAULT_PAYMENT_TERMS_DAYS,
-  paymentTermsSchema,
-  taxRateSchema,
-  unitPriceSchema,
-} from './money.ts';
+import { currencySchema, paymentTermsSchema, taxRateSchema, unitPriceSchema } from './money.ts';
 import { pageQueryFields } from './paging.ts';
+import { invoiceTermsFields } from './pricing.ts';
 import { grantSchema } from './credits.ts';
 import { INVOICE_STATUSES, invoiceSchema } from './invoices.ts';
 import { text, withTextRule } from './text.ts';
@@ -46,10 +41,7 @@ export const clientPriceFields = {
 export const setClientPricingInput = z.strictObject({
   currency: currencySchema,
   ...clientPriceFields,
-  paymentTermsDays: paymentTermsSchema
-    .default(DEFAULT_PAYMENT_TERMS_DAYS)
-    .describe(`Days from issue to due date (default ${DEFAULT_PAYMENT_TERMS_DAYS})`),
-  taxRate: taxRateSchema.default('0').describe('Tax on each invoice\'s subtotal (default "0")'),
+  ...invoiceTermsFields,
 });
 export type SetClientPricingInput = z.infer<typeof setClientPricingInput>;
 

@@ -14,6 +14,14 @@ import {
  * and past it; `external`: all of it). A price left out is not billed; a partner without
  * pricing gets no invoices. A change applies to what is billed after it.
  */
+/** The terms every issuer's prices carry: when an invoice falls due, and its tax. */
+export const invoiceTermsFields = {
+  paymentTermsDays: paymentTermsSchema
+    .default(DEFAULT_PAYMENT_TERMS_DAYS)
+    .describe(`Days from issue to due date (default ${DEFAULT_PAYMENT_TERMS_DAYS})`),
+  taxRate: taxRateSchema.default('0').describe('Tax on each invoice\'s subtotal (default "0")'),
+};
+
 export const setPartnerPricingInput = z.strictObject({
   partnerId: idSchema,
   currency: currencySchema,
@@ -31,10 +39,7 @@ export const setPartnerPricingInput = z.strictObject({
     .nullable()
     .optional()
     .describe('usage_based: per overage credit, in arrears (default usageUnitPrice)'),
-  paymentTermsDays: paymentTermsSchema
-    .default(DEFAULT_PAYMENT_TERMS_DAYS)
-    .describe(`Days from issue to due date (default ${DEFAULT_PAYMENT_TERMS_DAYS})`),
-  taxRate: taxRateSchema.default('0').describe('Tax on each invoice\'s subtotal (default "0")'),
+  ...invoiceTermsFields,
 });
 export type SetPartnerPricingInput = z.infer<typeof setPartnerPricingInput>;
 

@@ -7,6 +7,7 @@ import {
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Badge, StatusBadge } from '../components/badge.tsx';
 import { AmountDueCards, OverdueWarning } from '../components/bills.tsx';
+import { InvoiceHead } from '../components/client-invoices.tsx';
 import { SelectField } from '../components/field.tsx';
 import { Pager } from '../components/pager.tsx';
 import { Empty, ErrorMessage, Loading } from '../components/states.tsx';
@@ -285,24 +286,7 @@ function Bills() {
           <div className="table-wrap" aria-busy={list.isFetching}>
             <table className="bills">
               <caption className="muted">{plural(list.data.total, 'bill')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Number</th>
-                  <th scope="col">Period</th>
-                  <th scope="col">Issued</th>
-                  <th scope="col">Due</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="numeric">
-                    Total
-                  </th>
-                  <th scope="col" className="numeric">
-                    Amount due
-                  </th>
-                  <th scope="col">
-                    <span className="visually-hidden">Download</span>
-                  </th>
-                </tr>
-              </thead>
+              <InvoiceHead withOrganization={false} />
               <tbody>
                 {bills.map((bill) => (
                   <BillRows
