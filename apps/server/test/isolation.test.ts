@@ -48,6 +48,18 @@ const requests: Record<string, { body?: Record<string, unknown>; query?: string 
   'credits.consume': { body: { amount: 1 } },
   'credits.ledger': { query: 'limit=10' },
   'credits.exportLedger': { query: 'type=allocation' },
+  'clientBilling.getOrganizationPricing': {},
+  'clientBilling.setOrganizationPricing': { body: { taxRate: '0.5' } },
+  'clientBilling.getBillingProfile': {},
+  'clientBilling.setBillingProfile': {
+    body: {
+      legalName: 'Hijacked',
+      billingEmail: 'billing@evil.example',
+      address: { line1: '1 Evil Street', city: 'Berlin', country: 'DE' },
+    },
+  },
+  'clientInvoices.issue': {},
+  'clientInvoices.upcoming': {},
 };
 
 const organizationRoutes = routes.filter(
@@ -94,6 +106,9 @@ async function snapshot(apiKey: string, organizationId: string) {
     grants: await read(`${ORGS}/${organizationId}/credits/grants`),
     ledger: await read(`${ORGS}/${organizationId}/credits/ledger`),
     billing: await read('/partner/billing'),
+    pricing: await read(`${ORGS}/${organizationId}/pricing`),
+    billingProfile: await read(`${ORGS}/${organizationId}/billing-profile`),
+    invoices: await read(`/partner/invoices?organizationId=${organizationId}`),
     list: await read(ORGS),
   };
 }
@@ -147,6 +162,17 @@ async function organizationOfA(): Promise<Target> {
     body: { threshold: 2, amount: 10, maxPerPeriod: 3 },
   });
   expect(topUp.status).toBe(200);
+  // A sale whose invoice was voided: billing the organization now bills it again.
+  const sale = await server.request('POST', `${ORGS}/${id}/credits/grants`, {
+    apiKey: a.apiKey,
+    body: { amount: 10, kind: 'purchased', costBasis: '0.04', invoice: true, reason: 'Pack' },
+  });
+  expect(sale.status).toBe(201);
+  const voided = await server.request('POST', `/partner/invoices/${sale.body.invoice.id}/void`, {
+    apiKey: a.apiKey,
+    body: { reason: 'Issued in error' },
+  });
+  expect(voided.status).toBe(200);
   return {
     organizationId: id,
     grantId: granted.body.grant.id as string,
@@ -157,6 +183,12 @@ async function organizationOfA(): Promise<Target> {
 beforeAll(async () => {
   a = await server.createPartner({ name: 'Partner A', poolCredits: 5000 });
   b = await server.createPartner({ name: 'Partner B', poolCredits: 5000 });
+  // A invoices its organizations.
+  const pricing = await server.request('PUT', '/partner/pricing', {
+    apiKey: a.apiKey,
+    body: { currency: 'USD' },
+  });
+  expect(pricing.status).toBe(200);
   // B has organizations of its own, so a leak would have somewhere to go.
   const own = await server.request('POST', ORGS, {
     apiKey: b.apiKey,
@@ -320,6 +352,11 @@ describe("partner B addressing partner A's invoice", () => {
   const invoiceRoutes = routes.filter(
     (route) => route.auth === 'partner' && route.path.includes(':invoiceId'),
   );
+  /** A valid request for each, so that a 404 cannot be a disguised 400. */
+  const invoiceRequests: Record<string, Record<string, unknown> | undefined> = {
+    'clientInvoices.pay': { amount: '0.40', method: 'bank_transfer' },
+    'clientInvoices.void': { reason: 'sabotage' },
+  };
   let invoiceId: string;
   beforeAll(async () => {
     const operator = { operator: true };
@@ -336,21 +373,45 @@ describe("partner B addressing partner A's invoice", () => {
     invoiceId = issued.body.invoice.id as string;
   });
 
+  /** The operator's invoice to A, or a fresh invoice of A to one of its organizations. */
+  async function invoiceFor(route: RestRoute) {
+    if (!route.path.startsWith('/partner/invoices/')) return invoiceId;
+    const { organizationId } = await organizationOfA();
+    const sale = await server.request('POST', `${ORGS}/${organizationId}/credits/grants`, {
+      apiKey: a.apiKey,
+      body: { amount: 10, kind: 'purchased', costBasis: '0.04', invoice: true, reason: 'Pack' },
+    });
+    expect(sale.status).toBe(201);
+    return sale.body.invoice.id as string;
+  }
+
   it('covers every partner route that takes an invoice id', () => {
     expect(invoiceRoutes.map((route) => route.operationId).sort()).toEqual([
       'billing.invoices.get',
       'billing.invoices.pdf',
+      'clientInvoices.email',
+      'clientInvoices.get',
+      'clientInvoices.pay',
+      'clientInvoices.pdf',
+      'clientInvoices.void',
     ]);
   });
 
   it.each(invoiceRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
     '%s is a 404 for B and answers A',
     async (_name, route) => {
-      const path = route.path.replace(':invoiceId', invoiceId);
-      const foreign = await server.request(route.method, path, { apiKey: b.apiKey });
+      const id = await invoiceFor(route);
+      const path = route.path.replace(':invoiceId', id);
+      const body = invoiceRequests[route.operationId];
+      const read = () =>
+        server.request('GET', `/partner/invoices?pageSize=100`, { apiKey: a.apiKey });
+      const before = await read();
+      const foreign = await server.request(route.method, path, { apiKey: b.apiKey, body });
       expect(foreign.status).toBe(404);
       expect(foreign.body.error.code).toBe('not_found');
-      expect((await server.request(route.method, path, { apiKey: a.apiKey })).status).toBe(200);
+      expect((await read()).body).toEqual(before.body);
+      const own = await server.request(route.method, path, { apiKey: a.apiKey, body });
+      expect(own.status, JSON.stringify(own.body)).toBe(route.status);
     },
   );
 
