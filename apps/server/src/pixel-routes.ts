@@ -64,6 +64,8 @@ const refusals = {
 /** `GET /script.js` (the embed script) and `POST /collect` (its events). */
 export function registerPixelRoutes(app: FastifyInstance, options: PixelOptions) {
   const events = new WeakMap<FastifyRequest, IngestEvent>();
+  // One writer per server: its batches group the events that arrive together.
+  const writer = services.createEventWriter(options.db);
   const perIp = app.createRateLimit({
     max: options.rateLimitPerIp,
     timeWindow: 60_000,
@@ -120,6 +122,7 @@ export function registerPixelRoutes(app: FastifyInstance, options: PixelOptions)
       const outcome = await services.ingestEvent(
         options.db,
         options.identity,
+        writer,
         parsed.data,
         {
           ip: request.ip,

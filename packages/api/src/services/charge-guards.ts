@@ -1,16 +1,16 @@
 import { sql } from 'kysely';
 import ipaddr from 'ipaddr.js';
 import type { Db, Tx } from '@allot/db';
-import { ANOMALY_PREFIX, defined, type CapScope } from '@allot/domain';
+import { ANOMALY_PREFIX, type CapScope } from '@allot/domain';
 import { emitEvent } from './events.ts';
 
 /**
  * The guards on what an identification may charge past the natural key (one credit per identity
  * and period): the organization's caps per billing period and per UTC day, and the anomaly
- * ceiling of new identifications per network and hour. Each is a counter per window, raised in
- * the charge's own transaction after the organization's account lock (so charges of one
- * organization meet them one at a time, whichever process runs them): a charge that takes a
- * counter past its limit is undone with the counter, and the visit stays unidentified.
+ * ceiling of new identifications per network and hour. Each is a counter per window, read and
+ * raised in the charging transaction under the organization's account lock (so charges of one
+ * organization meet them one at a time, whichever process runs them): a charge that would take a
+ * counter past its limit is not made, and the visit stays unidentified (ingest-batch.ts).
  */
 
 export interface ChargeLimits {
@@ -19,7 +19,7 @@ export interface ChargeLimits {
   anomaly_threshold: number | null;
 }
 
-interface Window {
+export interface ChargeWindow {
   scope: string;
   limit: number;
   start: Date;
@@ -51,8 +51,8 @@ export function chargeWindows(
   period: { start: Date; end: Date },
   ip: string,
   now: Date,
-): Window[] {
-  const windows: Window[] = [];
+): ChargeWindow[] {
+  const windows: ChargeWindow[] = [];
   if (limits.identification_cap_period !== null)
     windows.push({
       scope: `period:${period.start.toISOString()}`,
@@ -83,40 +83,13 @@ export function chargeWindows(
 }
 
 /**
- * Counts one charged identification in each window, and returns the first window it takes past
- * its limit (with the count it would have made), or null when all allow it. Called inside the
- * charge's transaction: the caller undoes the charge and these counts when one refuses.
- */
-export async function countCharge(
-  trx: Tx,
-  organizationId: string,
-  windows: Window[],
-): Promise<{ window: Window; count: number } | null> {
-  // In one statement, in the same order every time: two charges never wait on each other's rows
-  // in opposite orders.
-  const { rows } = await sql<{ scope: string; identifications: number }>`
-    INSERT INTO charge_windows AS w (organization_id, scope, identifications, expires_at)
-    SELECT ${organizationId}::uuid, scope, 1, expires_at
-      FROM unnest(${windows.map((w) => w.scope)}::text[],
-                  ${windows.map((w) => w.end.toISOString())}::timestamptz[]) AS t(scope, expires_at)
-    ON CONFLICT (organization_id, scope) DO UPDATE SET identifications = w.identifications + 1
-    RETURNING scope, identifications`.execute(trx);
-  const counts = new Map(rows.map((row) => [row.scope, row.identifications]));
-  for (const window of windows) {
-    const count = defined(counts.get(window.scope), `the count of ${window.scope}`);
-    if (count > window.limit) return { window, count };
-  }
-  return null;
-}
-
-/**
  * Tells the partner a guard refused a charge: `credit_usage.cap_reached` once per cap and
  * window, `pixel.anomaly` once per organization and hour (whichever network trips it first).
  */
 export async function reportRefusal(
   trx: Tx,
   organization: { id: string; partner_id: string },
-  refused: { window: Window; count: number },
+  refused: { window: ChargeWindow; count: number },
 ) {
   const { window, count } = refused;
   const at = { organizationId: organization.id, partnerId: organization.partner_id };

@@ -15,6 +15,8 @@ export { createGrant, listGrants, setGrantExpiry, voidGrant } from './grants.ts'
 export * from './events.ts';
 export * from './icp.ts';
 export * from './ingest.ts';
+export * from './event-writer.ts';
+export type { PendingEvent } from './ingest-batch.ts';
 export * from './ledger-entries.ts';
 export * from './organizations.ts';
 export * from './partners.ts';
