@@ -240,7 +240,21 @@ describe('client invoices against their models', () => {
           .sort((a, b) => a - b);
         expect(numbers).toEqual(numbers.map((_, i) => i + 1));
       }),
-      { numRuns: Number(process.env.CLIENT_INVOICE_MODEL_RUNS ?? 12) },
+      {
+        numRuns: Number(process.env.CLIENT_INVOICE_MODEL_RUNS ?? 12),
+        // Found by a run: a fee invoice voided behind a later one is billed again, not skipped.
+        examples: [
+          [
+            [
+              { kind: 'wait', days: 21 },
+              { kind: 'wait', days: 31 },
+              { kind: 'pay' },
+              { kind: 'void' },
+              { kind: 'void' },
+            ],
+          ],
+        ],
+      },
     );
   }, 240_000);
 });

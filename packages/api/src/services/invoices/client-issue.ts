@@ -14,7 +14,7 @@ import { clientPricingOf, type EffectivePricing } from '../client-pricing.ts';
 import { cycleOf } from '../ledger/renewal.ts';
 import { openOrganization } from '../ledger/open-books.ts';
 import type { OrganizationLock } from '../ledger/locks.ts';
-import { feePeriods, feesFrom, unbilledClientLines, type ClientBill } from './client-lines.ts';
+import { feesOwed, unbilledClientLines, type ClientBill } from './client-lines.ts';
 import { nextPartnerNumber, partnerIssuer } from './numbering.ts';
 import { readInvoice } from './read.ts';
 import { completeInvoice, nothingToInvoice } from './totals.ts';
@@ -156,8 +156,13 @@ async function issueClientInvoice(
 /** The fees an organization owes by now, from where its fees resume. */
 async function feesDue(trx: Tx, organization: OrganizationRow, pricing: EffectivePricing) {
   if (pricing.periodFee === null) return [];
-  const from = await feesFrom(trx, organization.id, pricing.billedFrom);
-  return feePeriods(cycleOf(organization), from, organization.period_start);
+  return feesOwed(
+    trx,
+    organization.id,
+    cycleOf(organization),
+    pricing.billedFrom,
+    organization.period_start,
+  );
 }
 
 /** Overage is billed in usage_based only: the one mode where consumption passes the allowance. */

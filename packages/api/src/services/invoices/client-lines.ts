@@ -19,11 +19,61 @@ import type { EffectivePricing } from '../client-pricing.ts';
 const MAX_FEE_PERIODS = 1_200;
 
 /**
- * The periods an organization owes a fee for by now: those of its cycle that began at or after
- * `from` (when it was first priced, or the end of the last period billed a fee) and no later than
- * its current period's start.
+ * The periods an organization owes a fee for by now: those of its cycle that began after the
+ * last period billed a fee (or when it was first priced) and no later than `currentStart`, and
+ * before them any period whose fee was on an invoice since voided and is billed on no other.
+ * A voided period is billed again as it was (its own start and end), whatever the cycle now.
  */
-export function feePeriods(cycle: BillingCycle, from: Date, currentStart: Date): Period[] {
+export async function feesOwed(
+  db: Db | Tx,
+  organizationId: string,
+  cycle: BillingCycle,
+  billedFrom: Date,
+  currentStart: Date,
+): Promise<Period[]> {
+  const [last, voided] = await Promise.all([
+    db
+      .selectFrom('invoice_line_periods as p')
+      .innerJoin('invoice_lines as l', 'l.id', 'p.line_id')
+      .select((eb) => eb.fn.max('l.period_end').as('end'))
+      .where('p.organization_id', '=', organizationId)
+      .executeTakeFirst(),
+    db
+      .selectFrom('invoice_lines as l')
+      .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
+      .select(['l.period_start', 'l.period_end'])
+      .distinct()
+      .where('l.organization_id', '=', organizationId)
+      .where('l.kind', '=', 'fee')
+      .where('i.status', '=', 'void')
+      .where('l.period_start', '>=', billedFrom)
+      .where('l.period_start', '<=', currentStart)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('invoice_line_periods as p')
+              .select('p.line_id')
+              .where('p.organization_id', '=', organizationId)
+              .whereRef('p.period_start', '=', 'l.period_start'),
+          ),
+        ),
+      )
+      .orderBy('l.period_start')
+      .execute(),
+  ]);
+  const end = last?.end ? new Date(last.end) : null;
+  const from = end && end.getTime() > billedFrom.getTime() ? end : billedFrom;
+  const holes = voided
+    .map((row) => ({ start: new Date(row.period_start), end: new Date(row.period_end) }))
+    .filter((period) => period.start.getTime() < from.getTime());
+  return [...holes, ...feePeriods(cycle, from, currentStart)].slice(0, MAX_FEE_PERIODS);
+}
+
+/**
+ * The periods of a cycle that begin at or after `from` and no later than `currentStart`.
+ */
+function feePeriods(cycle: BillingCycle, from: Date, currentStart: Date): Period[] {
   let period = periodContaining(from, cycle);
   if (period.start.getTime() < from.getTime()) period = nextPeriod(period, cycle);
   const periods: Period[] = [];
@@ -32,18 +82,6 @@ export function feePeriods(cycle: BillingCycle, from: Date, currentStart: Date):
     period = nextPeriod(period, cycle);
   }
   return periods;
-}
-
-/** Where an organization's fee periods resume: after the last one billed, or when first priced. */
-export async function feesFrom(db: Db | Tx, organizationId: string, billedFrom: Date) {
-  const row = await db
-    .selectFrom('invoice_line_periods as p')
-    .innerJoin('invoice_lines as l', 'l.id', 'p.line_id')
-    .select((eb) => eb.fn.max('l.period_end').as('end'))
-    .where('p.organization_id', '=', organizationId)
-    .executeTakeFirst();
-  const end = row?.end ? new Date(row.end) : null;
-  return end && end.getTime() > billedFrom.getTime() ? end : billedFrom;
 }
 
 export interface ClientBill {

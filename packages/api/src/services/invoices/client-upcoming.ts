@@ -6,7 +6,7 @@ import { clientPricingOf } from '../client-pricing.ts';
 import { cycleOf } from '../ledger/renewal.ts';
 import { renewsFirst } from '../renew-on-read.ts';
 import { organizationCustomerOf } from './client-issue.ts';
-import { feePeriods, feesFrom, unbilledClientLines } from './client-lines.ts';
+import { feesOwed, unbilledClientLines } from './client-lines.ts';
 import { draftInvoice, type DraftLine } from './draft.ts';
 import { partnerIssuer } from './numbering.ts';
 
@@ -41,7 +41,7 @@ export const upcomingClientInvoice = renewsFirst(async function upcomingClientIn
   const fees =
     pricing.periodFee === null
       ? []
-      : feePeriods(cycle, await feesFrom(db, organizationId, pricing.billedFrom), next.start);
+      : await feesOwed(db, organizationId, cycle, pricing.billedFrom, next.start);
   const { rows: lines } = await sql<DraftLine>`
     WITH ${unbilledClientLines({
       issuer: partnerIssuer(partnerId),
