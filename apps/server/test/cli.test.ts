@@ -37,7 +37,9 @@ const failureOf = (running: Promise<unknown>) =>
     (error: { code: number; stderr: string }) => error,
   );
 
-describe('pnpm allot', () => {
+// Each command is a process of its own (Node, tsx, the database): a test of several commands
+// takes seconds per command on a busy machine, so the suite allows more than the default.
+describe('pnpm allot', { timeout: 120_000 }, () => {
   it('creates a partner whose key drives the REST API, with JSON identical to the REST body', async () => {
     const { stdout } = await cli(
       'partners',
