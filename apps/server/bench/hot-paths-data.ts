@@ -73,7 +73,7 @@ export async function makeOrganizations(origin: string, apiKey: string, spread: 
 }
 
 /**
- * Sends one page view of each of `count` visitors (`repeat-0`…), visitor i from address i of the
+ * Sends one page view of each of `count` visitors (`visitor-repeat-0`…), visitor i from address i of the
  * dataset, so each is identified and charged once, before the repeat case measures them.
  */
 export async function identifyRepeatVisitors(origin: string, key: string, count: number) {
@@ -82,7 +82,7 @@ export async function identifyRepeatVisitors(origin: string, key: string, count:
     const response = await fetch(`${origin}/collect`, {
       method: 'POST',
       headers: { ...eventHeaders('text/plain;charset=UTF-8'), 'x-forwarded-for': addressOf(i) },
-      body: JSON.stringify({ k: key, v: `repeat-${i}`, e: 'pageview', u: PAGE }),
+      body: JSON.stringify({ k: key, v: `visitor-repeat-${i}`, e: 'pageview', u: PAGE }),
     });
     await response.arrayBuffer();
     if (response.status !== 202) throw new Error(`collect: ${response.status}`);

@@ -277,7 +277,13 @@ const measured = new Map<Case, Measured>(
 
 // Warm-up (the JIT, both pools' connections, the first pages of every table), then the
 // statistics a running system would have, so no plan is one made for empty tables.
-for (const c of cases) await run(c, WARMUP_SECONDS);
+for (const c of cases) {
+  const { result, problems } = await run(c, WARMUP_SECONDS);
+  const failed = result.non2xx + result.socketErrors > 0 ? ['errors in wrk output'] : [];
+  defined(measured.get(c), c.name).problems.push(
+    ...[...failed, ...problems].map((p) => `warm-up: ${p}`),
+  );
+}
 await sql`ANALYZE`.execute(serverDb);
 await sql`ANALYZE`.execute(floorDb);
 

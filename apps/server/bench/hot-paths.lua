@@ -53,7 +53,8 @@ function request()
     return wrk.format(nil, path)
   end
   local i = visitors == "new" and offset + n or n % repeats
-  local visitor = (visitors == "new" and "new-" or "repeat-") .. i
+  -- At least 8 characters, as the pixel's ids are (the event schema refuses shorter ones).
+  local visitor = (visitors == "new" and "visitor-new-" or "visitor-repeat-") .. i
   wrk.headers["X-Forwarded-For"] = address(i)
   local body = '{"k":"' .. keys[n % #keys + 1] .. '","v":"' .. visitor ..
     '","e":"pageview","u":"' .. page .. '"}'
