@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildServer } from '../src/app.ts';
+import { buildServer, type ServerOptions } from '../src/app.ts';
 
 export interface BenchOptions {
   /** The partner's billing mode; credit_pool unless told. */
@@ -19,6 +19,8 @@ export interface BenchOptions {
   trustProxy?: boolean;
   /** Keep the pixel's rate limits per address and per key as a deployment has them by default. */
   defaultPixelLimits?: boolean;
+  /** Fastify's logger; none unless told (a server in a process of its own logs to stderr). */
+  logger?: ServerOptions['logger'];
 }
 
 /**
@@ -47,6 +49,7 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.trustProxy ? { trustProxy: ['127.0.0.1'] } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
