@@ -11,7 +11,6 @@ import {
   SESSION_IDLE_MS,
   type Identity,
   type IngestEvent,
-  type OrganizationStatus,
 } from '@allot/domain';
 import { newId } from '../ids.ts';
 import { profilesOf } from './icp.ts';
@@ -20,6 +19,7 @@ import { consumeCredits } from './ledger/consume.ts';
 import { isBotEvent } from './bots.ts';
 import { chargeWindows, countCharge, reportRefusal } from './charge-guards.ts';
 import { refreshPeriods } from './ledger/renewal.ts';
+import { pixelOrganization, type PixelOrganization } from './pixel-organizations.ts';
 
 /** Where an event came from, as the transport saw it. */
 export interface EventSource {
@@ -41,42 +41,8 @@ export type IngestOutcome =
 export const MAX_TRACKED_PAGES = 100;
 const MAX_PATH_LENGTH = 300;
 
-interface PixelOrganization {
-  id: string;
-  partner_id: string;
-  status: OrganizationStatus;
-  product_type: 'B2B' | 'B2C';
-  allowed_referrers: string[];
-  billing_period: 'monthly' | 'quarterly' | 'annually';
-  billing_day_of_month: number;
-  billing_anchor: Date;
-  period_end: Date;
-  charge_period_start: Date;
-  identification_cap_period: number | null;
-  identification_cap_day: number | null;
-  anomaly_threshold: number | null;
-}
-
 function organizationByKey(db: Db, key: string): Promise<PixelOrganization | undefined> {
-  return db
-    .selectFrom('organizations')
-    .select([
-      'id',
-      'partner_id',
-      'status',
-      'product_type',
-      'allowed_referrers',
-      'billing_period',
-      'billing_day_of_month',
-      'billing_anchor',
-      'period_end',
-      'charge_period_start',
-      'identification_cap_period',
-      'identification_cap_day',
-      'anomaly_threshold',
-    ])
-    .where('pixel_key', '=', key)
-    .executeTakeFirst();
+  return pixelOrganization(db, key);
 }
 
 const utcDay = (now: Date) => now.toISOString().slice(0, 10);
