@@ -38,6 +38,7 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
 
   const app = await buildServer({
     db,
+    databaseUrl,
     publicUrl: 'http://localhost',
     operatorToken,
     rateLimitPerMinute: 1_000_000,
