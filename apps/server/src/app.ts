@@ -49,7 +49,8 @@ export interface ServerOptions {
   db: Db;
   /**
    * The database's connection string, for the key caches' LISTEN connection (`key-caches.ts`).
-   * Without it nothing is cached: every pixel key and API key is looked up in the database.
+   * Without it nothing is cached: every pixel key and API key is looked up in the database. The
+   * caches hang on `db`, so two servers in one process need a database handle each.
    */
   databaseUrl?: string;
   publicUrl: string;
