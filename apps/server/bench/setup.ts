@@ -40,6 +40,7 @@ export async function startBench(poolCredits: number, options: BenchOptions = {}
 
   const app = await buildServer({
     db,
+    databaseUrl,
     publicUrl: 'http://localhost',
     operatorToken,
     rateLimitPerMinute: 1_000_000,

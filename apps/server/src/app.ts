@@ -37,6 +37,7 @@ import { sql } from 'kysely';
 import { registerAdminApp } from './admin-app.ts';
 import { clientAddress } from './client-address.ts';
 import { answerClientError } from './client-errors.ts';
+import { keepKeyCaches } from './key-caches.ts';
 import { collectMethods } from './method-not-allowed.ts';
 import { registerPixelRoutes } from './pixel-routes.ts';
 import { precompress, type Precompressed } from './precompressed.ts';
@@ -46,6 +47,12 @@ import { VERSION } from './version.ts';
 
 export interface ServerOptions {
   db: Db;
+  /**
+   * The database's connection string, for the key caches' LISTEN connection (`key-caches.ts`).
+   * Without it nothing is cached: every pixel key and API key is looked up in the database. The
+   * caches hang on `db`, so two servers in one process need a database handle each.
+   */
+  databaseUrl?: string;
   publicUrl: string;
   operatorToken: string | null;
   clock?: Clock;
@@ -136,6 +143,10 @@ export async function buildServer(options: ServerOptions) {
     },
   });
   traceRequests(app);
+  if (options.databaseUrl) {
+    const keyCaches = keepKeyCaches(options.db, options.databaseUrl);
+    app.addHook('onClose', keyCaches.close);
+  }
   const answerMethodNotAllowed = collectMethods(app);
   const contextFor = createContextFactory({
     db: options.db,

@@ -16,6 +16,7 @@ const identity = await createIdentityResolver({
 });
 const app = await buildServer({
   db: database.db,
+  databaseUrl: database.url,
   publicUrl: config.publicUrl,
   operatorToken: operator.token,
   logger: { level: config.logLevel },

@@ -160,6 +160,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const port = options.selfPublicUrl ? await freePort() : 0;
   const app = await buildServer({
     db: database.db,
+    databaseUrl: database.url,
     publicUrl: options.selfPublicUrl ? `http://127.0.0.1:${port}` : 'https://allot.test',
     operatorToken: OPERATOR_TOKEN,
     ...(options.now ? { clock: options.now } : {}),

@@ -28,6 +28,14 @@ export type {
   SessionCookie,
 } from './context.ts';
 export * as services from './services/index.ts';
+export {
+  attachKeyCaches,
+  createKeyCaches,
+  forgetNotified,
+  KEY_CACHES_CHANNEL,
+  setListening,
+  type KeyCaches,
+} from './services/key-caches.ts';
 export type { LoginThrottleOptions } from './services/login-throttle.ts';
 export * as identity from './services/identity/index.ts';
 export * as webhooks from './services/webhooks/index.ts';

@@ -8,6 +8,7 @@ import { databaseUnavailable, forbidden, rateLimited, unauthorized } from './err
 import { appCodeOf, detailsOf, toTRPCError } from './trpc-errors.ts';
 import { authenticatePartner } from './services/api-keys.ts';
 import { authenticateSession, csrfMatches } from './services/sessions.ts';
+import { forgetAll, forgetPartner, keyCachesOf } from './services/key-caches.ts';
 import { sameHash, sha256 } from './crypto.ts';
 
 const t = initTRPC
@@ -112,6 +113,15 @@ export const partnerProcedure = procedure
       return next({ ctx: { partnerId, actor, idempotencyScope: `partner:${partnerId}` } });
     }
     return refuse(ctx, 'Missing X-Partner-API-Key');
+  })
+  // Once a change of the partner's has committed, this server forgets what it held of the partner:
+  // the partner's next request here must see the change, and may arrive before the notification
+  // that tells every server.
+  .use(async ({ ctx, next, type }) => {
+    const result = await next();
+    const caches = keyCachesOf(ctx.db);
+    if (type === 'mutation' && caches) forgetPartner(caches, ctx.partnerId);
+    return result;
   });
 
 /** One of the partner's people, signed in: reading the team is for them, not for API keys. */
@@ -131,11 +141,17 @@ export const adminProcedure = partnerProcedure.use(({ ctx, next }) => {
 });
 
 /** The platform operator: a bearer token compared in constant time. */
-export const operatorProcedure = procedure.meta({ auth: 'operator' }).use(async ({ ctx, next }) => {
-  const { operatorToken } = ctx.credentials;
-  if (!operatorToken) return refuse(ctx, 'Missing operator bearer token');
-  if (!ctx.operatorTokenHash || !sameHash(sha256(operatorToken), ctx.operatorTokenHash))
-    return refuse(ctx, 'Invalid operator token');
-  await charge(ctx, 'operator');
-  return next({ ctx: { idempotencyScope: 'operator' } });
-});
+export const operatorProcedure = procedure
+  .meta({ auth: 'operator' })
+  .use(async ({ ctx, next, type }) => {
+    const { operatorToken } = ctx.credentials;
+    if (!operatorToken) return refuse(ctx, 'Missing operator bearer token');
+    if (!ctx.operatorTokenHash || !sameHash(sha256(operatorToken), ctx.operatorTokenHash))
+      return refuse(ctx, 'Invalid operator token');
+    await charge(ctx, 'operator');
+    const result = await next({ ctx: { idempotencyScope: 'operator' } });
+    // The operator's changes may touch any partner (a revoked key): as for a partner's, above.
+    const caches = keyCachesOf(ctx.db);
+    if (type === 'mutation' && caches) forgetAll(caches);
+    return result;
+  });

@@ -2,6 +2,7 @@ import type { Db, Tx } from '@allot/db';
 import { newSecret, sha256 } from '../crypto.ts';
 import { notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { throughCache } from './key-caches.ts';
 
 const KEY_PREFIX = 'allot_sk_';
 /** Writing last_used_at on every request would turn each read into a write. */
@@ -50,24 +51,53 @@ export async function revokeApiKey(
   }
 }
 
-/** The key's id and the partner it belongs to, or null for an unknown or revoked key. */
+/** An unrevoked key, found by its hash: what authenticating with it needs. */
+export interface ApiKeyEntry {
+  keyId: string;
+  partnerId: string;
+  /** As this server last wrote or read it. */
+  lastUsedAt: Date | null;
+}
+
+async function readApiKey(db: Db | Tx, hash: Buffer): Promise<ApiKeyEntry | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'partner_id', 'last_used_at'])
+    .where('key_hash', '=', hash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row && { keyId: row.id, partnerId: row.partner_id, lastUsedAt: row.last_used_at };
+}
+
+/**
+ * The key's id and the partner it belongs to, or null for an unknown or revoked key. Found
+ * through the key caches, so a request costs no read; a revocation is announced to every server.
+ */
 export async function authenticatePartner(
   db: Db | Tx,
   apiKey: string,
   now: Date,
 ): Promise<{ keyId: string; partnerId: string } | null> {
   if (!apiKey.startsWith(KEY_PREFIX) || apiKey.length > 200) return null;
-  const row = await db
-    .selectFrom('api_keys')
-    .select(['id', 'partner_id', 'last_used_at'])
-    .where('key_hash', '=', sha256(apiKey))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) return null;
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+  const hash = sha256(apiKey);
+  const key = await throughCache(
+    db,
+    (caches) => caches.apiKeys,
+    hash.toString('base64url'),
+    () => readApiKey(db, hash),
+  );
+  if (!key) return null;
+  const { lastUsedAt } = key;
+  if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    // Noted on the held entry before the write, so this server's concurrent requests write once.
+    key.lastUsedAt = now;
+    await db
+      .updateTable('api_keys')
+      .set({ last_used_at: now })
+      .where('id', '=', key.keyId)
+      .execute();
   }
-  return { keyId: row.id, partnerId: row.partner_id };
+  return { keyId: key.keyId, partnerId: key.partnerId };
 }
 
 /** A partner's keys, newest first, revoked ones included (so the list explains a refused key). */

@@ -17,6 +17,7 @@ export * from './icp.ts';
 export * from './ingest.ts';
 export * from './event-writer.ts';
 export type { PendingEvent } from './ingest-batch.ts';
+export type { PixelOrganization } from './pixel-organizations.ts';
 export * from './ledger-entries.ts';
 export * from './organizations.ts';
 export * from './partners.ts';

@@ -14,7 +14,7 @@ import {
 import { newId } from '../ids.ts';
 import { chargeWindows, reportRefusal, type ChargeWindow } from './charge-guards.ts';
 import { consumeCredits } from './ledger/consume.ts';
-import type { PixelOrganization } from './ingest.ts';
+import type { PixelOrganization } from './pixel-organizations.ts';
 
 /** A visitor's views are kept for this many distinct paths; later new paths are not counted. */
 export const MAX_TRACKED_PAGES = 100;

@@ -6,13 +6,13 @@ import {
   originAllowed,
   periodContaining,
   type IngestEvent,
-  type OrganizationStatus,
 } from '@allot/domain';
 import type { IdentityResolver } from './identity/resolver.ts';
 import { isBotEvent } from './bots.ts';
 import type { EventWriter } from './event-writer.ts';
 import { identifiedIn, PIXEL_COUNTER_SHARDS } from './ingest-batch.ts';
 import { refreshPeriods } from './ledger/renewal.ts';
+import { pixelOrganization, type PixelOrganization } from './pixel-organizations.ts';
 
 /** Where an event came from, as the transport saw it. */
 export interface EventSource {
@@ -29,44 +29,6 @@ export type IngestOutcome =
       accepted: false;
       reason: 'unknown_key' | 'organization_inactive' | 'referrer_not_allowed' | 'rate_limited';
     };
-
-export interface PixelOrganization {
-  id: string;
-  partner_id: string;
-  status: OrganizationStatus;
-  product_type: 'B2B' | 'B2C';
-  allowed_referrers: string[];
-  billing_period: 'monthly' | 'quarterly' | 'annually';
-  billing_day_of_month: number;
-  billing_anchor: Date;
-  period_end: Date;
-  charge_period_start: Date;
-  identification_cap_period: number | null;
-  identification_cap_day: number | null;
-  anomaly_threshold: number | null;
-}
-
-function organizationByKey(db: Db, key: string): Promise<PixelOrganization | undefined> {
-  return db
-    .selectFrom('organizations')
-    .select([
-      'id',
-      'partner_id',
-      'status',
-      'product_type',
-      'allowed_referrers',
-      'billing_period',
-      'billing_day_of_month',
-      'billing_anchor',
-      'period_end',
-      'charge_period_start',
-      'identification_cap_period',
-      'identification_cap_day',
-      'anomaly_threshold',
-    ])
-    .where('pixel_key', '=', key)
-    .executeTakeFirst();
-}
 
 const utcDay = (now: Date) => now.toISOString().slice(0, 10);
 
@@ -111,7 +73,7 @@ export async function ingestEvent(
   now: Date,
   admit: () => Promise<boolean> = () => Promise.resolve(true),
 ): Promise<IngestOutcome> {
-  const org = await organizationByKey(db, event.k);
+  const org = await pixelOrganization(db, event.k);
   if (!org) return { accepted: false, reason: 'unknown_key' };
   if (org.status !== 'active') {
     await countEvent(db, org, now, 'refused');

@@ -1,6 +1,7 @@
 import type { Db, Tx } from '@allot/db';
 import { scriptTag } from '@allot/domain';
 import { notFound } from '../errors.ts';
+import { pixelOrganization } from './pixel-organizations.ts';
 
 const pixelColumns = ['pixel_key', 'allowed_referrers'] as const;
 
@@ -39,14 +40,13 @@ export async function getPixelConfig(
   return toPixelConfig(row, publicUrl);
 }
 
-/** Whether `/script.js` serves the script for this key: only an active organization's pixel runs. */
+/**
+ * Whether `/script.js` serves the script for this key: only an active organization's pixel runs.
+ * The same cached row as its events', so a script load costs no read.
+ */
 export async function pixelKeyActive(db: Db | Tx, pixelKey: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('organizations')
-    .select('status')
-    .where('pixel_key', '=', pixelKey)
-    .executeTakeFirst();
-  return row?.status === 'active';
+  const org = await pixelOrganization(db, pixelKey);
+  return org?.status === 'active';
 }
 
 /** Replaces the allowed referrers (already validated and normalised by the domain schema). */

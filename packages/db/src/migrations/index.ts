@@ -9,6 +9,7 @@ import * as invoices from './2026-12-02-0007-invoices.ts';
 import * as invoiceOverdue from './2026-12-02-0008-invoice-overdue.ts';
 import * as wallets from './2026-12-02-0009-wallets.ts';
 import * as clientInvoices from './2026-12-03-0010-client-invoices.ts';
+import * as cacheInvalidation from './2026-12-03-0020-cache-invalidation.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-0008-invoice-overdue': invoiceOverdue,
   '2026-12-02-0009-wallets': wallets,
   '2026-12-03-0010-client-invoices': clientInvoices,
+  '2026-12-03-0020-cache-invalidation': cacheInvalidation,
 };

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The database's functions, one file each in ./functions, in the order they are created: a
+ * The baseline's functions, one file each in ./functions, in the order they are created: a
  * SQL-language function is checked against what exists when it is created, so a function comes
- * after what it calls.
+ * after what it calls. A function added later is applied by the migration that adds it.
  */
 export const FUNCTIONS = [
   'ledger_lock_rank',
