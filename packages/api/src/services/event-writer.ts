@@ -8,9 +8,10 @@ import { visitorOf, writeEvents, type PendingEvent } from './ingest-batch.ts';
  * its batch has committed. Idle, an event is written at once, alone; busy, a batch holds up to
  * `maxBatch` events, so one commit pays for many.
  *
- * Events are written in lanes, an organization always in the same one: one organization's events
- * never wait on each other's batches in one process, and different organizations' are written
- * side by side.
+ * Events are written in lanes, a partner's always in the same one: its organizations share rows
+ * (the partner's, which each charge's foreign keys share-lock), so one partner's batches are
+ * written one after the other in a process rather than queueing on each other's locks, and
+ * different partners' side by side.
  */
 export interface EventWriter {
   /** Writes the event with others; resolves, once committed, whether it identified its visitor. */
@@ -68,7 +69,7 @@ export function createEventWriter(db: Db, options: EventWriterOptions = {}): Eve
 
   return {
     write(pending) {
-      const lane = defined(lanes[laneOf(pending.org.id, laneCount)], 'its lane');
+      const lane = defined(lanes[laneOf(pending.org.partner_id, laneCount)], 'its lane');
       return new Promise<boolean>((resolve, reject) => {
         lane.queue.push({ pending, resolve, reject });
         // Events of the same tick go out together.
@@ -108,6 +109,6 @@ export function createEventWriter(db: Db, options: EventWriterOptions = {}): Eve
   }
 }
 
-/** A stable lane per organization (its id's last hex digits). */
-const laneOf = (organizationId: string, lanes: number) =>
-  Number.parseInt(organizationId.slice(-4), 16) % lanes;
+/** A stable lane per partner (its id's last hex digits). */
+const laneOf = (partnerId: string, lanes: number) =>
+  Number.parseInt(partnerId.slice(-4), 16) % lanes;

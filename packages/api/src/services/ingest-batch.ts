@@ -84,7 +84,10 @@ export async function writeEvents(trx: Tx, batch: PendingEvent[]): Promise<boole
   const identified = new Array<boolean>(batch.length).fill(false);
   const charges: Charged[] = [];
   if (candidates.length > 0) {
-    await lockAccounts(trx, [...new Set(candidates.map(({ pending }) => pending.org.id))]);
+    await lockAccounts(
+      trx,
+      candidates.map(({ pending }) => pending),
+    );
     const guards = await openGuards(
       trx,
       candidates.map(({ pending }) => pending),
@@ -233,12 +236,24 @@ async function upsertVisitors(trx: Tx, ordered: PendingEvent[]) {
 /**
  * The organizations' accounts the batch charges, locked by id (the ledger's lock order) before
  * the first charge: a batch charging two organizations never holds one while another batch
- * holds the other.
+ * holds the other. Their partners' and organizations' rows are share-locked first: charging an
+ * account twice in one transaction checks its foreign keys again, and that check, taken after
+ * the account lock, would wait for a renewal holding the partner while the renewal waits for
+ * the account.
  */
-async function lockAccounts(trx: Tx, organizationIds: string[]) {
+async function lockAccounts(trx: Tx, pending: PendingEvent[]) {
+  const partners = [...new Set(pending.map((p) => p.org.partner_id))].sort(byText);
+  const organizations = [...new Set(pending.map((p) => p.org.id))].sort(byText);
+  await sql`
+    SELECT id FROM partners WHERE id = ANY(${partners}::uuid[]) ORDER BY id FOR KEY SHARE`.execute(
+    trx,
+  );
+  await sql`
+    SELECT id FROM organizations WHERE id = ANY(${organizations}::uuid[])
+    ORDER BY id FOR KEY SHARE`.execute(trx);
   await sql`
     SELECT id FROM accounts
-    WHERE organization_id = ANY(${organizationIds}::uuid[]) AND kind = 'organization'
+    WHERE organization_id = ANY(${organizations}::uuid[]) AND kind = 'organization'
       AND credit_type = ${DEFAULT_CREDIT_TYPE}
     ORDER BY id FOR UPDATE`.execute(trx);
 }
