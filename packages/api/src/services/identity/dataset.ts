@@ -1,3 +1,4 @@
+import { defined } from '@allot/domain';
 import { parseCidr, readIPv4Cidr } from './cidr.ts';
 import { hashBytes, IdentityStore } from './identity-store.ts';
 import { readLines } from './line-reader.ts';
@@ -40,12 +41,36 @@ export interface DatasetLoadOptions {
 const LINE_OPENING = Buffer.from('{"cidr":"');
 const QUOTE = 0x22;
 const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const BACKSLASH = 0x5c;
 
 /** The characters of a CIDR range that needs no JSON unescaping: hex digits, `.`, `:` and `/`. */
 const CIDR_CHARS = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF.:/') CIDR_CHARS[c.charCodeAt(0)] = 1;
+
+/** Lines looked ahead in (see loadDataset): their slots and texts stay in the caches. */
+const BATCH = 256;
+
+/**
+ * Where the `cidr` value of a line in the fast form (`{"cidr":"<range>",...}` or, naming nobody,
+ * `{"cidr":"<range>"}`) ends: the index of its closing quote; -1 for a line in any other form.
+ */
+function fastFormCidrEnd(bytes: Buffer, start: number, end: number): number {
+  if (end - start < LINE_OPENING.length + 2 || bytes[end - 1] !== CLOSE_BRACE) return -1;
+  // Byte by byte: Buffer#compare's call costs more than comparing nine bytes.
+  for (let i = 0; i < LINE_OPENING.length; i++) {
+    if (bytes[start + i] !== LINE_OPENING[i]) return -1;
+  }
+  const cidrStart = start + LINE_OPENING.length;
+  let cidrEnd = cidrStart;
+  while (cidrEnd < end && CIDR_CHARS[bytes[cidrEnd] ?? 0] === 1) cidrEnd++;
+  const length = cidrEnd - cidrStart;
+  if (bytes[cidrEnd] !== QUOTE || length < cidrLength.min || length > cidrLength.max) return -1;
+  const after = bytes[cidrEnd + 1];
+  if (after === COMMA || (after === CLOSE_BRACE && cidrEnd + 2 === end)) return cidrEnd;
+  return -1;
+}
 
 /**
  * Loads an identity dataset: JSON Lines, one `identityRecordSchema` object per line (a CIDR
@@ -85,22 +110,20 @@ export async function loadDataset(
     records += 1;
   };
 
-  /** The fast reading of a line; false when the line must be read in full instead. */
-  const readLineBytes = (bytes: Buffer, start: number, end: number, line: number): boolean => {
-    if (end - start < LINE_OPENING.length + 2 || bytes[end - 1] !== CLOSE_BRACE) return false;
-    // Byte by byte: Buffer#compare's call costs more than comparing nine bytes.
-    for (let i = 0; i < LINE_OPENING.length; i++) {
-      if (bytes[start + i] !== LINE_OPENING[i]) return false;
-    }
+  /**
+   * The fast reading of a line whose `cidr` value ends at `cidrEnd` (see `fastFormCidrEnd`),
+   * its rest hashed as `hash`; false when the line must be read in full instead.
+   */
+  const readLineBytes = (
+    bytes: Buffer,
+    start: number,
+    end: number,
+    line: number,
+    cidrEnd: number,
+    hash: number,
+  ): boolean => {
     const cidrStart = start + LINE_OPENING.length;
-    let cidrEnd = cidrStart;
-    while (cidrEnd < end && CIDR_CHARS[bytes[cidrEnd] ?? 0] === 1) cidrEnd++;
-    const length = cidrEnd - cidrStart;
-    if (bytes[cidrEnd] !== QUOTE || length < cidrLength.min || length > cidrLength.max)
-      return false;
-    const after = bytes[cidrEnd + 1];
-    const nobody = after === CLOSE_BRACE && cidrEnd + 2 === end;
-    if (after !== COMMA && !nobody) return false;
+    const nobody = bytes[cidrEnd + 1] === CLOSE_BRACE;
 
     // The range first: a line with a bad range and more wrong with it is read in full, so its
     // error is the one the schema words (the schema is checked before the range).
@@ -115,12 +138,16 @@ export async function loadDataset(
     let record = -1;
     if (!nobody) {
       const restStart = cidrEnd + 2;
-      const hash = hashBytes(bytes, restStart, end);
       record = store.find(bytes, restStart, end, hash);
       if (record < 0) {
         let json: unknown;
+        // Parsed as `{` + the rest, in place: the comma before it becomes the brace for the
+        // length of the decoding (no string concatenated to the rest, a copy per record).
+        bytes[cidrEnd + 1] = OPEN_BRACE;
+        const restText = bytes.toString('utf8', cidrEnd + 1, end);
+        bytes[cidrEnd + 1] = COMMA;
         try {
-          json = JSON.parse(`{${bytes.toString('utf8', restStart, end)}`);
+          json = JSON.parse(restText);
         } catch {
           return false; // the line's own parse words the error
         }
@@ -170,9 +197,45 @@ export async function loadDataset(
     indexed(record, line);
   };
 
-  await readLines(path, (bytes, start, end, line) => {
-    if (fastReadingEnabled && readLineBytes(bytes, start, end, line)) return;
-    readLineText(bytes.toString('utf8', start, end), line);
+  // Lines are read in batches, in four sweeps: the first finds the lines in the fast form and
+  // hashes their rest; the second touches the table slot each hash leads to; the third the
+  // record text a slot leads to; the fourth reads the lines, in order. At millions of records
+  // the table and the texts are far larger than the caches, and a line is two memory round
+  // trips (a slot, a text) the processor cannot start before the line's hash is known. Touched
+  // for a batch of lines together, they are fetched at once, not one after another.
+  const cidrEnds = new Int32Array(BATCH);
+  const hashes = new Int32Array(BATCH);
+  await readLines(path, (bytes, bounds, count, firstLine) => {
+    const bound = (i: number) => defined(bounds[i], 'a line bound');
+    for (let from = 0; from < count; from += BATCH) {
+      const n = Math.min(BATCH, count - from);
+      for (let b = 0; b < n; b++) {
+        const start = bound(2 * (from + b));
+        const end = bound(2 * (from + b) + 1);
+        const cidrEnd = fastReadingEnabled ? fastFormCidrEnd(bytes, start, end) : -1;
+        cidrEnds[b] = cidrEnd;
+        if (cidrEnd >= 0 && bytes[cidrEnd + 1] === COMMA) {
+          hashes[b] = hashBytes(bytes, cidrEnd + 2, end);
+        }
+      }
+      // Loops of touches alone, so that many are in flight at once (a touch amid a line's other
+      // work waits for the processor to get through that work first).
+      for (let b = 0; b < n; b++) {
+        if (defined(cidrEnds[b], 'a cidr end') >= 0) store.touchSlot(defined(hashes[b], 'a hash'));
+      }
+      for (let b = 0; b < n; b++) {
+        if (defined(cidrEnds[b], 'a cidr end') >= 0) store.touchText(defined(hashes[b], 'a hash'));
+      }
+      for (let b = 0; b < n; b++) {
+        const start = bound(2 * (from + b));
+        const end = bound(2 * (from + b) + 1);
+        const line = firstLine + from + b;
+        const cidrEnd = defined(cidrEnds[b], 'a cidr end');
+        const hash = defined(hashes[b], 'a hash');
+        if (cidrEnd >= 0 && readLineBytes(bytes, start, end, line, cidrEnd, hash)) continue;
+        readLineText(bytes.toString('utf8', start, end), line);
+      }
+    }
   });
   return { index: buildIndex(ranges, store), errors, skipped, records };
 }

@@ -1,5 +1,6 @@
 import { defined, type Identity } from '@allot/domain';
-import { uint32Column } from './columns.ts';
+import { int32Column, uint32Column } from './columns.ts';
+import { sortColumns } from './radix-sort.ts';
 import { readAcceptedIdentity } from './record-reading.ts';
 import { freezeIdentity } from './resolver.ts';
 
@@ -79,12 +80,14 @@ export class IdentityStore {
   private readonly lastLine = uint32Column();
   /** Open addressing, SLOT numbers a slot. Dropped once loading is done. */
   private texts: Int32Array | null = new Int32Array(SLOT << 12);
+  /** The persons' emails while loading: each one's hash and record, tabled once all are read. */
+  private readonly emailHashes = int32Column();
+  private readonly emailRecords = int32Column();
   /** Email hash and record + 1 (0: empty) per slot. */
-  private emails = new Int32Array(2 << 10);
-  private emailCount = 0;
-  /** Emails more than one record names (rare), and all those records, until the last line decides. */
-  private readonly contested = new Map<string, number[]>();
+  private emails = new Int32Array(2);
   private readonly cache = new Map<number, Identity>();
+  /** What the touches read, kept so that no compiler finds the reads unused. */
+  private touched = 0;
   private readonly cacheSize: number;
 
   constructor(options: IdentityStoreOptions = {}) {
@@ -113,6 +116,25 @@ export class IdentityStore {
     }
   }
 
+  /** Loads the table slot `find(…, hash)` starts at into the cache, if not there already. */
+  touchSlot(hash: number): void {
+    const texts = this.texts;
+    if (texts) this.touched ^= texts[(hash & (texts.length / SLOT - 1)) * SLOT] ?? 0;
+  }
+
+  /** Loads the text of the record in that slot into the cache, if the slot has its hash. */
+  touchText(hash: number): void {
+    const texts = this.texts;
+    if (!texts) return;
+    const at = (hash & (texts.length / SLOT - 1)) * SLOT;
+    if (texts[at] !== hash || texts[at + 1] === 0) return;
+    const address = (texts[at + 2] ?? 0) >>> 0;
+    const offset = address & (PAGE_BYTES - 1);
+    const page = this.pages[address >>> PAGE_BITS];
+    // Its first and last cache lines: the ones between follow in the hardware's prefetch.
+    if (page) this.touched ^= (page[offset] ?? 0) ^ (page[offset + (texts[at + 3] ?? 1) - 1] ?? 0);
+  }
+
   /**
    * Stores `{` + `bytes[start..end)` as a new record of `identity` (what the text reads as), which
    * `find` did not know. Returns the record.
@@ -120,7 +142,8 @@ export class IdentityStore {
   addText(bytes: Uint8Array, start: number, end: number, hash: number, identity: Identity): number {
     const offset = this.reserve(end - start + 1);
     this.page[offset] = OPEN_BRACE;
-    this.page.set(bytes.subarray(start, end), offset + 1);
+    // A plain view: Buffer#subarray builds a Buffer, which costs more than the copy.
+    this.page.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start), offset + 1);
     return this.commit(offset, end - start + 1, hash, identity);
   }
 
@@ -142,23 +165,53 @@ export class IdentityStore {
   }
 
   /**
-   * Done adding: each contested email goes to the record of the last line naming it, and the
-   * text table is dropped.
+   * Done adding: the emails are tabled (of records naming the same email, the one a later line
+   * names wins), and the text table is dropped.
    */
   seal(): void {
-    for (const [email, records] of this.contested) {
-      let best = defined(records[0], 'a contender');
-      for (const r of records) {
-        if (
-          defined(this.lastLine.array[r], 'a line') > defined(this.lastLine.array[best], 'a line')
-        )
-          best = r;
-      }
-      const slot = this.emailSlot(email);
-      if (slot >= 0) this.emails[slot + 1] = best + 1;
-    }
-    this.contested.clear();
     this.texts = null;
+    const count = this.emailHashes.length;
+    const size = Math.max(2, 2 ** Math.ceil(Math.log2(count * 2 + 1)));
+    const mask = size - 1;
+    // In the order of their slots, so the table is filled from start to end, not at random: a
+    // random write per email is most of the cost at millions of them.
+    const slots = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      slots[i] = defined(this.emailHashes.array[i], 'a hash') & mask;
+    }
+    const [, hashes, records] = sortColumns(
+      count,
+      [slots, this.emailHashes.array, this.emailRecords.array],
+      [{ column: 0, bits: Math.log2(size) }],
+    );
+    this.emailHashes.clear();
+    this.emailRecords.clear();
+    const table = (this.emails = new Int32Array(size * 2));
+    for (let i = 0; i < count; i++) {
+      const hash = defined(hashes[i], 'a hash');
+      const record = defined(records[i], 'a record');
+      for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+        const entry = defined(table[slot * 2 + 1], 'a slot');
+        if (entry === 0) {
+          table[slot * 2] = hash;
+          table[slot * 2 + 1] = record + 1;
+          break;
+        }
+        if (table[slot * 2] === hash && this.sameEmail(entry - 1, record)) {
+          if (this.lineOf(record) > this.lineOf(entry - 1)) table[slot * 2 + 1] = record + 1;
+          break;
+        }
+      }
+    }
+  }
+
+  private lineOf(record: number): number {
+    return defined(this.lastLine.array[record], 'a line');
+  }
+
+  private sameEmail(a: number, b: number): boolean {
+    const email = (record: number) => this.identity(record).person?.email?.toLowerCase();
+    return email(a) === email(b);
   }
 
   /** The identity of a record: frozen, parsed again unless recently asked for. */
@@ -210,28 +263,6 @@ export class IdentityStore {
     }
   }
 
-  private addEmail(email: string, record: number) {
-    const slot = this.emailSlot(email);
-    if (slot >= 0) {
-      // Another record names it: the last line naming either decides, once all are read.
-      const lower = email.toLowerCase();
-      const contenders = this.contested.get(lower);
-      if (contenders) contenders.push(record);
-      else this.contested.set(lower, [defined(this.emails[slot + 1], 'a record') - 1, record]);
-      return;
-    }
-    if ((this.emailCount + 1) * 2 > this.emails.length / 2) {
-      const old = this.emails;
-      this.emails = new Int32Array(old.length * 2);
-      for (let i = 0; i < old.length; i += 2) {
-        const entry = defined(old[i + 1], 'a slot');
-        if (entry !== 0) placeEmail(this.emails, defined(old[i], 'a hash'), entry);
-      }
-    }
-    placeEmail(this.emails, hashEmail(email), record + 1);
-    this.emailCount += 1;
-  }
-
   /** Room for `length` bytes in the current page (or a new one); the offset there. */
   private reserve(length: number): number {
     if (this.used + length > this.page.length) {
@@ -252,7 +283,10 @@ export class IdentityStore {
     this.lastLine.push(0);
     this.placeText(record, hash, address, length);
     const email = identity.person?.email;
-    if (email) this.addEmail(email, record);
+    if (email) {
+      this.emailHashes.push(hashEmail(email));
+      this.emailRecords.push(record);
+    }
     return record;
   }
 
@@ -263,24 +297,35 @@ export class IdentityStore {
       const old = texts;
       texts = this.texts = new Int32Array(old.length * 2);
       for (let at = 0; at < old.length; at += SLOT) {
-        if (old[at + 1] !== 0) placeSlot(texts, old.subarray(at, at + SLOT));
+        const entry = defined(old[at + 1], 'a slot');
+        if (entry === 0) continue;
+        const [h, a, l] = [old[at], old[at + 2], old[at + 3]];
+        placeSlot(
+          texts,
+          defined(h, 'a hash'),
+          entry,
+          defined(a, 'an address'),
+          defined(l, 'a length'),
+        );
       }
     }
-    placeSlot(texts, Int32Array.of(hash, record + 1, address, length));
+    placeSlot(texts, hash, record + 1, address, length);
   }
 }
 
-function placeSlot(texts: Int32Array, fields: Int32Array) {
+function placeSlot(
+  texts: Int32Array,
+  hash: number,
+  entry: number,
+  address: number,
+  length: number,
+) {
   const mask = texts.length / SLOT - 1;
-  let slot = defined(fields[0], 'a hash') & mask;
-  while (texts[slot * SLOT + 1] !== 0) slot = (slot + 1) & mask;
-  texts.set(fields, slot * SLOT);
-}
-
-function placeEmail(emails: Int32Array, hash: number, entry: number) {
-  const mask = emails.length / 2 - 1;
   let slot = hash & mask;
-  while (emails[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
-  emails[slot * 2] = hash;
-  emails[slot * 2 + 1] = entry;
+  while (texts[slot * SLOT + 1] !== 0) slot = (slot + 1) & mask;
+  const at = slot * SLOT;
+  texts[at] = hash;
+  texts[at + 1] = entry;
+  texts[at + 2] = address;
+  texts[at + 3] = length;
 }

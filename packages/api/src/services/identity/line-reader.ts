@@ -1,25 +1,36 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
-/** A line's bytes, `bytes[start..end)` without its line break; `line` is 1-based, blank lines counted. */
-export type LineHandler = (bytes: Buffer, start: number, end: number, line: number) => void;
+/**
+ * Consecutive lines of the file: line `firstLine + i` (1-based, blank lines counted) is
+ * `bytes[bounds[2i]..bounds[2i + 1])`, without its line break, for i below `count`. The bytes
+ * and bounds are valid during the call only.
+ */
+export type LinesHandler = (
+  bytes: Buffer,
+  bounds: Uint32Array,
+  count: number,
+  firstLine: number,
+) => void;
 
 const LF = 10;
 const CR = 13;
 
 /**
- * Calls `onLine` for each line of the file, as bytes: the lines readline would give (`\n`,
- * `\r\n` and a lone `\r` end a line), without decoding a string per line or a stream's event per
- * chunk. The file is read in large chunks into two buffers in turn, so the next chunk is read
- * (on the thread pool) while this one is handled. A file that cannot be opened throws here.
+ * Hands the lines of the file to `onLines` as bytes, a chunk's worth at a time: the lines
+ * readline would give (`\n`, `\r\n` and a lone `\r` end a line), without decoding a string per
+ * line or a stream's event per chunk, and in batches a caller can look ahead in. The file is
+ * read in large chunks into two buffers in turn, so the next chunk is read (on the thread pool)
+ * while this one is handled. A file that cannot be opened throws here.
  */
 export async function readLines(
   path: string,
-  onLine: LineHandler,
+  onLines: LinesHandler,
   chunkBytes = 4 << 20,
 ): Promise<void> {
   const file = await open(path);
   const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)] as const;
   let pending: ReturnType<FileHandle['read']> | null = null;
+  let bounds = new Uint32Array(1 << 16);
   try {
     let turn: 0 | 1 = 0;
     let position = 0;
@@ -44,6 +55,7 @@ export async function readLines(
       afterCR = false;
       let lf = chunk.indexOf(LF, i);
       let cr = chunk.indexOf(CR, i);
+      let count = 0;
       for (;;) {
         if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
         if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
@@ -51,11 +63,19 @@ export async function readLines(
         if (end === -1) break;
         line += 1;
         if (carry) {
+          // The line the last chunk ended inside, whole: a batch of its own, before this chunk's.
           const joined = Buffer.concat([carry, chunk.subarray(i, end)]);
           carry = null;
-          onLine(joined, 0, joined.length, line);
+          onLines(joined, Uint32Array.of(0, joined.length), 1, line);
         } else {
-          onLine(chunk, i, end, line);
+          if (count * 2 === bounds.length) {
+            const grown = new Uint32Array(bounds.length * 2);
+            grown.set(bounds);
+            bounds = grown;
+          }
+          bounds[count * 2] = i;
+          bounds[count * 2 + 1] = end;
+          count += 1;
         }
         if (end === cr) {
           if (end + 1 === n) afterCR = true;
@@ -64,13 +84,15 @@ export async function readLines(
           i = end + 1;
         }
       }
+      // The chunk's lines are the last `count` counted.
+      if (count > 0) onLines(chunk, bounds, count, line - count + 1);
       if (i < n) {
         // Copied: the buffer is read into again two chunks on.
         const rest = chunk.subarray(i);
         carry = carry ? Buffer.concat([carry, rest]) : Buffer.from(rest);
       }
     }
-    if (carry) onLine(carry, 0, carry.length, line + 1);
+    if (carry) onLines(carry, Uint32Array.of(0, carry.length), 1, line + 1);
   } finally {
     // A read still in flight (when a handler threw) must finish before the handle closes.
     await pending?.catch(() => undefined);

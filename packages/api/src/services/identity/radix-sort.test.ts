@@ -1,42 +1,54 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sortedIndices } from './radix-sort.ts';
+import { sortColumns } from './radix-sort.ts';
 
-describe('sortedIndices', () => {
-  it('orders by the keys, most significant last, ties in index order', () => {
+describe('sortColumns', () => {
+  it('orders the columns by the keys, most significant last, ties in their order', () => {
     fc.assert(
       fc.property(
         fc.array(
           fc.record({
             low: fc.nat(40),
-            high: fc.oneof(fc.constantFrom(0, 1, 0xffff, 0x10000, 2 ** 32 - 1), fc.nat()),
+            high: fc.oneof(fc.constantFrom(0, 1, 0x7ff, 0x800, 0x10000, 2 ** 32 - 1), fc.nat()),
           }),
-          { maxLength: 200 },
+          { maxLength: 300 },
         ),
-        (elements) => {
-          const lows = Uint8Array.from(elements, (e) => e.low);
-          const highs = Uint32Array.from(elements, (e) => e.high >>> 0);
+        fc.nat(20),
+        (elements, slack) => {
           const expected = elements
-            .map((e, i) => ({ ...e, high: e.high >>> 0, i }))
-            .sort((a, b) => a.high - b.high || a.low - b.low || a.i - b.i)
-            .map((e) => e.i);
-          const order = sortedIndices(elements.length, [
-            { values: lows, bits: 6 },
-            { values: highs, bits: 32 },
-          ]);
-          expect(Array.from(order)).toEqual(expected);
+            .map((e, i) => ({ ...e, i }))
+            .sort((a, b) => a.high - b.high || a.low - b.low || a.i - b.i);
+          // Columns longer than the count, as growable columns are: the rest is not sorted in.
+          const lows = new Uint8Array(elements.length + slack).fill(255);
+          const highs = new Uint32Array(elements.length + slack).fill(7);
+          const order = new Int32Array(elements.length + slack).fill(-1);
+          elements.forEach((e, i) => {
+            lows[i] = e.low;
+            highs[i] = e.high;
+            order[i] = i;
+          });
+          const [sortedHighs, sortedLows, sortedOrder] = sortColumns(
+            elements.length,
+            [highs, lows, order],
+            [
+              { column: 1, bits: 6 },
+              { column: 0, bits: 32 },
+            ],
+          );
+          expect(Array.from(sortedOrder)).toEqual(expected.map((e) => e.i));
+          expect(Array.from(sortedLows)).toEqual(expected.map((e) => e.low));
+          expect(Array.from(sortedHighs)).toEqual(expected.map((e) => e.high));
         },
       ),
     );
   });
 
-  it('reads strided keys (words of an IPv6 address) and skips digits all elements share', () => {
-    // Four 64-bit values as two words each (most significant first); their low words are equal.
-    const words = Uint32Array.from([2, 7, 1, 7, 2, 7, 1, 7]);
-    const order = sortedIndices(4, [
-      { values: words, bits: 32, stride: 2, offset: 1 },
-      { values: words, bits: 32, stride: 2, offset: 0 },
-    ]);
-    expect(Array.from(order)).toEqual([1, 3, 0, 2]);
+  it('skips digits every element shares, and copies columns that need no pass', () => {
+    const words = Uint32Array.from([5, 5, 5]);
+    const ids = Int32Array.from([2, 1, 0]);
+    const [sortedWords, sortedIds] = sortColumns(3, [words, ids], [{ column: 0, bits: 32 }]);
+    expect(Array.from(sortedIds)).toEqual([2, 1, 0]);
+    expect(sortedWords).not.toBe(words);
+    expect(Array.from(sortedWords)).toEqual([5, 5, 5]);
   });
 });
