@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { BlockList, isIP } from 'node:net';
 import { defined } from '@allot/domain';
 import { describe, expect, it } from 'vitest';
-import { formatIPv4, formatIPv6, formatIp, parseCidr, parseIp, type CidrRange } from './cidr.ts';
+import {
+  formatIPv4,
+  formatIPv6,
+  formatIp,
+  parseCidr,
+  parseIp,
+  readIPv4Cidr,
+  type CidrRange,
+} from './cidr.ts';
 
 const range = (text: string): CidrRange => {
   const parsed = parseCidr(text);
@@ -185,6 +193,56 @@ describe('parseCidr', () => {
       { numRuns: 2_000 },
     );
   });
+});
+
+describe('readIPv4Cidr', () => {
+  const read = (text: string) => {
+    // Amid other bytes, as in a line.
+    const bytes = Buffer.from(`{"cidr":"${text}",`);
+    const packed = readIPv4Cidr(bytes, 9, 9 + text.length);
+    return packed < 0 ? null : { start: Math.floor(packed / 64), prefix: packed % 64 };
+  };
+
+  it('reads a range as parseCidr does, or leaves it to parseCidr', () => {
+    const cidrLike = fc.oneof(
+      fc.tuple(fc.ipV4(), fc.nat(40)).map(([ip, prefix]) => `${ip}/${prefix}`),
+      fc
+        .tuple(fc.nat(2 ** 32 - 1), fc.nat(32))
+        .map(([value, prefix]) => `${formatIPv4(network4(value, prefix))}/${prefix}`),
+      fc.ipV4(),
+      fc.string({ unit: fc.constantFrom(...'0123456789./:'), maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(cidrLike, (text) => {
+        const parsed = parseCidr(text);
+        const ours = read(text);
+        if (ours) {
+          expect(parsed).toEqual({
+            ok: true,
+            range: {
+              family: 4,
+              start: ours.start,
+              end: ours.start + 2 ** (32 - ours.prefix) - 1,
+              prefix: ours.prefix,
+            },
+          });
+        } else if (parsed.ok && parsed.range.family === 4 && !text.includes(':')) {
+          throw new Error(`a plain IPv4 range left to parseCidr: ${text}`);
+        }
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it.each([
+    '10.0.0.0/08',
+    '10.0.0.0/',
+    '10.0.0.0/33',
+    '10.1.0.0/8',
+    '010.0.0.0/8',
+    '1.2.3/8',
+    '::1',
+  ])('leaves %j to parseCidr', (text) => expect(read(text)).toBeNull());
 });
 
 const network4 = (value: number, prefix: number) => value - (value % 2 ** (32 - prefix));

@@ -95,6 +95,22 @@ describe('lookup against a linear scan', () => {
       return identityArb.map((identity): Line => ({ range: parsed.range, identity }));
     });
 
+  /**
+   * The ways a line may be written: as JSON.stringify writes it with the `cidr` first (which the
+   * loader reads from its bytes), and others it reads in full: keys in another order, spaces,
+   * escapes, a key the schema does not have, surrounding blanks, a CRLF line end.
+   */
+  const spellings: Record<string, (record: { cidr: string } & Identity) => string> = {
+    compact: (record) => JSON.stringify(record),
+    reordered: ({ cidr, ...identity }) => JSON.stringify({ ...identity, cidr }),
+    // Indented, then on one line: JSON never holds a raw line break inside a string.
+    spaced: (record) => JSON.stringify(record, null, 2).replaceAll('\n', ' '),
+    escaped: (record) => JSON.stringify(record).replaceAll('L', '\\u004c'),
+    extraKey: ({ cidr, ...identity }) => JSON.stringify({ cidr, source: 'x', ...identity }),
+    padded: (record) => `  ${JSON.stringify(record)}\t`,
+    crlf: (record) => `${JSON.stringify(record)}\r`,
+  };
+
   it('finds the most specific range, then the latest line, at every edge', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -102,16 +118,34 @@ describe('lookup against a linear scan', () => {
         fc.array(fc.oneof(fc.nat(2 ** 32 - 1), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })), {
           maxLength: 10,
         }),
-        async (lines, randomProbes) => {
+        fc.array(fc.constantFrom(...Object.keys(spellings)), { minLength: 40, maxLength: 40 }),
+        async (lines, randomProbes, spelledAs) => {
           const path = await datasetFile(
-            lines.map(({ range, identity }) => ({
-              cidr: `${range.family === 4 ? formatIPv4(range.start) : formatIPv6(range.start)}/${range.prefix}`,
-              ...identity,
-            })),
+            lines.map(({ range, identity }, i) =>
+              defined(
+                spellings[spelledAs[i] ?? 'compact'],
+                'a spelling',
+              )({
+                cidr: `${range.family === 4 ? formatIPv4(range.start) : formatIPv6(range.start)}/${range.prefix}`,
+                ...identity,
+              }),
+            ),
           );
-          const { index, errors, records } = await loadDataset(path);
+          // A small cache, so that lookups also parse records again.
+          const { index, errors, records } = await loadDataset(path, { cachedIdentities: 2 });
           expect(errors).toEqual([]);
           expect(records).toBe(lines.length);
+
+          // An email answers the identity of the last line naming it.
+          const byEmail = new Map<string, Identity>();
+          for (const { identity } of lines) {
+            if (identity?.person?.email) byEmail.set(identity.person.email, identity);
+          }
+          for (const email of ['a@example.com', 'b@example.com']) {
+            expect(index.lookupEmail(email.toUpperCase()), email).toEqual(
+              byEmail.get(email) ?? null,
+            );
+          }
 
           // Every range's first and last address and their neighbours, plus random addresses.
           const probes: { family: 4 | 6; value: number | bigint }[] = [];
@@ -183,6 +217,59 @@ describe('loadDataset', () => {
     expect(index.lookup('2001:db8:5::1')).toEqual(company('Example Telecom Ltd'));
     expect(index.lookup('198.51.100.1')).toBeNull();
     expect(index.lookup('10.0.0.1')).toBeNull();
+  });
+
+  it('words the errors of lines in the fast form as the schema and JSON.parse do, each time', async () => {
+    const lines = [
+      '{"cidr":"192.0.2.0/24",}',
+      '{"cidr":"10.1.0.1/16","company":{"name":""}}',
+      '{"cidr":"198.51.100.0/24","cidr":"300.0.0.0/8","company":{"name":"Dup Ltd"}}',
+      '{"cidr":"203.0.113.0/24","company":{"name":"A\\u0000"}}',
+      '{"cidr":"203.0.113.0/24","company":{"name":"A\\u0000"}}',
+      '{"cidr":"203.0.113.0/24","company":{"name":"Good Ltd"}} trailing',
+      '{"cidr":"10.0.0.0/8","company":{"name":"Wide Ltd"}}',
+      '{"cidr":"10.0.0.0/8","company":{"name":"Wide Ltd"},"person":{"email":"x"}}',
+    ];
+    const { index, errors } = await loadDataset(await datasetFile(lines));
+    const jsonError = (text: string) => {
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        return `invalid JSON: ${(error as Error).message}`;
+      }
+      return 'parsed';
+    };
+    expect(errors).toEqual([
+      { line: 1, message: jsonError(defined(lines[0], 'line 1')) },
+      { line: 2, message: expect.stringMatching(/^company\.name: /) },
+      { line: 3, message: 'cidr: not an IPv4 or IPv6 address: "300.0.0.0"' },
+      { line: 4, message: expect.stringMatching(/^company\.name: must not contain NUL/) },
+      { line: 5, message: expect.stringMatching(/^company\.name: must not contain NUL/) },
+      { line: 6, message: jsonError(defined(lines[5], 'line 6')) },
+      { line: 8, message: expect.stringMatching(/^person\.email: /) },
+    ]);
+    expect(index.lookup('10.1.2.3')).toEqual(company('Wide Ltd'));
+    expect(index.lookup('203.0.113.1')).toBeNull();
+  });
+
+  it('keeps each distinct identity once, and parses it again for a lookup as it was read', async () => {
+    const person = { email: 'Ann@Example.com', firstName: 'Ann', title: null };
+    const identities = Array.from({ length: 300 }, (_, i) => ({
+      company: { name: `Company ${i % 3} Ltd`, employeeCount: i % 3 },
+      ...(i === 7 && { person }),
+    }));
+    const network = (i: number) => `10.${i >> 8}.${i & 255}`;
+    const lines = identities.map((identity, i) => ({ cidr: `${network(i)}.0/24`, ...identity }));
+    const { index, errors } = await loadDataset(await datasetFile(lines), { cachedIdentities: 1 });
+    expect(errors).toEqual([]);
+    expect(index.identities).toBe(4);
+    for (const [i, identity] of identities.entries()) {
+      expect(index.lookup(`${network(i)}.9`)).toEqual(identity);
+    }
+    expect(index.lookupEmail('ann@example.COM')).toEqual({
+      company: { name: 'Company 1 Ltd', employeeCount: 1 },
+      person,
+    });
   });
 
   it('describes at most maxErrors lines, and counts them all', async () => {
