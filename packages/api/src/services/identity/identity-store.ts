@@ -59,8 +59,8 @@ const SLOT = 4;
  * The identities of a dataset, each kept as the JSON text it was read from (a record: an object
  * text, `{"company":...}`), in large off-heap pages, and parsed again when a lookup asks for it.
  * A million parsed identities are several hundred MB of small heap objects; their text is a
- * fraction of that, and a lookup parses one record in about a microsecond. The most recently
- * asked-for identities stay parsed.
+ * fraction of that, and a lookup parses one record in one or two microseconds. Identities asked
+ * for recently stay parsed, in a cache with one place per record.
  *
  * Records are deduplicated by their text: datasets name the same company on many lines. A table
  * maps a record's text (without its opening brace, which is how a line holds it after its
