@@ -32,7 +32,7 @@ export interface DatasetLoadOptions {
    * each of its million lines, in memory. Default 1,000.
    */
   maxErrors?: number;
-  /** Identities kept parsed for repeated lookups (the rest are parsed when asked for). Default 10,000. */
+  /** Identities kept parsed for repeated lookups (the rest are parsed when asked for). Default 65,536. */
   cachedIdentities?: number;
 }
 
@@ -95,7 +95,7 @@ export async function loadDataset(
   options: DatasetLoadOptions = {},
 ): Promise<DatasetLoad> {
   const maxErrors = options.maxErrors ?? 1_000;
-  const store = new IdentityStore({ cached: options.cachedIdentities ?? 10_000 });
+  const store = new IdentityStore({ cached: options.cachedIdentities ?? 65_536 });
   const ranges = new RangeSet();
   const errors: DatasetError[] = [];
   let skipped = 0;

@@ -1,7 +1,12 @@
 import { identityRecordSchema, type Identity } from '@allot/domain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastReadingEnabled, readIdentityFast, readRecord } from './record-reading.ts';
+import {
+  fastReadingEnabled,
+  readAcceptedIdentity,
+  readIdentityFast,
+  readRecord,
+} from './record-reading.ts';
 
 /** What the loader made of a line's JSON before the fast reading: the schema, then the parts. */
 function reference(json: unknown) {
@@ -91,7 +96,11 @@ describe('readRecord', () => {
         const expected = reference(json);
         const read = readRecord(json, storable);
         expect(read.ok).toBe(expected.ok);
-        if (expected.ok) accepted += 1;
+        if (expected.ok) {
+          accepted += 1;
+          // Read again for a lookup, unchecked: the same identity.
+          expect(readAcceptedIdentity(json)).toStrictEqual(expected.identity);
+        }
         if (read.ok && expected.ok) {
           expect(read.cidr).toBe(expected.cidr);
           expect(read.identity).toStrictEqual(expected.identity);

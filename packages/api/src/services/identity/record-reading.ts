@@ -220,10 +220,30 @@ export function readRecord(json: unknown, storable: boolean): RecordReading {
   return { ok: true, cidr, identity: identityOf(company, person) };
 }
 
-/** The identity in JSON the loader has already accepted (a stored record, read again). */
+/** The fields of an object the schema has accepted, as the schema outputs them. */
+function pickFields(value: unknown, rules: FieldRule[]): Record<string, unknown> | null {
+  if (value === undefined || value === null) return null;
+  const input = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const { key } of rules) {
+    const v = input[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * The identity in JSON the loader has already accepted (a stored record, read again for a
+ * lookup). No rule is checked again: the schemas' fields have no transform or default (the
+ * rules are only read from schemas with none), so what they give an accepted object is its
+ * fields, in their order.
+ */
 export function readAcceptedIdentity(json: unknown): Identity | null {
-  const fast = readIdentityFast(json, true);
-  if (fast !== undefined) return fast;
-  const { company, person } = identitySchema.parse(json);
-  return identityOf(company, person);
+  if (!fastReadingEnabled || !COMPANY || !PERSON) {
+    const { company, person } = identitySchema.parse(json);
+    return identityOf(company, person);
+  }
+  const record = json as Record<string, unknown>;
+  const company = pickFields(record.company, COMPANY);
+  return identityOf(company as Identity['company'], pickFields(record.person, PERSON));
 }
