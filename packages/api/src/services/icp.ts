@@ -29,15 +29,32 @@ const toProfile = (row: ProfileRow) => ({
   updatedAt: row.updated_at.toISOString(),
 });
 
-/** An organization's profiles, oldest first: the order their names are listed on a visitor. */
-export function profilesOf(db: Db | Tx, organizationId: string) {
+/** Organizations' profiles, oldest first: the order their names are listed on a visitor. */
+function profilesOfAll(db: Db | Tx, organizationIds: string[]) {
   return db
     .selectFrom('icp_profiles')
     .selectAll()
-    .where('organization_id', '=', organizationId)
+    .where('organization_id', 'in', organizationIds)
     .orderBy('created_at')
     .orderBy('id')
     .execute();
+}
+
+/** An organization's profiles, oldest first. */
+export function profilesOf(db: Db | Tx, organizationId: string) {
+  return profilesOfAll(db, [organizationId]);
+}
+
+/** The profiles of each of these organizations, oldest first (a pixel batch's, in one read). */
+export async function profilesByOrganization(db: Db | Tx, organizationIds: string[]) {
+  const byOrganization = new Map<string, Awaited<ReturnType<typeof profilesOf>>>();
+  if (organizationIds.length === 0) return byOrganization;
+  for (const profile of await profilesOfAll(db, [...new Set(organizationIds)])) {
+    const list = byOrganization.get(profile.organization_id) ?? [];
+    list.push(profile);
+    byOrganization.set(profile.organization_id, list);
+  }
+  return byOrganization;
 }
 
 export async function listIcpProfiles(db: Db | Tx, partnerId: string, organizationId: string) {

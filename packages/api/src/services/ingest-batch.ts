@@ -13,6 +13,7 @@ import {
 } from '@allot/domain';
 import { newId } from '../ids.ts';
 import { chargeWindows, reportRefusal, type ChargeWindow } from './charge-guards.ts';
+import { profilesByOrganization } from './icp.ts';
 import { consumeCredits } from './ledger/consume.ts';
 import type { PixelOrganization } from './pixel-organizations.ts';
 
@@ -459,27 +460,6 @@ async function markIdentified(trx: Tx, charges: Charged[]) {
       identified_at timestamptz, period_start timestamptz)
     ON CONFLICT DO NOTHING`.execute(trx);
 }
-
-/** The ICP profiles of each organization, in the order they match (oldest first). */
-async function profilesByOrganization(trx: Tx, organizationIds: string[]) {
-  const byOrganization = new Map<string, Awaited<ReturnType<typeof readProfiles>>>();
-  if (organizationIds.length === 0) return byOrganization;
-  for (const profile of await readProfiles(trx, [...new Set(organizationIds)])) {
-    const list = byOrganization.get(profile.organization_id) ?? [];
-    list.push(profile);
-    byOrganization.set(profile.organization_id, list);
-  }
-  return byOrganization;
-}
-
-const readProfiles = (trx: Tx, organizationIds: string[]) =>
-  trx
-    .selectFrom('icp_profiles')
-    .selectAll()
-    .where('organization_id', 'in', organizationIds)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
 
 /** An email no source knew is kept as self-declared, never over one the source resolved. */
 async function keepHints(
