@@ -123,7 +123,7 @@ const partnerGet = (suffix: string) => ({
   headers: { 'x-partner-api-key': server.info.apiKey },
 });
 
-const cases: Case[] = [
+const allCases: Case[] = [
   {
     label: 'bare Fastify JSON POST (floor)',
     name: 'bare Fastify',
@@ -216,6 +216,19 @@ const cases: Case[] = [
     ...partnerGet('/credits'),
   },
 ];
+
+/**
+ * `BENCH_HOT_CASES` (names, comma-separated) runs only those cases, each with its floor: for
+ * measuring one change quickly. The goals table of a full run needs every case.
+ */
+const chosen = process.env.BENCH_HOT_CASES?.split(',').map((name) => name.trim());
+const wanted = new Set(
+  allCases
+    .filter((c) => chosen === undefined || chosen.includes(c.name))
+    .flatMap((c) => [c.name, ...(c.floor === undefined ? [] : [c.floor])]),
+);
+const cases = allCases.filter((c) => wanted.has(c.name));
+if (cases.length === 0) throw new Error(`BENCH_HOT_CASES names no case: ${chosen?.join(', ')}`);
 
 // New visitors are numbered on: the server's from past the repeat visitors' addresses, so each
 // is an address (an identity) never seen; the floors' on their own.
