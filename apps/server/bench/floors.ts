@@ -12,6 +12,8 @@
  * - `POST /identify`: one transaction of the writes a new visitor's identification makes: the
  *   visitor, its identity, the organization account's balance, a ledger entry, the
  *   identification and the daily counter.
+ * - `GET /read/:id`: one SELECT of an organization with its account by id, as JSON: the
+ *   floor of a partner's REST read with the database in it.
  * Bodies are the pixel's events (`{k, v, e, u}`); `k` names the organization by its pixel key.
  *
  * Prints `bench-ready {"origin", "keys", "databaseUrl"}` on stdout; closes when stdin ends.
@@ -247,11 +249,23 @@ app.post('/identify', async (request, reply) => {
   return reply.code(202).send({ accepted: true });
 });
 
+/** An organization and its account's figures, by primary key: what a REST read needs at least. */
+const READ_ORGANIZATION = `
+  SELECT o.*, a.balance, a.period_credited, a.period_consumed
+  FROM organizations o JOIN accounts a ON a.organization_id = o.id AND a.kind = 'organization'
+  WHERE o.id = $1`;
+
+app.get<{ Params: { id: string } }>('/read/:id', async (request, reply) => {
+  const row = (await pool.query(READ_ORGANIZATION, [request.params.id])).rows[0] as unknown;
+  return row ? { organization: row } : reply.code(404).send({ found: false });
+});
+
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 announceReady({
   origin: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
   keys: [...organizations.keys()].sort((a, b) => Number(a.slice(6)) - Number(b.slice(6))),
+  organizationIds: [...organizations.values()].map((o) => o.organization_id),
   databaseUrl,
 });
 await untilStdinEnds();

@@ -10,8 +10,10 @@ export interface Row {
   floor?: string;
   /** The least share of the floor's requests per second that meets the goal. */
   goal?: number;
-  /** Requests per second before this work (see docs/benchmarks.md). */
-  before: number;
+  /** Requests per second before this work (see docs/benchmarks.md); none for a new case. */
+  before?: number;
+  /** Another floor shown beside the goal's (no goal of its own): how much of the gap is the database's. */
+  alsoVs?: string;
   /** p99 latency goal in ms, with its figure before this work, where the case has one. */
   p99Goal?: { belowMs: number; beforeMs: number };
 }
@@ -74,7 +76,11 @@ export function goalsTable(measured: Measured[]): string {
             : '**missed**';
     rows.push([
       row.label,
-      beforeFloor ? `${rate(row.before)} (${percent(row.before / beforeFloor)})` : rate(row.before),
+      row.before === undefined
+        ? '–'
+        : beforeFloor
+          ? `${rate(row.before)} (${percent(row.before / beforeFloor)})`
+          : rate(row.before),
       rate(medianRate(m)),
       `${rate(Math.min(...rates))}–${rate(Math.max(...rates))}`,
       median(m.rounds.map((r) => r.p99Ms)).toFixed(1),
@@ -83,6 +89,20 @@ export function goalsTable(measured: Measured[]): string {
       row.goal === undefined ? '–' : `≥ ${percent(row.goal)}`,
       verdict,
     ]);
+    const other = row.alsoVs === undefined ? undefined : byName.get(row.alsoVs);
+    if (other) {
+      rows.push([
+        `${row.label}, against ${other.row.name}`,
+        '–',
+        rate(medianRate(m)),
+        '',
+        '',
+        other.row.name,
+        percent(medianRate(m) / medianRate(other)),
+        '–',
+        errorsOf(other).length > 0 ? '**floor had errors**' : '–',
+      ]);
+    }
     if (row.p99Goal) {
       const p99s = m.rounds.map((r) => r.p99Ms);
       const p99 = median(p99s);

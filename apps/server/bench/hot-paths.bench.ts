@@ -59,6 +59,7 @@ interface ServerInfo {
 interface FloorInfo {
   origin: string;
   keys: string[];
+  organizationIds: string[];
   databaseUrl: string;
 }
 const server = await startChild<ServerInfo>('./hot-paths-server.ts', [dataset]);
@@ -154,6 +155,15 @@ const allCases: Case[] = [
     visitors: 'new',
   },
   {
+    label: 'Fastify + pg, one SELECT of an organization with its account (floor)',
+    name: 'read floor',
+    origin: floors.info.origin,
+    paths: floors.info.organizationIds.map((id) => `/read/${id}`),
+    keys: [],
+    visitors: 'none',
+    headers: {},
+  },
+  {
     label: '`POST /collect` repeat visitor',
     name: 'collect repeat',
     floor: 'upsert floor',
@@ -205,6 +215,7 @@ const allCases: Case[] = [
     floor: 'bare Fastify',
     goal: 0.25,
     before: 665,
+    alsoVs: 'read floor',
     ...partnerGet(''),
   },
   {
@@ -213,6 +224,7 @@ const allCases: Case[] = [
     floor: 'bare Fastify',
     goal: 0.25,
     before: 531,
+    alsoVs: 'read floor',
     ...partnerGet('/credits'),
   },
 ];
@@ -225,7 +237,7 @@ const chosen = process.env.BENCH_HOT_CASES?.split(',').map((name) => name.trim()
 const wanted = new Set(
   allCases
     .filter((c) => chosen === undefined || chosen.includes(c.name))
-    .flatMap((c) => [c.name, ...(c.floor === undefined ? [] : [c.floor])]),
+    .flatMap((c) => [c.name, c.floor, c.alsoVs].filter((name) => name !== undefined)),
 );
 const cases = allCases.filter((c) => wanted.has(c.name));
 if (cases.length === 0) throw new Error(`BENCH_HOT_CASES names no case: ${chosen?.join(', ')}`);

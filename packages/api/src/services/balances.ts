@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import type { Db, Tx } from '@allot/db';
 import { EXPIRING_SOON_DAYS, type Balance } from '@allot/domain';
 import { spendable, spendableRemaining } from './ledger/blocks.ts';
-import { requireOrganization } from './organization-access.ts';
-import { renewsFirst } from './renew-on-read.ts';
+import { notFound } from '../errors.ts';
+import { partnerDue, readRenewing } from './renew-on-read.ts';
 
 /** Balances per credit type; reading one costs the same with 10 entries or 10 million. */
 export async function readBalances(
@@ -68,12 +68,21 @@ export async function readBalances(
   }));
 }
 
-export const getBalances = renewsFirst(async function getBalances(
+/** An organization's balances: its ownership and the renew check in one query, then the read. */
+export async function getBalances(
   db: Tx | Db,
   partnerId: string,
   organizationId: string,
   now: Date,
 ) {
-  await requireOrganization(db, partnerId, organizationId);
+  const owned = await readRenewing(db, partnerId, now, () =>
+    db
+      .selectFrom('organizations')
+      .select(['id', partnerDue(db, partnerId, now).as('due')])
+      .where('id', '=', organizationId)
+      .where('partner_id', '=', partnerId)
+      .executeTakeFirst(),
+  );
+  if (!owned) throw notFound('Organization');
   return { balances: await readBalances(db, organizationId, now) };
-});
+}

@@ -27,7 +27,7 @@ import { lockAccounts, lockBooks, lockOrganization } from './ledger/locks.ts';
 import { openBooks, openOrganization } from './ledger/open-books.ts';
 import { lockOrganizationSettings } from './organization-access.ts';
 import { cycleOf, renewAndLockPartner } from './ledger/renewal.ts';
-import { renewsFirst } from './renew-on-read.ts';
+import { partnerDue, readRenewing, renewsFirst } from './renew-on-read.ts';
 
 type OrganizationWithCredits = OrganizationRow & {
   credits_allocated: number;
@@ -196,14 +196,23 @@ export const listOrganizations = renewsFirst(async function listOrganizations(
   };
 });
 
-export const getOrganization = renewsFirst(async function getOrganization(
+/** One organization with its credits: one query, the renew check folded in. */
+export async function getOrganization(
   db: Db | Tx,
   partnerId: string,
   organizationId: string,
   now: Date,
 ) {
-  return readOrganization(db, partnerId, organizationId, now);
-});
+  const row = await readRenewing(db, partnerId, now, () =>
+    withCredits(db, now)
+      .select(partnerDue(db, partnerId, now).as('due'))
+      .where('o.id', '=', organizationId)
+      .where('o.partner_id', '=', partnerId)
+      .executeTakeFirst(),
+  );
+  if (!row) throw notFound('Organization');
+  return { organization: toOrganization(row) };
+}
 
 /**
  * Creates an organization with its accounts. Its first allocation (`initialCredits`) is drawn
