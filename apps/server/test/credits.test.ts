@@ -453,7 +453,10 @@ describe('amendments', () => {
         apiKey: partner.apiKey,
         body: { amount, reason: 'Missed usage' },
       });
-    expectError(await amend(-11), 422, 'insufficient_credits');
+    const refused = await amend(-11);
+    expectError(refused, 422, 'insufficient_credits');
+    // What was spendable, as the burn counted it: one block of 10, refused whole.
+    expect(refused.body.error.message).toContain('has 10 identification credits available');
     expect((await amend(-10)).body.balance).toMatchObject({ available: 0, used: 10 });
     expectError(await amend(0), 400, 'invalid_request');
   });

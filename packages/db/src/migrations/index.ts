@@ -10,6 +10,7 @@ import * as invoiceOverdue from './2026-12-02-0008-invoice-overdue.ts';
 import * as wallets from './2026-12-02-0009-wallets.ts';
 import * as clientInvoices from './2026-12-03-0010-client-invoices.ts';
 import * as cacheInvalidation from './2026-12-03-0020-cache-invalidation.ts';
+import * as consumeOneBlock from './2026-12-03-0021-consume-one-block.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-0009-wallets': wallets,
   '2026-12-03-0010-client-invoices': clientInvoices,
   '2026-12-03-0020-cache-invalidation': cacheInvalidation,
+  '2026-12-03-0021-consume-one-block': consumeOneBlock,
 };

@@ -33,7 +33,8 @@ export async function burn(db: Db | Tx, input: BurnInput) {
     outcome: BurnOutcome;
     charged: number;
     overage: number;
-    available: number;
+    /** The credits that were spendable, with `insufficient_credits` only. */
+    available: number | null;
   }>`SELECT * FROM ledger_consume(${input.organizationId}::uuid, ${input.creditType},
       ${input.amount}::bigint, ${input.idempotencyKey}, ${input.reference}, ${input.entryType},
       ${input.reason}, ${input.now}::timestamptz)`.execute(db);

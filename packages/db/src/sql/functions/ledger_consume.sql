@@ -1,6 +1,7 @@
 -- Consumes an organization's credits in one round trip: all or nothing, in burn order, past
 -- zero only where overage is allowed, at most once per idempotency key. A refusal records
--- nothing. The pixel, the consumptions API and negative amendments all burn through it.
+-- nothing; `available`, the credits that were spendable, is reported with a refusal for want of
+-- them (`insufficient_credits`) and is null otherwise. The pixel, the consumptions API and negative amendments all burn through it.
 -- Locks: the organization's account first (held until commit: one organization's burns queue
 -- here), then the sinks ledger_post writes (its consumption sink, the issuance account for
 -- overage): nobody else takes them while waiting for this account. Each account is written
@@ -24,7 +25,7 @@ DECLARE
   v_types text[];
   v_n integer;
 BEGIN
-  charged := 0; overage := 0; available := 0;
+  charged := 0; overage := 0;
   SELECT a.id, a.partner_id, s.id AS sink, o.status, o.period_end, p.billing_mode
     INTO v_account
     FROM accounts a
@@ -63,6 +64,18 @@ BEGIN
   ELSIF v_account.period_end <= p_now THEN
     outcome := 'renewal_due';
   ELSE
+    -- The usual burn: the first block in burn order covers it all. One block, one transfer, no
+    -- arrays to build.
+    SELECT id, remaining INTO v_block FROM spendable_blocks(v_account.id, p_now) LIMIT 1;
+    IF FOUND AND v_block.remaining >= p_amount THEN
+      UPDATE blocks SET remaining = remaining - p_amount WHERE id = v_block.id;
+      PERFORM ledger_post(ARRAY[v_account.id], ARRAY[v_account.sink], ARRAY[p_amount],
+        ARRAY[p_entry_type], ARRAY[v_block.id], ARRAY[v_block.id], ARRAY[p_reason],
+        ARRAY[p_reference], p_now);
+      charged := p_amount; available := NULL; outcome := 'consumed';
+      RETURN;
+    END IF;
+    available := 0;
     FOR v_block IN SELECT id, remaining FROM spendable_blocks(v_account.id, p_now) LOOP
       available := available + v_block.remaining;
       IF v_left > 0 THEN
@@ -113,7 +126,7 @@ BEGIN
     UPDATE consumptions SET overage = ledger_consume.overage
       WHERE organization_id = p_organization AND idempotency_key = p_key;
   END IF;
-  available := available - charged;
+  available := NULL;
   outcome := 'consumed';
 END
 $fn$;
