@@ -2,7 +2,7 @@
 // batching must never cost: an event answered before it committed, an event lost or written
 // twice, a failed batch taking good events down with it, a credit charged twice after a crash.
 import { services } from '@allot/api';
-import { defined } from '@allot/domain';
+import { defined, identityKey } from '@allot/domain';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,6 +63,16 @@ function pageView(org: PixelOrganization, visitor: string): PendingEvent {
   };
 }
 
+/** A page view of `visitor` that resolved to the company `company`: a charge unless known. */
+function identifiedView(org: PixelOrganization, visitor: string, company: string): PendingEvent {
+  const identity = { company: { name: company, domain: `${company}.example` } };
+  return {
+    ...pageView(org, visitor),
+    identity,
+    identityKey: defined(identityKey(identity), 'the identity key'),
+  };
+}
+
 const visitorsOf = (organizationId: string) =>
   server.db
     .selectFrom('visitors')
@@ -98,6 +108,44 @@ describe('the event writer', () => {
       .execute(server.db)
       .then((result) => result.rows);
     expect(daily?.events).toBe(200);
+  });
+
+  it('charges the new identities of batches over several organizations each once, in one go', async () => {
+    const sites = await Promise.all([site(100), site(100), site(3)]);
+    const batches: number[] = [];
+    const writer = services.createEventWriter(server.db, {
+      onBatch: (size, committed) => {
+        expect(committed).toBe(true);
+        batches.push(size);
+      },
+    });
+    // Per site 8 visitors of 5 companies: 5 identities to charge, the other 3 visitors found
+    // known (the second of a company's visitors, in the same batch or a later one). The last
+    // site has credits for 3 of its 5.
+    const events = sites.flatMap(({ org }) =>
+      Array.from({ length: 8 }, (_, i) => identifiedView(org, `visitor-${i}`, `co-${i % 5}`)),
+    );
+    const identified = await Promise.all(events.map((pending) => writer.write(pending)));
+    expect(Math.max(...batches)).toBeGreaterThan(1);
+
+    const [full, other, short] = sites;
+    for (const { id } of [defined(full, 'a site'), defined(other, 'a site')]) {
+      const { rows } = await sql<{ consumed: number; identifications: number }>`
+        SELECT (SELECT period_consumed FROM accounts WHERE organization_id = ${id}
+            AND kind = 'organization')::int AS consumed,
+          (SELECT count(*) FROM identifications WHERE organization_id = ${id})::int
+            AS identifications`.execute(server.db);
+      expect(rows[0]).toEqual({ consumed: 5, identifications: 5 });
+    }
+    const shortId = defined(short, 'a site').id;
+    const { rows } = await sql<{ consumed: number; available: number }>`
+      SELECT period_consumed::int AS consumed, balance::int AS available FROM accounts
+      WHERE organization_id = ${shortId} AND kind = 'organization'`.execute(server.db);
+    expect(rows[0]).toEqual({ consumed: 3, available: 0 });
+    // Every visitor of a charged identity is identified, and no other.
+    expect(identified.slice(0, 16).every(Boolean)).toBe(true);
+    expect(identified.slice(16).filter(Boolean).length).toBeGreaterThanOrEqual(3);
+    await expectBooksBalance(server.db);
   });
 
   it('answers each event of a failed batch for itself: the good ones written, the bad one failed', async () => {

@@ -14,7 +14,7 @@ import {
 import { newId } from '../ids.ts';
 import { chargeWindows, reportRefusal, type ChargeWindow } from './charge-guards.ts';
 import { profilesByOrganization } from './icp.ts';
-import { consumeCredits } from './ledger/consume.ts';
+import { burnEach, consumeCredits, settled } from './ledger/consume.ts';
 import type { PixelOrganization } from './pixel-organizations.ts';
 
 /** A visitor's views are kept for this many distinct paths; later new paths are not counted. */
@@ -93,14 +93,23 @@ export async function writeEvents(trx: Tx, batch: PendingEvent[]): Promise<boole
       trx,
       candidates.map(({ pending }) => pending),
     );
-    for (const { pending, index } of candidates) {
-      const visitor = defined(visitors.get(visitorOf(pending)), 'the upserted visitor');
-      const identityId = defined(identities.get(identityOf(pending)), 'the identity');
-      const result = await charge(trx, guards, pending, visitor.id, identityId);
+    const keyed = candidates.map(({ pending, index }) => ({
+      pending,
+      index,
+      visitorId: defined(visitors.get(visitorOf(pending)), 'the upserted visitor').id,
+      identityId: defined(identities.get(identityOf(pending)), 'the identity'),
+    }));
+    // Usually no guard is near its limit: every charge is burnt in one round trip.
+    const burnt = guards.roomForAll(candidates.map(({ pending }) => pending))
+      ? await burnEach(trx, keyed.map(unitBurn))
+      : [];
+    for (const [i, { pending, index, visitorId, identityId }] of keyed.entries()) {
+      const done = burnt[i] ? settled(burnt[i]) : null;
+      const result = await charge(trx, guards, pending, visitorId, identityId, done);
       // Without credits (outside usage_based), or past a guard, the visit stays unidentified.
       if (result === null || !result.granted) continue;
       identified[index] = true;
-      charges.push({ pending, visitorId: visitor.id, identityId, result });
+      charges.push({ pending, visitorId, identityId, result });
     }
     await guards.save();
   }
@@ -289,6 +298,21 @@ async function openGuards(trx: Tx, pending: PendingEvent[]) {
   const countOf = (key: string) => (counts.get(key) ?? 0) + (added.get(key) ?? 0);
   return {
     windowsOf,
+    /**
+     * Whether every one of these charges fits in its windows even if all of them count: then no
+     * guard can refuse any, whatever the others' outcomes, and they may be burnt together.
+     */
+    roomForAll(charges: PendingEvent[]) {
+      const wanted = new Map<string, number>();
+      for (const p of charges)
+        for (const window of windowsOf(p)) {
+          const key = `${p.org.id}\u0000${window.scope}`;
+          const count = (wanted.get(key) ?? countOf(key)) + 1;
+          if (count > window.limit) return false;
+          wanted.set(key, count);
+        }
+      return true;
+    },
     /** The first window this charge would take past its limit, with the count it would make. */
     refusing(p: PendingEvent, windows: ChargeWindow[]) {
       for (const window of windows) {
@@ -329,6 +353,21 @@ async function openGuards(trx: Tx, pending: PendingEvent[]) {
 type Guards = Awaited<ReturnType<typeof openGuards>>;
 
 /**
+ * The natural key of an identity's charge in a period: another browser of the identity, a retry,
+ * a second process or a replayed event finds it claimed and is never charged again in the period.
+ */
+const chargeKey = (pending: PendingEvent, identityId: string) =>
+  `identification:${identityId}:${pending.chargePeriod.start.toISOString()}`;
+
+/** The burn of one identity's charge, for `burnEach`. */
+const unitBurn = (charge: { pending: PendingEvent; visitorId: string; identityId: string }) => ({
+  organizationId: charge.pending.org.id,
+  idempotencyKey: chargeKey(charge.pending, charge.identityId),
+  reference: identificationReference(charge.identityId, charge.visitorId),
+  now: charge.pending.now,
+});
+
+/**
  * Charges one credit for an identity in a period, at most once (the natural key), within the
  * organization's charge guards. A charge a guard would refuse is not made, unless the identity
  * was charged already (a replay links the visitor for nothing); the partner is told once per
@@ -340,26 +379,21 @@ async function charge(
   pending: PendingEvent,
   visitorId: string,
   identityId: string,
+  /** The charge's outcome when it was burnt with the batch's others (`burnEach`) already. */
+  burnt: ConsumeResult | null,
 ) {
-  const { org, chargePeriod, now } = pending;
-  // The natural key: another browser of the identity, a retry, a second process or a replayed
-  // event finds it claimed and is never charged again in the period.
-  const idempotencyKey = `identification:${identityId}:${chargePeriod.start.toISOString()}`;
+  const { org, now } = pending;
+  const { idempotencyKey, reference } = unitBurn({ pending, visitorId, identityId });
   const windows = guards.windowsOf(pending);
-  const refused = guards.refusing(pending, windows);
-  if (refused !== null && !(await claimed(trx, org.id, idempotencyKey))) {
-    await reportRefusal(trx, org, refused);
-    return null;
+  let result = burnt;
+  if (result === null) {
+    const refused = guards.refusing(pending, windows);
+    if (refused !== null && !(await claimed(trx, org.id, idempotencyKey))) {
+      await reportRefusal(trx, org, refused);
+      return null;
+    }
+    result = await consumeCredits(trx, { organizationId: org.id, idempotencyKey, reference }, now);
   }
-  const result = await consumeCredits(
-    trx,
-    {
-      organizationId: org.id,
-      idempotencyKey,
-      reference: identificationReference(identityId, visitorId),
-    },
-    now,
-  );
   // A replay is no new identification: it counts in no window.
   if (result.granted && !result.replayed) guards.count(pending, windows);
   return result;

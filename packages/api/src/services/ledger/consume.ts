@@ -43,6 +43,59 @@ export async function burn(db: Db | Tx, input: BurnInput) {
   return row;
 }
 
+export type Burned = Awaited<ReturnType<typeof burn>>;
+
+/** One credit to burn, by key: what a new identification charges. */
+export interface UnitBurn {
+  organizationId: string;
+  idempotencyKey: string;
+  reference: string;
+  now: Date;
+}
+
+/**
+ * `ledger_consume` for each of many one-credit burns, in their order, in one round trip: the
+ * pixel's batch charges its new identifications so. The same function burns each, under the same
+ * locks, with the same outcomes, as one call each would.
+ */
+export async function burnEach(trx: Tx, burns: UnitBurn[]): Promise<Burned[]> {
+  if (burns.length === 0) return [];
+  const { rows } = await sql<Burned>`
+    SELECT c.* FROM unnest(${burns.map((b) => b.organizationId)}::uuid[],
+        ${burns.map((b) => b.idempotencyKey)}::text[], ${burns.map((b) => b.reference)}::text[],
+        ${burns.map((b) => b.now)}::timestamptz[]) WITH ORDINALITY AS t(organization_id, key,
+        reference, now, n)
+      CROSS JOIN LATERAL ledger_consume(t.organization_id, ${DEFAULT_CREDIT_TYPE}, 1, t.key,
+        t.reference, 'decrement', NULL, t.now) AS c
+    ORDER BY t.n`.execute(trx);
+  if (rows.length !== burns.length)
+    throw new Error('ledger_consume answered fewer burns than asked');
+  return rows;
+}
+
+/** What a burn's outcome means to its caller; null when something must be fixed first (see below). */
+export function settled(result: Burned): ConsumeResult | null {
+  switch (result.outcome) {
+    case 'consumed':
+    case 'replayed':
+      return {
+        granted: true,
+        reason: null,
+        charged: result.charged,
+        overage: result.overage,
+        replayed: result.outcome === 'replayed',
+      };
+    case 'insufficient_credits':
+    case 'organization_inactive':
+      return { granted: false, reason: result.outcome, charged: 0, overage: 0, replayed: false };
+    case 'not_found':
+      throw notFound('Organization');
+    case 'renewal_due':
+    case 'no_account':
+      return null;
+  }
+}
+
 export interface ConsumeInput {
   organizationId: string;
   creditType?: string;
@@ -77,21 +130,9 @@ export async function consumeCredits(
   // Each retry follows a fix (a renewal, opened accounts) that the next attempt does not need again.
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const result = await burn(db, burnInput);
+    const done = settled(result);
+    if (done) return done;
     switch (result.outcome) {
-      case 'consumed':
-      case 'replayed':
-        return {
-          granted: true,
-          reason: null,
-          charged: result.charged,
-          overage: result.overage,
-          replayed: result.outcome === 'replayed',
-        };
-      case 'insufficient_credits':
-      case 'organization_inactive':
-        return { granted: false, reason: result.outcome, charged: 0, overage: 0, replayed: false };
-      case 'not_found':
-        throw notFound('Organization');
       case 'renewal_due':
         // `ledger_consume` returned holding the organization's account lock; renewing takes the
         // partner's, which comes first in the lock order. Outside a transaction the lock ended
