@@ -8,12 +8,10 @@ import { visitorOf, writeEvents, type PendingEvent } from './ingest-batch.ts';
  * its batch has committed. Idle, an event is written at once, alone; busy, a batch holds up to
  * `maxBatch` events, so one commit pays for many.
  *
- * Events are written in lanes, an organization's always in the same one, so a visitor's events
- * keep their order and one organization's batches, which all lock its account, are written one
- * after the other in a process rather than queueing on that lock; other organizations' go side by
- * side, as two processes' batches always may. Lanes of one partner share no row a batch writes
- * (its partner row they only share-lock, which never waits on another share lock); in usage_based
- * their overage charges queue on the partner's issuance account, which is locked last.
+ * Events are written in lanes, a partner's always in the same one: its organizations share rows
+ * (the partner's, which each charge's foreign keys share-lock), so one partner's batches are
+ * written one after the other in a process rather than queueing on each other's locks, and
+ * different partners' side by side.
  */
 export interface EventWriter {
   /** Writes the event with others; resolves, once committed, whether it identified its visitor. */
@@ -71,7 +69,7 @@ export function createEventWriter(db: Db, options: EventWriterOptions = {}): Eve
 
   return {
     write(pending) {
-      const lane = defined(lanes[laneOf(pending.org.id, laneCount)], 'its lane');
+      const lane = defined(lanes[laneOf(pending.org.partner_id, laneCount)], 'its lane');
       return new Promise<boolean>((resolve, reject) => {
         lane.queue.push({ pending, resolve, reject });
         // Events of the same tick go out together.
@@ -111,6 +109,6 @@ export function createEventWriter(db: Db, options: EventWriterOptions = {}): Eve
   }
 }
 
-/** A stable lane per organization (its id's last hex digits, random in a UUIDv7). */
-const laneOf = (organizationId: string, lanes: number) =>
-  Number.parseInt(organizationId.slice(-4), 16) % lanes;
+/** A stable lane per partner (its id's last hex digits). */
+const laneOf = (partnerId: string, lanes: number) =>
+  Number.parseInt(partnerId.slice(-4), 16) % lanes;
