@@ -63,19 +63,8 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-/** A table whose columns changed under a prepared `SELECT *` (a migration) fails once this way. */
+/** How a prepared `SELECT *` fails once its table's columns have changed (a migration). */
 const CACHED_PLAN_CHANGED = '0A000';
-
-/**
- * Forgets the name of a text whose prepared statement can no longer run, so its next execution
- * prepares it again under a new name on every connection.
- */
-function renameOnStalePlan(text: string) {
-  return (error: unknown): never => {
-    if ((error as { code?: unknown }).code === CACHED_PLAN_CHANGED) statementNames.delete(text);
-    throw error;
-  };
-}
 
 /** pg's own `query`, whose every overload the subclass passes its arguments on to. */
 const query = Reflect.get(pg.Client.prototype, 'query') as (
@@ -91,8 +80,18 @@ class PreparingClient extends pg.Client {
         ? statementName(text)
         : undefined;
     if (name === undefined) return query.apply(this, args) as never;
+    // Whether this statement runs on its own: no transaction was open when it was sent.
+    const alone = this.getTransactionStatus() === 'I';
     const running = super.query({ name, text: text as string, values: values as unknown[] });
-    return running.catch(renameOnStalePlan(text as string)) as never;
+    return running.catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== CACHED_PLAN_CHANGED) throw error;
+      // The text is prepared again under a new name, on every connection. A statement on its
+      // own changed nothing and runs again at once; in a transaction, which has failed with it,
+      // the error is the caller's, whose retry finds the new name.
+      statementNames.delete(text as string);
+      if (!alone) throw error;
+      return this.query(text, values);
+    }) as never;
   }
 }
 
