@@ -11,6 +11,7 @@ import * as wallets from './2026-12-02-0009-wallets.ts';
 import * as clientInvoices from './2026-12-03-0010-client-invoices.ts';
 import * as cacheInvalidation from './2026-12-03-0020-cache-invalidation.ts';
 import * as consumeOneBlock from './2026-12-03-0021-consume-one-block.ts';
+import * as consumeUnits from './2026-12-04-0022-consume-units.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03-0010-client-invoices': clientInvoices,
   '2026-12-03-0020-cache-invalidation': cacheInvalidation,
   '2026-12-03-0021-consume-one-block': consumeOneBlock,
+  '2026-12-04-0022-consume-units': consumeUnits,
 };

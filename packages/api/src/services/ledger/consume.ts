@@ -54,23 +54,20 @@ export interface UnitBurn {
 }
 
 /**
- * `ledger_consume` for each of many one-credit burns, in their order, in one round trip: the
- * pixel's batch charges its new identifications so. The same function burns each, under the same
- * locks, with the same outcomes, as one call each would.
+ * One credit burnt for each of many keys, with the outcomes one `ledger_consume` each in their
+ * order would give, in one round trip (`ledger_consume_units`): the pixel's batch charges its new
+ * identifications so, one posting per organization where every burn takes the same block.
  */
 export async function burnEach(trx: Tx, burns: UnitBurn[]): Promise<Burned[]> {
   if (burns.length === 0) return [];
-  const { rows } = await sql<Burned>`
-    SELECT c.* FROM unnest(${burns.map((b) => b.organizationId)}::uuid[],
-        ${burns.map((b) => b.idempotencyKey)}::text[], ${burns.map((b) => b.reference)}::text[],
-        ${burns.map((b) => b.now)}::timestamptz[]) WITH ORDINALITY AS t(organization_id, key,
-        reference, now, n)
-      CROSS JOIN LATERAL ledger_consume(t.organization_id, ${DEFAULT_CREDIT_TYPE}, 1, t.key,
-        t.reference, 'decrement', NULL, t.now) AS c
-    ORDER BY t.n`.execute(trx);
+  const { rows } = await sql<Burned & { ord: string }>`
+    SELECT * FROM ledger_consume_units(${burns.map((b) => b.organizationId)}::uuid[],
+      ${DEFAULT_CREDIT_TYPE}, ${burns.map((b) => b.idempotencyKey)}::text[],
+      ${burns.map((b) => b.reference)}::text[], ${burns.map((b) => b.now)}::timestamptz[])
+    ORDER BY ord`.execute(trx);
   if (rows.length !== burns.length)
-    throw new Error('ledger_consume answered fewer burns than asked');
-  return rows;
+    throw new Error('ledger_consume_units answered fewer burns than asked');
+  return rows.map(({ ord: _, ...burned }) => burned);
 }
 
 /** What a burn's outcome means to its caller; null when something must be fixed first (see below). */

@@ -12,9 +12,13 @@
 -- What an organization account sends to its consumption sink (decrements and amendments, less
 -- what an amendment gives back; never below zero) is consumed, and what it receives as overage
 -- is overage.
+--
+-- Every entry is dated p_now, or its transfer's own time in p_at when given (a batch of burns
+-- made at different moments, posted together by ledger_consume_units).
 CREATE OR REPLACE FUNCTION ledger_post(
   p_from uuid[], p_to uuid[], p_amount bigint[], p_type text[], p_from_block uuid[],
-  p_to_block uuid[], p_reason text[], p_reference text[], p_now timestamptz) RETURNS void
+  p_to_block uuid[], p_reason text[], p_reference text[], p_now timestamptz,
+  p_at timestamptz[] DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_transfer bigint;
@@ -42,21 +46,23 @@ BEGIN
     INSERT INTO entries (account_id, account_kind, partner_id, organization_id, credit_type,
       transfer_id, type, amount, balance_after, sequence, block_id, reason, reference, created_at)
     SELECT m.id, m.kind, m.partner_id, m.organization_id, m.credit_type, v_transfer,
-      p_type[1], m.delta, m.balance, m.sequence, m.block, p_reason[1], p_reference[1], p_now
+      p_type[1], m.delta, m.balance, m.sequence, m.block, p_reason[1], p_reference[1],
+      coalesce(p_at[1], p_now)
     FROM moved m ORDER BY m.side;
     RETURN;
   END IF;
   WITH t AS MATERIALIZED (
     SELECT t.*, nextval('ledger_transfer_seq') AS transfer_id
-    FROM unnest(p_from, p_to, p_amount, p_type, p_from_block, p_to_block, p_reason, p_reference)
+    FROM unnest(p_from, p_to, p_amount, p_type, p_from_block, p_to_block, p_reason, p_reference,
+        p_at)
       WITH ORDINALITY AS t(from_id, to_id, amount, type, from_block, to_block, reason, reference,
-        ord)
+        at, ord)
   ),
   legs AS (
     SELECT ord, 0 AS side, from_id AS account_id, -amount AS delta, type, from_block AS block_id,
-      reason, reference, transfer_id FROM t
+      reason, reference, at, transfer_id FROM t
     UNION ALL
-    SELECT ord, 1, to_id, amount, type, to_block, reason, reference, transfer_id FROM t
+    SELECT ord, 1, to_id, amount, type, to_block, reason, reference, at, transfer_id FROM t
   ),
   numbered AS (
     SELECT legs.*, row_number() OVER w AS rn, sum(delta) OVER w AS running
@@ -83,7 +89,7 @@ BEGIN
     transfer_id, type, amount, balance_after, sequence, block_id, reason, reference, created_at)
   SELECT n.account_id, m.kind, m.partner_id, m.organization_id, m.credit_type, n.transfer_id,
     n.type, n.delta, m.before + n.running, m.sequence_before + n.rn, n.block_id, n.reason,
-    n.reference, p_now
+    n.reference, coalesce(n.at, p_now)
   FROM numbered n JOIN moved m ON m.id = n.account_id
   ORDER BY n.ord, n.side;
 END
