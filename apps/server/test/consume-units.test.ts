@@ -86,18 +86,11 @@ async function organization(apiKey: string, c: Case) {
   return id;
 }
 
-const columns = (burns: Burn[], id: string) => ({
-  orgs: burns.map(() => id),
-  keys: burns.map((b) => b.key),
-  references: burns.map((b) => b.reference),
-  nows: burns.map((b) => at(b.atMs)),
-});
-
 async function burnTogether(id: string, burns: Burn[]) {
-  const { orgs, keys, references, nows } = columns(burns, id);
   const { rows } = await sql<Record<string, unknown>>`
-    SELECT outcome, charged, overage, available FROM ledger_consume_units(${orgs}::uuid[],
-      'identification', ${keys}::text[], ${references}::text[], ${nows}::timestamptz[])
+    SELECT outcome, charged, overage, available FROM ledger_consume_units(
+      ${burns.map(() => id)}::uuid[], 'identification', ${burns.map((b) => b.key)}::text[],
+      ${burns.map((b) => b.reference)}::text[], ${burns.map((b) => at(b.atMs))}::timestamptz[])
     ORDER BY ord`.execute(server.db);
   return rows;
 }

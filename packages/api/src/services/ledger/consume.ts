@@ -60,14 +60,14 @@ export interface UnitBurn {
  */
 export async function burnEach(trx: Tx, burns: UnitBurn[]): Promise<Burned[]> {
   if (burns.length === 0) return [];
-  const { rows } = await sql<Burned & { ord: string }>`
-    SELECT * FROM ledger_consume_units(${burns.map((b) => b.organizationId)}::uuid[],
+  const { rows } = await sql<Burned>`
+    SELECT outcome, charged, overage, available FROM ledger_consume_units(${burns.map((b) => b.organizationId)}::uuid[],
       ${DEFAULT_CREDIT_TYPE}, ${burns.map((b) => b.idempotencyKey)}::text[],
       ${burns.map((b) => b.reference)}::text[], ${burns.map((b) => b.now)}::timestamptz[])
     ORDER BY ord`.execute(trx);
   if (rows.length !== burns.length)
     throw new Error('ledger_consume_units answered fewer burns than asked');
-  return rows.map(({ ord: _, ...burned }) => burned);
+  return rows;
 }
 
 /** What a burn's outcome means to its caller; null when something must be fixed first (see below). */
