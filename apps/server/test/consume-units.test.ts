@@ -6,10 +6,11 @@ import { ORGS } from './paths.ts';
 import { expectBooksBalance } from './books.ts';
 
 /**
- * `ledger_consume_units` burns a batch of one-credit charges in one posting where it can; it must
- * leave the books exactly as one `ledger_consume` per key, in order, does. Two organizations get
- * the same grants; one burns the batch, the other the same keys one call at a time; then
- * everything either wrote is compared.
+ * `ledger_consume_units` burns a batch of one-credit charges over several organizations in one
+ * posting where it can; it must leave the books exactly as one `ledger_consume` per key, in
+ * order, does. Each of two organizations has a twin with the same grants; the batch burns the
+ * pair together, the twins the same keys one call at a time; then everything each wrote is
+ * compared with its twin's.
  */
 const START = new Date('2030-03-15T12:00:00.000Z');
 const at = (ms: number) => new Date(START.getTime() + ms);
@@ -29,6 +30,8 @@ interface Grant {
 }
 
 interface Burn {
+  /** Which of the case's two organizations it charges. */
+  org: 0 | 1;
   key: string;
   reference: string;
   atMs: number;
@@ -46,26 +49,31 @@ const grantArb: fc.Arbitrary<Grant> = fc
 
 const burnsArb: fc.Arbitrary<Burn[]> = fc.array(
   fc.record({
+    org: fc.constantFrom<0 | 1>(0, 1),
     key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'),
     reference: fc.constantFrom('r1', 'r2'),
     atMs: fc.integer({ min: 0, max: 10 }),
   }),
-  { minLength: 1, maxLength: 10 },
+  { minLength: 1, maxLength: 14 },
 );
 
-const caseArb = fc.record({
-  billingMode: fc.constantFrom('credit_pool', 'usage_based'),
+const organizationArb = fc.record({
   grants: fc.array(grantArb, { minLength: 0, maxLength: 4 }),
   /** Keys charged before the batch: the batch replays them. */
   earlier: fc.subarray(['a', 'b'], { maxLength: 2 }),
   suspended: fc.boolean(),
+});
+
+const caseArb = fc.record({
+  billingMode: fc.constantFrom('credit_pool', 'usage_based'),
+  organizations: fc.tuple(organizationArb, organizationArb),
   burns: burnsArb,
 });
 
-type Case = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
+type Organization = typeof organizationArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** An organization with the case's grants and earlier charges; its id. */
-async function organization(apiKey: string, c: Case) {
+async function organization(apiKey: string, c: Organization) {
   const created = await server.ok('POST', ORGS, apiKey, { name: 'Client', tier: 'paid' });
   const id = created.organization.id as string;
   for (const g of c.grants)
@@ -86,23 +94,23 @@ async function organization(apiKey: string, c: Case) {
   return id;
 }
 
-async function burnTogether(id: string, burns: Burn[]) {
+async function burnTogether(ids: string[], burns: Burn[]) {
   const { rows } = await sql<Record<string, unknown>>`
     SELECT outcome, charged, overage, available FROM ledger_consume_units(
-      ${burns.map(() => id)}::uuid[], 'identification', ${burns.map((b) => b.key)}::text[],
+      ${burns.map((b) => ids[b.org])}::uuid[], 'identification', ${burns.map((b) => b.key)}::text[],
       ${burns.map((b) => b.reference)}::text[], ${burns.map((b) => at(b.atMs))}::timestamptz[])
     ORDER BY ord`.execute(server.db);
   return rows;
 }
 
-async function burnOneByOne(id: string, burns: Burn[]) {
+async function burnOneByOne(ids: string[], burns: Burn[]) {
   return server.db.transaction().execute(async (trx) => {
     const rows: Record<string, unknown>[] = [];
     for (const b of burns) {
       const {
         rows: [row],
       } = await sql<Record<string, unknown>>`
-        SELECT outcome, charged, overage, available FROM ledger_consume(${id}::uuid,
+        SELECT outcome, charged, overage, available FROM ledger_consume(${ids[b.org]}::uuid,
           'identification', 1, ${b.key}, ${b.reference}, 'decrement', NULL,
           ${at(b.atMs)}::timestamptz)`.execute(trx);
       rows.push(row ?? {});
@@ -158,11 +166,16 @@ describe('ledger_consume_units', () => {
           billingMode: c.billingMode,
           poolCredits: 1000,
         });
-        const together = await organization(apiKey, c);
-        const oneByOne = await organization(apiKey, c);
+        const together: string[] = [];
+        const oneByOne: string[] = [];
+        for (const o of c.organizations) {
+          together.push(await organization(apiKey, o));
+          oneByOne.push(await organization(apiKey, o));
+        }
         const outcomes = await burnTogether(together, c.burns);
         expect(outcomes).toEqual(await burnOneByOne(oneByOne, c.burns));
-        expect(await books(together)).toEqual(await books(oneByOne));
+        for (const [i, id] of together.entries())
+          expect(await books(id)).toEqual(await books(oneByOne[i] ?? ''));
       }),
       { numRuns: 100 },
     );
