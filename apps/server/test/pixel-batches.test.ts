@@ -110,6 +110,28 @@ describe('the event writer', () => {
     expect(daily?.events).toBe(200);
   });
 
+  it('waits, after a busy batch, for as many events as it held before writing the next', async () => {
+    const { id, org } = await site(0);
+    const batches: number[] = [];
+    // A linger longer than any test: the second batch can only start once its ten have come.
+    const writer = services.createEventWriter(server.db, {
+      lingerMs: 60_000,
+      onBatch: (size) => batches.push(size),
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => writer.write(pageView(org, `a-${i}`))));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The senders answered come back one by one, a turn of the event loop apart: written at
+    // once, the first would go alone.
+    const next: Promise<boolean>[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      next.push(writer.write(pageView(org, `b-${i}`)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(next);
+    expect(batches).toEqual([10, 10]);
+    expect(await visitorsOf(id)).toHaveLength(20);
+  });
+
   it('charges the new identities of batches over several organizations each once, in one go', async () => {
     const sites = await Promise.all([site(100), site(100), site(3)]);
     const batches: number[] = [];

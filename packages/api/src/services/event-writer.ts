@@ -8,6 +8,11 @@ import { visitorOf, writeEvents, type PendingEvent } from './ingest-batch.ts';
  * its batch has committed. Idle, an event is written at once, alone; busy, a batch holds up to
  * `maxBatch` events, so one commit pays for many.
  *
+ * Under steady load the answers of a batch bring its senders' next events back together, a few
+ * milliseconds apart: written at once, the first would go alone and the others wait a whole
+ * transaction for it. So after a batch of more than one, the next waits up to `lingerMs` for as
+ * many events as that batch held, then goes with what it has.
+ *
  * Events are written in lanes, a partner's always in the same one: its organizations share rows
  * (the partner's, which each charge's foreign keys share-lock), so one partner's batches are
  * written one after the other in a process rather than queueing on each other's locks, and
@@ -23,6 +28,8 @@ export interface EventWriterOptions {
   lanes?: number;
   /** Events in one batch, at most: bounds its statements and how long it holds its locks. */
   maxBatch?: number;
+  /** How long an event after a busy batch waits for its companions, at most (milliseconds). */
+  lingerMs?: number;
   /** Told each batch's size as it commits (or fails), for metrics and tests. */
   onBatch?: (size: number, committed: boolean) => void;
 }
@@ -35,12 +42,24 @@ interface Waiting {
 
 interface Lane {
   queue: Waiting[];
+  /** A batch is being written, or waits to be. */
   busy: boolean;
+  /** The size of the last batch written, and when it ended (performance.now()). */
+  lastSize: number;
+  lastEnd: number;
+  /** Set while the next batch waits for its companions: called once the queue holds them. */
+  filled: (() => void) | null;
 }
 
 export function createEventWriter(db: Db, options: EventWriterOptions = {}): EventWriter {
-  const { lanes: laneCount = 4, maxBatch = 64, onBatch } = options;
-  const lanes: Lane[] = Array.from({ length: laneCount }, () => ({ queue: [], busy: false }));
+  const { lanes: laneCount = 4, maxBatch = 64, lingerMs = 5, onBatch } = options;
+  const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
+    queue: [],
+    busy: false,
+    lastSize: 0,
+    lastEnd: -Infinity,
+    filled: null,
+  }));
 
   /** The next batch: the oldest events, one per visitor; a visitor's later ones wait their turn. */
   function take(lane: Lane): Waiting[] {
@@ -59,12 +78,39 @@ export function createEventWriter(db: Db, options: EventWriterOptions = {}): Eve
   }
 
   async function drain(lane: Lane) {
-    lane.busy = true;
     try {
-      while (lane.queue.length > 0) await write(take(lane));
+      while (lane.queue.length > 0) {
+        if (lane.queue.length < expected(lane)) await companions(lane);
+        const batch = take(lane);
+        await write(batch);
+        lane.lastSize = batch.length;
+        lane.lastEnd = performance.now();
+      }
     } finally {
       lane.busy = false;
     }
+  }
+
+  /**
+   * The events the next batch waits for: as many as the last one held when it committed just
+   * now (its senders are sending again); none after a batch of one or a quiet spell.
+   */
+  const expected = (lane: Lane) =>
+    performance.now() - lane.lastEnd < BUSY_LINGERS * lingerMs
+      ? Math.min(lane.lastSize, maxBatch)
+      : 0;
+
+  /** Resolves once the queue holds the expected events, or after `lingerMs` with what it has. */
+  function companions(lane: Lane) {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, lingerMs);
+      function done() {
+        clearTimeout(timer);
+        lane.filled = null;
+        resolve();
+      }
+      lane.filled = done;
+    });
   }
 
   return {
@@ -72,11 +118,11 @@ export function createEventWriter(db: Db, options: EventWriterOptions = {}): Eve
       const lane = defined(lanes[laneOf(pending.org.partner_id, laneCount)], 'its lane');
       return new Promise<boolean>((resolve, reject) => {
         lane.queue.push({ pending, resolve, reject });
+        if (lane.filled !== null && lane.queue.length >= expected(lane)) lane.filled();
+        if (lane.busy) return;
+        lane.busy = true;
         // Events of the same tick go out together.
-        if (!lane.busy) {
-          lane.busy = true;
-          queueMicrotask(() => void drain(lane));
-        }
+        queueMicrotask(() => void drain(lane));
       });
     },
   };
@@ -108,6 +154,12 @@ export function createEventWriter(db: Db, options: EventWriterOptions = {}): Eve
     }
   }
 }
+
+/**
+ * A lane whose last batch ended less than this many lingers ago is under load: its senders,
+ * answered, are sending again. Later, an event is a new visit of a quiet site, written at once.
+ */
+const BUSY_LINGERS = 5;
 
 /** A stable lane per partner (its id's last hex digits). */
 const laneOf = (partnerId: string, lanes: number) =>
