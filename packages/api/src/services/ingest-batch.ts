@@ -52,10 +52,10 @@ const json = (rows: object[]) => JSON.stringify(rows.map((row, n) => ({ ...row, 
 
 /**
  * Writes a batch of accepted events in the caller's transaction, set-based: one statement for
- * the batch's identities, one for its visitors, one charge per new identification under its
- * organization's account lock, one statement each for the identified visitors, their
- * identifications and the counters. Returns, per event in input order, whether it identified its
- * visitor.
+ * the batch's identities, one for its visitors, the organizations' account locks in one round
+ * trip, the charges of its new identifications in one (`burnEach`), one statement for the
+ * identified visitors with their identifications and one for the counters. Returns, per event
+ * in input order, whether it identified its visitor.
  *
  * Rows are taken in one order by every batch, whichever process runs it, so two batches never
  * wait on each other in opposite orders: identities, then visitors (each by organization and
@@ -245,27 +245,15 @@ async function upsertVisitors(trx: Tx, ordered: PendingEvent[]) {
 
 /**
  * The organizations' accounts the batch charges, locked by id (the ledger's lock order) before
- * the first charge: a batch charging two organizations never holds one while another batch
- * holds the other. Their partners' and organizations' rows are share-locked first: charging an
- * account twice in one transaction checks its foreign keys again, and that check, taken after
- * the account lock, would wait for a renewal holding the partner while the renewal waits for
- * the account.
+ * the first charge, with the rows their charges' foreign keys share-lock before them, in one
+ * round trip (`ledger_lock_organizations`): a batch charging two organizations never holds one
+ * while another batch holds the other.
  */
 async function lockAccounts(trx: Tx, pending: PendingEvent[]) {
-  const partners = [...new Set(pending.map((p) => p.org.partner_id))].sort(byText);
-  const organizations = [...new Set(pending.map((p) => p.org.id))].sort(byText);
-  await sql`
-    SELECT id FROM partners WHERE id = ANY(${partners}::uuid[]) ORDER BY id FOR KEY SHARE`.execute(
+  const organizations = [...new Set(pending.map((p) => p.org.id))];
+  await sql`SELECT ledger_lock_organizations(${organizations}::uuid[], ${DEFAULT_CREDIT_TYPE})`.execute(
     trx,
   );
-  await sql`
-    SELECT id FROM organizations WHERE id = ANY(${organizations}::uuid[])
-    ORDER BY id FOR KEY SHARE`.execute(trx);
-  await sql`
-    SELECT id FROM accounts
-    WHERE organization_id = ANY(${organizations}::uuid[]) AND kind = 'organization'
-      AND credit_type = ${DEFAULT_CREDIT_TYPE}
-    ORDER BY id FOR UPDATE`.execute(trx);
 }
 
 /**
@@ -411,8 +399,8 @@ async function claimed(trx: Tx, organizationId: string, idempotencyKey: string) 
 }
 
 /**
- * Identifies the charged visitors as their identities, in one statement, and records one
- * identification per identity and period (a replay's was written by the charge that made it).
+ * Identifies the charged visitors as their identities and records one identification per
+ * identity and period (a replay's was written by the charge that made it), in one statement.
  */
 async function markIdentified(trx: Tx, charges: Charged[]) {
   if (charges.length === 0) return;
@@ -445,32 +433,6 @@ async function markIdentified(trx: Tx, charges: Charged[]) {
       linkedin_url: person?.linkedinUrl ?? null,
     };
   });
-  // What the source knows replaces what the visitor had; what it does not know is kept.
-  await sql`
-    UPDATE visitors v SET
-      identified_at = x.identified_at,
-      identified_period_start = x.period_start,
-      identity_id = x.identity_id,
-      company_name = CASE WHEN x.company THEN x.company_name ELSE v.company_name END,
-      company_domain = CASE WHEN x.company THEN x.company_domain ELSE v.company_domain END,
-      industry = CASE WHEN x.company THEN x.industry ELSE v.industry END,
-      employee_count = CASE WHEN x.company THEN x.employee_count ELSE v.employee_count END,
-      revenue = CASE WHEN x.company THEN x.revenue ELSE v.revenue END,
-      country = CASE WHEN x.company THEN x.country ELSE v.country END,
-      icp_profile_ids = CASE WHEN x.company THEN x.icp_profile_ids ELSE v.icp_profile_ids END,
-      email = CASE WHEN x.person THEN x.email ELSE v.email END,
-      email_source = CASE WHEN x.person
-        THEN (CASE WHEN x.email IS NULL THEN NULL ELSE 'identity' END) ELSE v.email_source END,
-      first_name = CASE WHEN x.person THEN x.first_name ELSE v.first_name END,
-      last_name = CASE WHEN x.person THEN x.last_name ELSE v.last_name END,
-      title = CASE WHEN x.person THEN x.title ELSE v.title END,
-      linkedin_url = CASE WHEN x.person THEN x.linkedin_url ELSE v.linkedin_url END
-    FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x(id uuid, identified_at timestamptz,
-      period_start timestamptz, identity_id uuid, company boolean, company_name text,
-      company_domain text, industry text, employee_count bigint, revenue bigint, country text,
-      icp_profile_ids uuid[], person boolean, email text, first_name text, last_name text,
-      title text, linkedin_url text)
-    WHERE v.id = x.id`.execute(trx);
   const made = charges
     .filter(({ result }) => !result.replayed)
     .map(({ pending, visitorId, identityId, result }) => ({
@@ -483,8 +445,35 @@ async function markIdentified(trx: Tx, charges: Charged[]) {
       identified_at: pending.now,
       period_start: pending.chargePeriod.start,
     }));
-  if (made.length === 0) return;
+  // In one statement: what the source knows replaces what the visitor had (what it does not
+  // know is kept), and the identifications are added.
   await sql`
+    WITH marked AS (
+      UPDATE visitors v SET
+        identified_at = x.identified_at,
+        identified_period_start = x.period_start,
+        identity_id = x.identity_id,
+        company_name = CASE WHEN x.company THEN x.company_name ELSE v.company_name END,
+        company_domain = CASE WHEN x.company THEN x.company_domain ELSE v.company_domain END,
+        industry = CASE WHEN x.company THEN x.industry ELSE v.industry END,
+        employee_count = CASE WHEN x.company THEN x.employee_count ELSE v.employee_count END,
+        revenue = CASE WHEN x.company THEN x.revenue ELSE v.revenue END,
+        country = CASE WHEN x.company THEN x.country ELSE v.country END,
+        icp_profile_ids = CASE WHEN x.company THEN x.icp_profile_ids ELSE v.icp_profile_ids END,
+        email = CASE WHEN x.person THEN x.email ELSE v.email END,
+        email_source = CASE WHEN x.person
+          THEN (CASE WHEN x.email IS NULL THEN NULL ELSE 'identity' END) ELSE v.email_source END,
+        first_name = CASE WHEN x.person THEN x.first_name ELSE v.first_name END,
+        last_name = CASE WHEN x.person THEN x.last_name ELSE v.last_name END,
+        title = CASE WHEN x.person THEN x.title ELSE v.title END,
+        linkedin_url = CASE WHEN x.person THEN x.linkedin_url ELSE v.linkedin_url END
+      FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x(id uuid, identified_at timestamptz,
+        period_start timestamptz, identity_id uuid, company boolean, company_name text,
+        company_domain text, industry text, employee_count bigint, revenue bigint, country text,
+        icp_profile_ids uuid[], person boolean, email text, first_name text, last_name text,
+        title text, linkedin_url text)
+      WHERE v.id = x.id
+    )
     INSERT INTO identifications (id, partner_id, organization_id, visitor_id, identity_id,
       credits, identified_at, period_start)
     SELECT id, partner_id, organization_id, visitor_id, identity_id, credits, identified_at,

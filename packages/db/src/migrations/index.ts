@@ -13,6 +13,7 @@ import * as cacheInvalidation from './2026-12-03-0020-cache-invalidation.ts';
 import * as consumeOneBlock from './2026-12-03-0021-consume-one-block.ts';
 import * as consumeUnits from './2026-12-04-0022-consume-units.ts';
 import * as consumeUnitsTogether from './2026-12-06-0023-consume-units-together.ts';
+import * as lockOrganizations from './2026-12-06-0024-lock-organizations.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03-0021-consume-one-block': consumeOneBlock,
   '2026-12-04-0022-consume-units': consumeUnits,
   '2026-12-06-0023-consume-units-together': consumeUnitsTogether,
+  '2026-12-06-0024-lock-organizations': lockOrganizations,
 };

@@ -12,9 +12,9 @@
 -- each of its keys goes through ledger_consume in order, as one call each. A key twice in the
 -- input is consumed once and then replayed, as two calls would.
 --
--- Locks: the organizations' accounts in account id order, the ledger's lock order, all before
--- anything is written (the caller may hold them already: ingest locks them before reading its
--- guards); then the sinks the posting writes, which nobody takes without the account first.
+-- Locks: the organizations' accounts as ledger_lock_organizations takes them, all before anything
+-- is written (the caller may hold them already: ingest takes them before reading its guards);
+-- then the sinks the posting writes, which nobody takes without the account first.
 CREATE OR REPLACE FUNCTION ledger_consume_units(
   p_organizations uuid[], p_credit_type text, p_keys text[], p_references text[],
   p_nows timestamptz[])
@@ -26,10 +26,7 @@ DECLARE
   v_org uuid;
   v_claimed bigint[];
 BEGIN
-  PERFORM 1 FROM accounts a
-    WHERE a.organization_id = ANY (p_organizations) AND a.kind = 'organization'
-      AND a.credit_type = p_credit_type
-    ORDER BY a.id FOR UPDATE;
+  PERFORM ledger_lock_organizations(p_organizations, p_credit_type);
 
   -- The organizations the shortcut holds for, with the accounts and the block it takes.
   WITH input AS (
