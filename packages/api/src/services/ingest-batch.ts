@@ -49,6 +49,10 @@ export const visitorOf = (pending: PendingEvent) => `${pending.org.id}\u0000${pe
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Rows as one jsonb parameter, each numbered `n` in order (jsonb_to_recordset keeps no order). */
 const json = (rows: object[]) => JSON.stringify(rows.map((row, n) => ({ ...row, n })));
+// The planner takes such a set (or an unnest of parameters) for 100 rows, and would join it to a
+// table of some thousand rows by scanning the whole table, each batch, a scan that grows with the
+// table. So a statement that joins one to a table also names the table's keys as arrays
+// (`= ANY`), which the planner looks up by index whatever the table's size.
 
 /**
  * Writes a batch of accepted events in the caller's transaction, set-based: one statement for
@@ -172,7 +176,9 @@ async function identitiesOf(trx: Tx, batch: PendingEvent[]): Promise<Map<string,
     SELECT id, organization_id, key FROM made
     UNION ALL
     SELECT i.id, i.organization_id, i.key FROM identities i
-      JOIN input x ON x.organization_id = i.organization_id AND x.key = i.key`.execute(trx);
+      JOIN input x ON x.organization_id = i.organization_id AND x.key = i.key
+    WHERE i.organization_id = ANY(${rows.map((r) => r.organization_id)}::uuid[])
+      AND i.key = ANY(${rows.map((r) => r.key)}::text[])`.execute(trx);
   for (const row of made) found.set(`${row.organization_id}\u0000${row.key}`, row.id);
   // One made by a batch that committed after this statement began is not in its snapshot.
   const missing = [...wanted.entries()].filter(([id]) => !found.has(id));
@@ -276,10 +282,14 @@ async function openGuards(trx: Tx, pending: PendingEvent[]) {
   const added = new Map<string, number>();
   if (all.size > 0) {
     const keys = [...all.values()];
+    const organizations = keys.map((k) => k.organizationId);
+    const scopes = keys.map((k) => k.scope);
     const { rows } = await sql<{ organization_id: string; scope: string; identifications: number }>`
       SELECT w.organization_id, w.scope, w.identifications FROM charge_windows w
-      JOIN unnest(${keys.map((k) => k.organizationId)}::uuid[], ${keys.map((k) => k.scope)}::text[])
-        AS t(organization_id, scope) USING (organization_id, scope)`.execute(trx);
+      JOIN unnest(${organizations}::uuid[], ${scopes}::text[])
+        AS t(organization_id, scope) USING (organization_id, scope)
+      WHERE w.organization_id = ANY(${organizations}::uuid[])
+        AND w.scope = ANY(${scopes}::text[])`.execute(trx);
     for (const row of rows)
       counts.set(`${row.organization_id}\u0000${row.scope}`, row.identifications);
   }
@@ -472,7 +482,7 @@ async function markIdentified(trx: Tx, charges: Charged[]) {
         company_domain text, industry text, employee_count bigint, revenue bigint, country text,
         icp_profile_ids uuid[], person boolean, email text, first_name text, last_name text,
         title text, linkedin_url text)
-      WHERE v.id = x.id
+      WHERE v.id = x.id AND v.id = ANY(${rows.map((r) => r.id)}::uuid[])
     )
     INSERT INTO identifications (id, partner_id, organization_id, visitor_id, identity_id,
       credits, identified_at, period_start)
@@ -498,7 +508,8 @@ async function keepHints(
   await sql`
     UPDATE visitors v SET email = x.email, email_source = 'page'
     FROM jsonb_to_recordset(${json(rows)}::jsonb) AS x(id uuid, email text)
-    WHERE v.id = x.id AND (v.email_source IS NULL OR v.email_source = 'page')`.execute(trx);
+    WHERE v.id = x.id AND v.id = ANY(${rows.map((r) => r.id)}::uuid[])
+      AND (v.email_source IS NULL OR v.email_source = 'page')`.execute(trx);
 }
 
 const utcDay = (now: Date) => now.toISOString().slice(0, 10);

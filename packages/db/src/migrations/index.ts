@@ -14,6 +14,7 @@ import * as consumeOneBlock from './2026-12-03-0021-consume-one-block.ts';
 import * as consumeUnits from './2026-12-04-0022-consume-units.ts';
 import * as consumeUnitsTogether from './2026-12-06-0023-consume-units-together.ts';
 import * as lockOrganizations from './2026-12-06-0024-lock-organizations.ts';
+import * as consumeUnitsByIndex from './2026-12-06-0025-consume-units-by-index.ts';
 
 /** Every migration, in order. Listed explicitly so a bundle or a renamed file can never skip one. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-04-0022-consume-units': consumeUnits,
   '2026-12-06-0023-consume-units-together': consumeUnitsTogether,
   '2026-12-06-0024-lock-organizations': lockOrganizations,
+  '2026-12-06-0025-consume-units-by-index': consumeUnitsByIndex,
 };
