@@ -16,6 +16,11 @@ const SWEEP_AT = 10_000;
  */
 export class FixedWindowStore implements FastifyRateLimitStore {
   private readonly windows = new Map<string, Window>();
+  /**
+   * The size that starts the next sweep: twice what the last one left, so that a minute of
+   * distinct addresses (each a live window) is swept once as it doubles, not once per address.
+   */
+  private sweepAt = SWEEP_AT;
 
   incr(
     key: string,
@@ -26,9 +31,11 @@ export class FixedWindowStore implements FastifyRateLimitStore {
     const now = Date.now();
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {
-      if (this.windows.size >= SWEEP_AT)
+      if (this.windows.size >= this.sweepAt) {
         for (const [stale, ended] of this.windows)
           if (ended.endsAt <= now) this.windows.delete(stale);
+        this.sweepAt = Math.max(SWEEP_AT, 2 * this.windows.size);
+      }
       window = { count: 0, endsAt: now + timeWindow };
       this.windows.set(key, window);
     }
