@@ -43,6 +43,11 @@ export class FixedWindowStore implements FastifyRateLimitStore {
     callback(null, { current: window.count, ttl: window.endsAt - now });
   }
 
+  /** The windows it holds: at most twice the live ones, or the first sweep's threshold. */
+  get size(): number {
+    return this.windows.size;
+  }
+
   /** Each limiter made from the plugin (requests, pixel events) counts in a store of its own. */
   child(): FastifyRateLimitStore {
     return new FixedWindowStore();
